@@ -1,0 +1,78 @@
+# Filón: every target sets up what it needs, from PyPI and npm only.
+#   make demo   start a local chain and run Filón's main job
+#   make test   set up and pass every test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SOLC_VERSION := 0.8.30
+
+# Everything the toolchain writes stays inside the project.
+DATA := $(CURDIR)/.filon
+export APE_DATA_FOLDER := $(DATA)/ape
+export SOLCX_BINARY_PATH := $(DATA)/solcx
+# ape-foundry looks for anvil on PATH: take the native one npm ships for this platform.
+ANVIL_BIN = $(firstword $(wildcard $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin))
+export PATH := $(CURDIR)/$(VENV)/bin:$(ANVIL_BIN):$(PATH)
+
+PY_STAMP := $(VENV)/.filon-installed
+NODE_STAMP := node_modules/.filon-installed
+SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
+ARTIFACTS_STAMP := src/filon/artifacts/.stamp
+
+.PHONY: help setup demo test lint typecheck compile artifacts lock clean
+
+help:
+	@echo "make demo    start a local Anvil, deploy Filón, print the contract addresses (Ctrl-C stops)"
+	@echo "make test    set up and run every test"
+	@echo "make lint    ruff and mypy"
+	@echo "make lock    re-pin the Python dependencies into constraints.txt"
+
+setup: $(PY_STAMP) $(NODE_STAMP) $(SOLC)
+
+# The virtualenv, from the exact pins in constraints.txt; redone only when they change.
+$(PY_STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+# npm packages from package-lock.json; install scripts are skipped so that nothing is downloaded
+# outside the registry (anvil's binary comes in its platform package).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# The project's solc-js wrapper stands in for a native solc; py-solc-x and ape-solidity find it here.
+$(SOLC): tools/solc.cjs $(NODE_STAMP)
+	mkdir -p $(SOLCX_BINARY_PATH)
+	ln -sf $(CURDIR)/tools/solc.cjs $@
+	$@ --version | grep -q "Version: $(SOLC_VERSION)"
+
+compile: setup
+	ape compile
+
+# Refresh the ABIs and bytecode the Python package ships (tests fail while they differ from a fresh compile).
+artifacts: compile
+	$(PY) tools/export_artifacts.py
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	ruff check src tests scripts
+	ruff format --check src tests scripts
+	mypy
+
+demo: setup
+	ape run demo
+
+lock: $(PY_STAMP)
+	$(PY) -m pip freeze --exclude-editable --exclude pip > constraints.txt.new
+	{ echo "# Exact versions of every Python package Filón's dev environment uses. Regenerate: make lock"; cat constraints.txt.new; } > constraints.txt
+	rm constraints.txt.new
+
+clean:
+	rm -rf $(VENV) node_modules .build .filon contracts/.cache build dist src/*.egg-info
