@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {FilonRegistry} from "./FilonRegistry.sol";
+import {IFilonLots} from "./interfaces/IFilonLots.sol";
+import {CalendarYear} from "./libraries/CalendarYear.sol";
+import {LotMetadata} from "./libraries/LotMetadata.sol";
+
+/// @title Filón gold lots
+/// @notice Every physical lot of gold is an ERC-721 token. Ore lots are declared by the operators of active,
+/// permitted mines within their yearly capacity; lots are transformed (merged, split, processed, refined) by
+/// consuming inputs and minting outputs that never hold more fine gold than the inputs did; a lot only ever
+/// reaches admitted participants; its passport history is append-only.
+/// @dev Storage hitchhiking in plain Solidity: a lot's holder, fine gold, form, origin mine and passport version
+/// share one slot, and a holder's balance shares a slot with its participant role. OpenZeppelin's ERC721 keeps
+/// approvals, safe transfers, ERC-165 and its errors; `_ownerOf`, `balanceOf` and `_update` read and write the
+/// packed slots instead of its own mappings. What no rule reads (gross mass, parents, passport URIs, external
+/// references) lives in events.
+contract FilonLots is ERC721, FilonRegistry, IFilonLots {
+    /// @notice The most inputs, or outputs, one transformation may have (keeps every call's gas bounded).
+    uint256 public constant MAX_TRANSFORM_LOTS = 64;
+
+    /// @dev A live lot in one slot; a consumed lot's slot is cleared.
+    struct Lot {
+        address holder;
+        uint40 fineGoldMg;
+        Form form;
+        uint32 mineId;
+        uint16 passportVersion;
+    }
+
+    mapping(uint256 lotId => Lot) private _lots;
+    mapping(uint256 lotId => bytes32) private _passportRoots;
+    mapping(address issuer => mapping(bytes32 refHash => uint256 lotId)) private _lotsByRef;
+    uint256 private _lotCount;
+
+    /// @param admin receives the admin and registrar roles.
+    constructor(address admin) ERC721(unicode"Filón gold lot", "FILON") FilonRegistry(admin) {}
+
+    // ---------------------------------------------------------------- writes
+
+    /// @inheritdoc IFilonLots
+    /// @dev Requirements: the caller operates mine `mineId`, which is `Active` with an unexpired permit and is
+    /// admitted; `0 < fineGoldMg <= grossMassMg`; the mine has `fineGoldMg` of capacity left this calendar year
+    /// (UTC); `passportRoot` is not zero; `externalRef`, if not empty, was not used by the caller before.
+    /// Emits a {Transfer} and a {LotDeclared} event.
+    function declareLot(
+        uint256 mineId,
+        uint256 fineGoldMg,
+        uint256 grossMassMg,
+        bytes32 passportRoot,
+        string calldata passportURI,
+        string calldata externalRef
+    ) external returns (uint256 lotId) {
+        _checkMass(fineGoldMg, grossMassMg);
+        if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
+        _useMineCapacity(mineId, msg.sender, fineGoldMg);
+        bytes32 refHash = _checkExternalRef(msg.sender, externalRef);
+        lotId = _mintLot(msg.sender, Form.Ore, fineGoldMg, mineId, passportRoot);
+        if (refHash != bytes32(0)) _lotsByRef[msg.sender][refHash] = lotId;
+        emit LotDeclared(lotId, mineId, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Earlier versions stay readable from {LotDeclared}, {LotProduced} and {PassportRecorded} events.
+    /// Requirements: the caller holds `lotId`, which is live; `passportRoot` is not zero.
+    /// Emits a {PassportRecorded} event.
+    function recordPassport(uint256 lotId, bytes32 passportRoot, string calldata passportURI) external {
+        Lot storage stored = _lots[lotId];
+        address holder = stored.holder;
+        if (holder == address(0)) _revertNotLive(lotId);
+        if (holder != msg.sender) revert NotHolder(lotId, msg.sender, holder);
+        if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
+        uint16 version = stored.passportVersion + 1;
+        stored.passportVersion = version;
+        _passportRoots[lotId] = passportRoot;
+        emit PassportRecorded(lotId, version, passportRoot, passportURI);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev All inputs must be live, distinct and held by one holder, for whom the caller is the holder or an
+    /// approved operator; the outputs go to that holder, who must still be admitted. The inputs are burned for
+    /// good (their ids are never minted again). Requirements: 1 to `MAX_TRANSFORM_LOTS` inputs and outputs; each
+    /// output has `0 < fineGoldMg <= grossMassMg`; the outputs' fine gold sums to at most the inputs'.
+    /// Emits a {Transfer} event per input and per output and a {LotProduced} event per output.
+    function transform(
+        uint256[] calldata inputs,
+        LotOutput[] calldata outputs,
+        bytes32 passportRoot,
+        string calldata passportURI
+    ) external returns (uint256[] memory outputIds) {
+        uint256 inputCount = inputs.length;
+        uint256 outputCount = outputs.length;
+        if (
+            inputCount == 0 || outputCount == 0 || inputCount > MAX_TRANSFORM_LOTS
+                || outputCount > MAX_TRANSFORM_LOTS
+        ) {
+            revert InvalidTransformation(inputCount, outputCount, MAX_TRANSFORM_LOTS);
+        }
+        if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
+
+        (address holder, uint256 inputMg) = _consumeInputs(inputs);
+        uint256 outputMg;
+        for (uint256 j = 0; j < outputCount; ++j) {
+            _checkMass(outputs[j].fineGoldMg, outputs[j].grossMassMg);
+            outputMg += outputs[j].fineGoldMg;
+        }
+        if (outputMg > inputMg) revert MassNotConserved(inputMg, outputMg);
+        outputIds = _mintOutputs(holder, inputs, outputs, passportRoot, passportURI);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IFilonLots
+    /// @dev Reverts with {UnknownLot} for an id never minted.
+    function lot(uint256 lotId) public view returns (LotRecord memory record) {
+        if (lotId == 0 || lotId > _lotCount) revert UnknownLot(lotId);
+        Lot memory stored = _lots[lotId];
+        record = LotRecord({
+            holder: stored.holder,
+            form: stored.form,
+            fineGoldMg: stored.fineGoldMg,
+            mineId: stored.mineId,
+            consumed: stored.holder == address(0),
+            passportRoot: _passportRoots[lotId],
+            passportVersion: stored.passportVersion
+        });
+    }
+
+    /// @inheritdoc IFilonLots
+    function lotByExternalRef(address issuer, string calldata externalRef) external view returns (uint256) {
+        return _lotsByRef[issuer][keccak256(bytes(externalRef))];
+    }
+
+    /// @inheritdoc IFilonLots
+    function lotCount() external view returns (uint256) {
+        return _lotCount;
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev `leaf` is the leaf hash as in OpenZeppelin's `StandardMerkleTree` (double keccak of the encoded
+    /// value); the proof is checked against the lot's current passport root with {MerkleProof}.
+    function verifyPassportLeaf(uint256 lotId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+        if (lotId == 0 || lotId > _lotCount) revert UnknownLot(lotId);
+        return MerkleProof.verifyCalldata(proof, _passportRoots[lotId], leaf);
+    }
+
+    /// @notice On-chain JSON metadata (a `data:` URI): form, fine gold, origin and current passport root.
+    /// @dev Reverts with {ERC721NonexistentToken} for a consumed or unknown lot, like any burned token.
+    function tokenURI(uint256 tokenId) public view override returns (string memory) {
+        _requireOwned(tokenId);
+        return LotMetadata.tokenURI(tokenId, lot(tokenId));
+    }
+
+    /// @inheritdoc ERC721
+    function balanceOf(address owner) public view override returns (uint256) {
+        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
+        return _accounts[owner].lotCount;
+    }
+
+    /// @inheritdoc ERC721
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+        return ERC721.supportsInterface(interfaceId) || AccessControl.supportsInterface(interfaceId);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev The holder lives in the packed lot slot.
+    function _ownerOf(uint256 tokenId) internal view override returns (address) {
+        return _lots[tokenId].holder;
+    }
+
+    /// @dev Every ERC-721 transfer (`transferFrom`, `safeTransferFrom`) passes here. Lots are minted and burned
+    /// only by {_mintLot} and {transform}, never through this hook, so it only ever moves a live lot: the sender
+    /// must be authorized, the receiver admitted.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        Lot storage lot_ = _lots[tokenId];
+        from = lot_.holder;
+        if (from == address(0)) _revertNotLive(tokenId);
+        if (auth != address(0)) _checkAuthorized(from, auth, tokenId);
+        _approve(address(0), tokenId, address(0), false);
+        // Cannot underflow: `from` holds tokenId.
+        unchecked {
+            _accounts[from].lotCount -= 1;
+        }
+        _receive(to);
+        lot_.holder = to;
+        emit Transfer(from, to, tokenId);
+    }
+
+    /// @dev Checks that `operator` may declare `fineGoldMg` from `mineId` now, and counts it against the mine's
+    /// capacity for the current calendar year, opening a new year when the last declaration was in an earlier one.
+    function _useMineCapacity(uint256 mineId, address operator, uint256 fineGoldMg) private {
+        MineState memory state = _mineStates[mineId];
+        if (state.status == MineStatus.None) revert UnknownMine(mineId);
+        if (state.operator != operator) revert NotMineOperator(mineId, operator);
+        if (state.status != MineStatus.Active) revert MineNotActive(mineId, uint8(state.status));
+        if (block.timestamp > state.permitExpiry) revert PermitExpired(mineId, state.permitExpiry);
+        uint256 year = CalendarYear.yearOf(block.timestamp);
+        if (state.year != year) {
+            state.year = uint16(year);
+            state.remainingMg = _mineCapacity(mineId);
+        }
+        if (fineGoldMg > state.remainingMg) revert CapacityExceeded(mineId, fineGoldMg, state.remainingMg);
+        // Cannot underflow: checked against remainingMg just above.
+        unchecked {
+            state.remainingMg -= uint40(fineGoldMg);
+        }
+        _mineStates[mineId] = state;
+    }
+
+    /// @dev The hash under which `issuer` files `externalRef`, or zero when there is no reference.
+    function _checkExternalRef(address issuer, string calldata externalRef) private view returns (bytes32 refHash) {
+        if (bytes(externalRef).length == 0) return bytes32(0);
+        refHash = keccak256(bytes(externalRef));
+        uint256 existing = _lotsByRef[issuer][refHash];
+        if (existing != 0) revert DuplicateExternalRef(issuer, externalRef, existing);
+    }
+
+    /// @dev Burns `inputs` for good and returns their holder and total fine gold. Each input must be live and
+    /// held by the holder of the first, for whom the caller must be authorized.
+    function _consumeInputs(uint256[] calldata inputs) private returns (address holder, uint256 inputMg) {
+        holder = _lots[inputs[0]].holder;
+        uint256 inputCount = inputs.length;
+        for (uint256 i = 0; i < inputCount; ++i) {
+            uint256 lotId = inputs[i];
+            Lot memory stored = _lots[lotId];
+            if (stored.holder == address(0)) _revertNotLive(lotId);
+            if (stored.holder != holder) revert MixedHolders(lotId, holder, stored.holder);
+            if (!_isAuthorized(holder, msg.sender, lotId)) revert NotHolder(lotId, msg.sender, holder);
+            inputMg += stored.fineGoldMg;
+            // Clearing the slot marks the lot consumed: a repeated input then fails as consumed.
+            delete _lots[lotId];
+            emit Transfer(holder, address(0), lotId);
+        }
+        // Cannot underflow: the holder held each of the distinct inputs.
+        unchecked {
+            _accounts[holder].lotCount -= uint64(inputCount);
+        }
+    }
+
+    /// @dev Mints one lot per output to `holder`, each a child of every input.
+    function _mintOutputs(
+        address holder,
+        uint256[] calldata inputs,
+        LotOutput[] calldata outputs,
+        bytes32 passportRoot,
+        string calldata passportURI
+    ) private returns (uint256[] memory outputIds) {
+        outputIds = new uint256[](outputs.length);
+        for (uint256 j = 0; j < outputs.length; ++j) {
+            LotOutput calldata output = outputs[j];
+            uint256 lotId = _mintLot(holder, output.form, output.fineGoldMg, 0, passportRoot);
+            outputIds[j] = lotId;
+            emit LotProduced(
+                lotId, output.form, output.fineGoldMg, output.grossMassMg, inputs, passportRoot, passportURI
+            );
+        }
+    }
+
+    function _mintLot(address to, Form form, uint256 fineGoldMg, uint256 mineId, bytes32 passportRoot)
+        private
+        returns (uint256 lotId)
+    {
+        _receive(to);
+        lotId = ++_lotCount;
+        _lots[lotId] = Lot({
+            holder: to,
+            fineGoldMg: uint40(fineGoldMg),
+            form: form,
+            mineId: uint32(mineId),
+            passportVersion: 1
+        });
+        _passportRoots[lotId] = passportRoot;
+        emit Transfer(address(0), to, lotId);
+    }
+
+    /// @dev Counts a lot into `to`'s balance; only admitted participants receive lots.
+    function _receive(address to) private {
+        Account storage account = _accounts[to];
+        if (account.role == Role.None) revert NotParticipant(to);
+        // Cannot overflow: a balance never exceeds the number of lots minted.
+        unchecked {
+            account.lotCount += 1;
+        }
+    }
+
+    /// @dev Reverts with the reason a lot with no holder cannot be used: never minted, or consumed.
+    function _revertNotLive(uint256 lotId) private view {
+        if (lotId == 0 || lotId > _lotCount) revert UnknownLot(lotId);
+        revert LotConsumed(lotId);
+    }
+
+    function _checkMass(uint256 fineGoldMg, uint256 grossMassMg) private pure {
+        if (fineGoldMg == 0 || fineGoldMg > grossMassMg || fineGoldMg > type(uint40).max) {
+            revert InvalidMass(fineGoldMg, grossMassMg);
+        }
+    }
+}

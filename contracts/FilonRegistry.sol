@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IFilonRegistry} from "./interfaces/IFilonRegistry.sol";
+import {CalendarYear} from "./libraries/CalendarYear.sol";
+
+/// @title Filón registry of participants and mines
+/// @notice A registrar (a mining authority's proxy, an auditor, the platform operator) admits participants and
+/// registers, renews, suspends, reactivates and revokes mines. The lot token builds on it.
+/// @dev Storage is laid out for the declaration path: everything a declaration reads and writes about its mine
+/// (operator, permit expiry, status, this year's remaining capacity) shares one slot, and a participant's role
+/// shares a slot with its ERC-721 balance, so that receiving a lot checks admission for free.
+abstract contract FilonRegistry is IFilonRegistry, AccessControl {
+    /// @notice The role that admits participants and manages mines.
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+
+    /// @dev A participant: its role and, beside it, its ERC-721 balance (kept by the lot token).
+    struct Account {
+        uint64 lotCount;
+        Role role;
+    }
+
+    /// @dev What a declaration needs about a mine, in one slot.
+    struct MineState {
+        address operator;
+        uint32 permitExpiry;
+        MineStatus status;
+        uint16 year;
+        uint40 remainingMg;
+    }
+
+    /// @dev What a declaration does not need, read only at the turn of a year or by readers.
+    struct MineDetails {
+        uint40 capacityMg;
+        bytes2 country;
+        bytes32 permitHash;
+        bytes32 locationHash;
+        bytes32 passportHash;
+    }
+
+    mapping(address account => Account) internal _accounts;
+    mapping(uint256 mineId => MineState) internal _mineStates;
+    mapping(uint256 mineId => MineDetails) private _mineDetails;
+    uint32 private _mineCount;
+
+    constructor(address admin) {
+        if (admin == address(0)) revert InvalidAccount(admin);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(REGISTRAR_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- participants
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; `account` is not zero; `role` is not `None`.
+    /// Emits a {ParticipantRegistered} event.
+    function registerParticipant(address account, Role role) external onlyRole(REGISTRAR_ROLE) {
+        if (account == address(0)) revert InvalidAccount(account);
+        if (role == Role.None) revert InvalidRole(uint8(role));
+        _accounts[account].role = role;
+        emit ParticipantRegistered(account, role);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev The account keeps the lots it holds and may still pass them on; it can receive none.
+    /// Requirements: caller has `REGISTRAR_ROLE`; `account` is admitted. Emits a {ParticipantRemoved} event.
+    function removeParticipant(address account) external onlyRole(REGISTRAR_ROLE) {
+        if (_accounts[account].role == Role.None) revert NotParticipant(account);
+        _accounts[account].role = Role.None;
+        emit ParticipantRemoved(account);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    function roleOf(address account) external view returns (Role) {
+        return _accounts[account].role;
+    }
+
+    // ---------------------------------------------------------------- mines
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; `operator` is admitted as `MineOperator`; `country` is
+    /// two upper-case letters; `permitExpiry` is in the future; `capacityMg` is positive and below 2^40 mg.
+    /// Emits a {MineRegistered} event.
+    function registerMine(
+        address operator,
+        bytes32 permitHash,
+        uint256 permitExpiry,
+        bytes2 country,
+        bytes32 locationHash,
+        uint256 capacityMg,
+        bytes32 passportHash
+    ) external onlyRole(REGISTRAR_ROLE) returns (uint256 mineId) {
+        if (_accounts[operator].role != Role.MineOperator) revert NotMineOperatorRole(operator);
+        _checkCountry(country);
+        _checkPermitExpiry(permitExpiry);
+        _checkCapacity(capacityMg);
+        mineId = ++_mineCount;
+        _mineStates[mineId] = MineState({
+            operator: operator,
+            permitExpiry: uint32(permitExpiry),
+            status: MineStatus.Active,
+            year: uint16(CalendarYear.yearOf(block.timestamp)),
+            remainingMg: uint40(capacityMg)
+        });
+        _mineDetails[mineId] = MineDetails({
+            capacityMg: uint40(capacityMg),
+            country: country,
+            permitHash: permitHash,
+            locationHash: locationHash,
+            passportHash: passportHash
+        });
+        emit MineRegistered(
+            mineId, operator, country, permitHash, permitExpiry, locationHash, capacityMg, passportHash
+        );
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine exists; `permitExpiry` is in the future.
+    /// A revoked mine stays revoked. Emits a {MinePermitUpdated} event.
+    function updatePermit(uint256 mineId, bytes32 permitHash, uint256 permitExpiry) external onlyRole(REGISTRAR_ROLE) {
+        _requireMine(mineId);
+        _checkPermitExpiry(permitExpiry);
+        _mineStates[mineId].permitExpiry = uint32(permitExpiry);
+        _mineDetails[mineId].permitHash = permitHash;
+        emit MinePermitUpdated(mineId, permitHash, permitExpiry);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev What was already declared this year counts against the new capacity.
+    /// Requirements: caller has `REGISTRAR_ROLE`; the mine exists; `capacityMg` is positive and below 2^40 mg.
+    /// Emits a {MineCapacityUpdated} event.
+    function setMineCapacity(uint256 mineId, uint256 capacityMg) external onlyRole(REGISTRAR_ROLE) {
+        _requireMine(mineId);
+        _checkCapacity(capacityMg);
+        MineState memory state = _mineStates[mineId];
+        MineDetails storage details = _mineDetails[mineId];
+        if (state.year == CalendarYear.yearOf(block.timestamp)) {
+            uint256 declared = details.capacityMg - state.remainingMg;
+            state.remainingMg = capacityMg > declared ? uint40(capacityMg - declared) : 0;
+            _mineStates[mineId] = state;
+        }
+        details.capacityMg = uint40(capacityMg);
+        emit MineCapacityUpdated(mineId, capacityMg);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine exists. Emits a {MinePassportUpdated} event.
+    function setMinePassport(uint256 mineId, bytes32 passportHash) external onlyRole(REGISTRAR_ROLE) {
+        _requireMine(mineId);
+        _mineDetails[mineId].passportHash = passportHash;
+        emit MinePassportUpdated(mineId, passportHash);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine is `Active`. Emits a {MineStatusChanged} event.
+    function suspendMine(uint256 mineId) external onlyRole(REGISTRAR_ROLE) {
+        _changeStatus(mineId, MineStatus.Active, MineStatus.Suspended);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine is `Suspended`. Emits a {MineStatusChanged} event.
+    function reactivateMine(uint256 mineId) external onlyRole(REGISTRAR_ROLE) {
+        _changeStatus(mineId, MineStatus.Suspended, MineStatus.Active);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine is `Active` or `Suspended`.
+    /// Emits a {MineStatusChanged} event.
+    function revokeMine(uint256 mineId) external onlyRole(REGISTRAR_ROLE) {
+        MineStatus status = _requireMine(mineId);
+        if (status == MineStatus.Revoked) revert InvalidMineStatusChange(mineId, status, MineStatus.Revoked);
+        _mineStates[mineId].status = MineStatus.Revoked;
+        emit MineStatusChanged(mineId, MineStatus.Revoked);
+    }
+
+    /// @inheritdoc IFilonRegistry
+    function mine(uint256 mineId) external view returns (Mine memory) {
+        _requireMine(mineId);
+        MineState memory state = _mineStates[mineId];
+        MineDetails memory details = _mineDetails[mineId];
+        uint256 year = CalendarYear.yearOf(block.timestamp);
+        return Mine({
+            operator: state.operator,
+            status: state.status,
+            country: details.country,
+            permitExpiry: state.permitExpiry,
+            capacityMg: details.capacityMg,
+            declaredThisYearMg: state.year == year ? details.capacityMg - state.remainingMg : 0,
+            year: year,
+            permitHash: details.permitHash,
+            locationHash: details.locationHash,
+            passportHash: details.passportHash
+        });
+    }
+
+    /// @inheritdoc IFilonRegistry
+    function mineCount() external view returns (uint256) {
+        return _mineCount;
+    }
+
+    /// @dev The yearly capacity of `mineId`, read when a declaration opens a new year.
+    function _mineCapacity(uint256 mineId) internal view returns (uint40) {
+        return _mineDetails[mineId].capacityMg;
+    }
+
+    function _requireMine(uint256 mineId) internal view returns (MineStatus status) {
+        status = _mineStates[mineId].status;
+        if (status == MineStatus.None) revert UnknownMine(mineId);
+    }
+
+    function _changeStatus(uint256 mineId, MineStatus from, MineStatus to) private {
+        MineStatus status = _requireMine(mineId);
+        if (status != from) revert InvalidMineStatusChange(mineId, status, to);
+        _mineStates[mineId].status = to;
+        emit MineStatusChanged(mineId, to);
+    }
+
+    function _checkCountry(bytes2 country) private pure {
+        bytes1 a = country[0];
+        bytes1 b = country[1];
+        if (a < "A" || a > "Z" || b < "A" || b > "Z") revert InvalidCountry(country);
+    }
+
+    function _checkPermitExpiry(uint256 permitExpiry) private view {
+        if (permitExpiry <= block.timestamp || permitExpiry > type(uint32).max) {
+            revert InvalidPermitExpiry(permitExpiry, block.timestamp);
+        }
+    }
+
+    function _checkCapacity(uint256 capacityMg) private pure {
+        if (capacityMg == 0 || capacityMg > type(uint40).max) revert InvalidCapacity(capacityMg);
+    }
+}

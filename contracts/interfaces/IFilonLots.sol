@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Filón gold lots
+/// @notice Each physical lot of gold is an ERC-721 token. What rules need stays in storage; the rest of a
+/// lot's record (gross mass, parents, passport URIs, references) is in events.
+interface IFilonLots {
+    /// @notice The physical form of a lot.
+    enum Form {
+        Ore,
+        Concentrate,
+        Dore,
+        Refined,
+        Product
+    }
+
+    /// @notice One output of a transformation.
+    struct LotOutput {
+        Form form;
+        uint256 fineGoldMg;
+        uint256 grossMassMg;
+    }
+
+    /// @notice A lot as on-chain readers see it.
+    /// @dev For a consumed lot only `consumed`, `passportRoot` and `passportVersion` are kept: the rest of its
+    /// record is in its events.
+    struct LotRecord {
+        address holder;
+        Form form;
+        uint256 fineGoldMg;
+        uint256 mineId;
+        bool consumed;
+        bytes32 passportRoot;
+        uint256 passportVersion;
+    }
+
+    /// @dev No lot has id `lotId` (it was never minted).
+    error UnknownLot(uint256 lotId);
+    /// @dev Lot `lotId` was consumed by a transformation and can never be used again.
+    error LotConsumed(uint256 lotId);
+    /// @dev `account` is not the holder of lot `lotId` (held by `holder`) nor approved for it.
+    error NotHolder(uint256 lotId, address account, address holder);
+    /// @dev `account` is not the operator of mine `mineId`.
+    error NotMineOperator(uint256 mineId, address account);
+    /// @dev Mine `mineId` is in `status`, not active.
+    error MineNotActive(uint256 mineId, uint8 status);
+    /// @dev Mine `mineId`'s permit expired at `permitExpiry`.
+    error PermitExpired(uint256 mineId, uint256 permitExpiry);
+    /// @dev Declaring `requestedMg` would take mine `mineId` over its capacity: only `remainingMg` is left this year.
+    error CapacityExceeded(uint256 mineId, uint256 requestedMg, uint256 remainingMg);
+    /// @dev A lot's fine gold must be positive and at most its gross mass, and fit the lot record.
+    error InvalidMass(uint256 fineGoldMg, uint256 grossMassMg);
+    /// @dev A passport root cannot be zero.
+    error EmptyPassportRoot();
+    /// @dev `issuer` already declared lot `lotId` with external reference `externalRef`.
+    error DuplicateExternalRef(address issuer, string externalRef, uint256 lotId);
+    /// @dev The outputs of a transformation hold `outputMg` of fine gold, more than the `inputMg` of its inputs.
+    error MassNotConserved(uint256 inputMg, uint256 outputMg);
+    /// @dev A transformation needs at least one input and one output, and at most `max` of each.
+    error InvalidTransformation(uint256 inputs, uint256 outputs, uint256 max);
+    /// @dev The inputs of a transformation must all be held by `holder`; lot `lotId` is held by `other`.
+    error MixedHolders(uint256 lotId, address holder, address other);
+
+    /// @notice Ore lot `lotId` was declared from mine `mineId`, with its first passport version.
+    event LotDeclared(
+        uint256 indexed lotId,
+        uint256 indexed mineId,
+        uint256 fineGoldMg,
+        uint256 grossMassMg,
+        bytes32 passportRoot,
+        string passportURI,
+        string externalRef
+    );
+    /// @notice Lot `lotId` was produced by a transformation of `parents` (consumed in the same transaction),
+    /// with its first passport version.
+    event LotProduced(
+        uint256 indexed lotId,
+        Form form,
+        uint256 fineGoldMg,
+        uint256 grossMassMg,
+        uint256[] parents,
+        bytes32 passportRoot,
+        string passportURI
+    );
+    /// @notice Passport version `version` (2, 3, ...) of lot `lotId` was recorded.
+    event PassportRecorded(uint256 indexed lotId, uint256 version, bytes32 passportRoot, string passportURI);
+
+    /// @notice Declares an ore lot from `mineId`, minted to its operator (the caller).
+    function declareLot(
+        uint256 mineId,
+        uint256 fineGoldMg,
+        uint256 grossMassMg,
+        bytes32 passportRoot,
+        string calldata passportURI,
+        string calldata externalRef
+    ) external returns (uint256 lotId);
+
+    /// @notice Records a new passport version of `lotId`.
+    function recordPassport(uint256 lotId, bytes32 passportRoot, string calldata passportURI) external;
+
+    /// @notice Consumes `inputs` and mints `outputs` to their holder.
+    function transform(
+        uint256[] calldata inputs,
+        LotOutput[] calldata outputs,
+        bytes32 passportRoot,
+        string calldata passportURI
+    ) external returns (uint256[] memory outputIds);
+
+    /// @notice The on-chain record of lot `lotId`.
+    function lot(uint256 lotId) external view returns (LotRecord memory);
+
+    /// @notice The lot `issuer` declared with `externalRef`, or 0.
+    function lotByExternalRef(address issuer, string calldata externalRef) external view returns (uint256);
+
+    /// @notice How many lots have been minted (ids run from 1 to this number).
+    function lotCount() external view returns (uint256);
+
+    /// @notice Whether `leaf` is part of lot `lotId`'s current passport, by a Merkle `proof`.
+    function verifyPassportLeaf(uint256 lotId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
+}

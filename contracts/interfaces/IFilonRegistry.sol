@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Filón registry of participants and mines
+/// @notice Who may hold gold lots (participants) and where ore may come from (mines).
+interface IFilonRegistry {
+    /// @notice The role a registrar admits an address with. `None` means not admitted.
+    enum Role {
+        None,
+        MineOperator,
+        Processor,
+        Refiner,
+        Trader,
+        Manufacturer
+    }
+
+    /// @notice A mine's permit status. Only `Active` mines may declare ore; `Revoked` is final.
+    enum MineStatus {
+        None,
+        Active,
+        Suspended,
+        Revoked
+    }
+
+    /// @notice A mine as readers see it (assembled from its packed storage).
+    struct Mine {
+        address operator;
+        MineStatus status;
+        bytes2 country;
+        uint256 permitExpiry;
+        uint256 capacityMg;
+        uint256 declaredThisYearMg;
+        uint256 year;
+        bytes32 permitHash;
+        bytes32 locationHash;
+        bytes32 passportHash;
+    }
+
+    /// @dev `role` is not a role a participant can be admitted with.
+    error InvalidRole(uint8 role);
+    /// @dev `account` is the zero address where an address is required.
+    error InvalidAccount(address account);
+    /// @dev `account` is not an admitted participant.
+    error NotParticipant(address account);
+    /// @dev `account` is not admitted with the mine operator role.
+    error NotMineOperatorRole(address account);
+    /// @dev No mine has id `mineId`.
+    error UnknownMine(uint256 mineId);
+    /// @dev `country` is not two upper-case letters (ISO 3166-1 alpha-2).
+    error InvalidCountry(bytes2 country);
+    /// @dev `capacityMg` is zero or does not fit the mine record.
+    error InvalidCapacity(uint256 capacityMg);
+    /// @dev `permitExpiry` is not in the future (at `nowTimestamp`) or does not fit the mine record.
+    error InvalidPermitExpiry(uint256 permitExpiry, uint256 nowTimestamp);
+    /// @dev The mine is in `status`, from which the requested status change is not allowed.
+    error InvalidMineStatusChange(uint256 mineId, MineStatus status, MineStatus requested);
+
+    /// @notice `account` was admitted (or re-admitted) as `role`.
+    event ParticipantRegistered(address indexed account, Role role);
+    /// @notice `account` is no longer admitted; it keeps what it holds but can receive nothing.
+    event ParticipantRemoved(address indexed account);
+    /// @notice A mine was registered; it starts `Active`.
+    event MineRegistered(
+        uint256 indexed mineId,
+        address indexed operator,
+        bytes2 country,
+        bytes32 permitHash,
+        uint256 permitExpiry,
+        bytes32 locationHash,
+        uint256 capacityMg,
+        bytes32 passportHash
+    );
+    /// @notice The mine's permit was renewed or replaced.
+    event MinePermitUpdated(uint256 indexed mineId, bytes32 permitHash, uint256 permitExpiry);
+    /// @notice The mine's yearly capacity changed.
+    event MineCapacityUpdated(uint256 indexed mineId, uint256 capacityMg);
+    /// @notice The hash of the mine's own documents changed.
+    event MinePassportUpdated(uint256 indexed mineId, bytes32 passportHash);
+    /// @notice The mine's status changed.
+    event MineStatusChanged(uint256 indexed mineId, MineStatus status);
+
+    /// @notice Admits `account` as `role`, or changes the role of an admitted participant.
+    function registerParticipant(address account, Role role) external;
+
+    /// @notice Withdraws `account`'s admission.
+    function removeParticipant(address account) external;
+
+    /// @notice The role `account` is admitted with (`None` if not admitted).
+    function roleOf(address account) external view returns (Role);
+
+    /// @notice Registers a mine run by `operator`; returns its id.
+    function registerMine(
+        address operator,
+        bytes32 permitHash,
+        uint256 permitExpiry,
+        bytes2 country,
+        bytes32 locationHash,
+        uint256 capacityMg,
+        bytes32 passportHash
+    ) external returns (uint256 mineId);
+
+    /// @notice Records a renewed or replaced permit.
+    function updatePermit(uint256 mineId, bytes32 permitHash, uint256 permitExpiry) external;
+
+    /// @notice Changes a mine's yearly capacity.
+    function setMineCapacity(uint256 mineId, uint256 capacityMg) external;
+
+    /// @notice Changes the hash of a mine's own documents.
+    function setMinePassport(uint256 mineId, bytes32 passportHash) external;
+
+    /// @notice Suspends an active mine.
+    function suspendMine(uint256 mineId) external;
+
+    /// @notice Reactivates a suspended mine.
+    function reactivateMine(uint256 mineId) external;
+
+    /// @notice Revokes a mine for good.
+    function revokeMine(uint256 mineId) external;
+
+    /// @notice The mine with id `mineId`.
+    function mine(uint256 mineId) external view returns (Mine memory);
+
+    /// @notice How many mines have been registered (ids run from 1 to this number).
+    function mineCount() external view returns (uint256);
+}
