@@ -1,0 +1,55 @@
+"""Shared test setup: no test may reach anything but this machine.
+
+Filón's tests run against local chains (Ape's in-process EVM, Anvil on loopback) and local stores only.
+A connection to any other address fails loudly, so that a test which quietly depends on the network (a solc
+download, a remote RPC) cannot pass here and then break on a locked-down server.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+class NetworkAccessError(RuntimeError):
+    """A test tried to connect to a host that is not on this machine."""
+
+
+def _check_address(address: Any) -> None:
+    if not isinstance(address, tuple):  # AF_UNIX paths are local by definition
+        return
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        if host == "localhost":
+            return
+        raise NetworkAccessError(f"tests may not connect to {host!r}") from None
+    if not ip.is_loopback:
+        raise NetworkAccessError(f"tests may not connect to {host}")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
