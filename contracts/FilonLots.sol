@@ -3,7 +3,10 @@ pragma solidity ^0.8.24;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {FilonRegistry} from "./FilonRegistry.sol";
 import {IFilonLots} from "./interfaces/IFilonLots.sol";
 import {CalendarYear} from "./libraries/CalendarYear.sol";
@@ -19,9 +22,14 @@ import {LotMetadata} from "./libraries/LotMetadata.sol";
 /// approvals, safe transfers, ERC-165 and its errors; `_ownerOf`, `balanceOf` and `_update` read and write the
 /// packed slots instead of its own mappings. What no rule reads (gross mass, parents, passport URIs, external
 /// references) lives in events.
-contract FilonLots is ERC721, FilonRegistry, IFilonLots {
+contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
     /// @notice The most inputs, or outputs, one transformation may have (keeps every call's gas bounded).
     uint256 public constant MAX_TRANSFORM_LOTS = 64;
+
+    /// @notice The EIP-712 type of an off-chain {Declaration}.
+    bytes32 public constant DECLARATION_TYPEHASH = keccak256(
+        "Declaration(uint256 mineId,uint256 fineGoldMg,uint256 grossMassMg,bytes32 passportRoot,string externalRef,address recipient,uint256 nonce,uint256 deadline)"
+    );
 
     /// @dev A live lot in one slot; a consumed lot's slot is cleared.
     struct Lot {
@@ -38,7 +46,7 @@ contract FilonLots is ERC721, FilonRegistry, IFilonLots {
     uint256 private _lotCount;
 
     /// @param admin receives the admin and registrar roles.
-    constructor(address admin) ERC721(unicode"Filón gold lot", "FILON") FilonRegistry(admin) {}
+    constructor(address admin) ERC721(unicode"Filón gold lot", "FILON") EIP712("Filon", "1") FilonRegistry(admin) {}
 
     // ---------------------------------------------------------------- writes
 
@@ -55,13 +63,41 @@ contract FilonLots is ERC721, FilonRegistry, IFilonLots {
         string calldata passportURI,
         string calldata externalRef
     ) external returns (uint256 lotId) {
-        _checkMass(fineGoldMg, grossMassMg);
-        if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
-        _useMineCapacity(mineId, msg.sender, fineGoldMg);
-        bytes32 refHash = _checkExternalRef(msg.sender, externalRef);
-        lotId = _mintLot(msg.sender, Form.Ore, fineGoldMg, mineId, passportRoot);
-        if (refHash != bytes32(0)) _lotsByRef[msg.sender][refHash] = lotId;
-        emit LotDeclared(lotId, mineId, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
+        lotId = _declare(mineId, msg.sender, msg.sender, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Lets a miner with no network and no ether declare at the pit: the operator signs the EIP-712
+    /// {Declaration}, and any admitted participant (typically the buying plant) submits it later. The signature is
+    /// checked with {SignatureChecker}, so an operator that is a smart-contract wallet (ERC-1271) works too.
+    /// Requirements: the caller is admitted; `deadline` has not passed; `nonce` is the operator's next nonce; the
+    /// signature is the mine operator's over exactly this declaration; and every rule of {declareLot} holds at
+    /// submission time, with the external reference filed under the operator. Emits a {Transfer}, a
+    /// {LotDeclared} and a {DeclarationRelayed} event.
+    function submitDeclaration(Declaration calldata declaration, string calldata passportURI, bytes calldata signature)
+        external
+        returns (uint256 lotId)
+    {
+        if (_accounts[msg.sender].role == Role.None) revert NotParticipant(msg.sender);
+        if (block.timestamp > declaration.deadline) revert DeclarationExpired(declaration.deadline, block.timestamp);
+        uint256 mineId = declaration.mineId;
+        address operator = _mineStates[mineId].operator;
+        if (operator == address(0)) revert UnknownMine(mineId);
+        if (!SignatureChecker.isValidSignatureNowCalldata(operator, _hashDeclaration(declaration), signature)) {
+            revert InvalidDeclarationSignature(mineId, operator);
+        }
+        _useCheckedNonce(operator, declaration.nonce);
+        lotId = _declare(
+            mineId,
+            operator,
+            declaration.recipient,
+            declaration.fineGoldMg,
+            declaration.grossMassMg,
+            declaration.passportRoot,
+            passportURI,
+            declaration.externalRef
+        );
+        emit DeclarationRelayed(lotId, operator, msg.sender, declaration.nonce);
     }
 
     /// @inheritdoc IFilonLots
@@ -189,6 +225,45 @@ contract FilonLots is ERC721, FilonRegistry, IFilonLots {
         _receive(to);
         lot_.holder = to;
         emit Transfer(from, to, tokenId);
+    }
+
+    /// @dev Declares an ore lot from `mineId` by its `operator`, minted to `recipient`.
+    function _declare(
+        uint256 mineId,
+        address operator,
+        address recipient,
+        uint256 fineGoldMg,
+        uint256 grossMassMg,
+        bytes32 passportRoot,
+        string calldata passportURI,
+        string calldata externalRef
+    ) private returns (uint256 lotId) {
+        _checkMass(fineGoldMg, grossMassMg);
+        if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
+        _useMineCapacity(mineId, operator, fineGoldMg);
+        bytes32 refHash = _checkExternalRef(operator, externalRef);
+        lotId = _mintLot(recipient, Form.Ore, fineGoldMg, mineId, passportRoot);
+        if (refHash != bytes32(0)) _lotsByRef[operator][refHash] = lotId;
+        emit LotDeclared(lotId, mineId, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
+    }
+
+    /// @dev The EIP-712 digest the mine operator signs for `declaration`.
+    function _hashDeclaration(Declaration calldata declaration) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    DECLARATION_TYPEHASH,
+                    declaration.mineId,
+                    declaration.fineGoldMg,
+                    declaration.grossMassMg,
+                    declaration.passportRoot,
+                    keccak256(bytes(declaration.externalRef)),
+                    declaration.recipient,
+                    declaration.nonce,
+                    declaration.deadline
+                )
+            )
+        );
     }
 
     /// @dev Checks that `operator` may declare `fineGoldMg` from `mineId` now, and counts it against the mine's

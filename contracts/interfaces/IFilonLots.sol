@@ -21,6 +21,20 @@ interface IFilonLots {
         uint256 grossMassMg;
     }
 
+    /// @notice A lot declaration signed off-chain (EIP-712) by a mine's operator, for anyone admitted to submit.
+    /// @dev `recipient` receives the lot: the operator itself, or the plant buying it. `nonce` is the operator's
+    /// next declaration nonce ({nonces}); the declaration is void after `deadline` (a Unix time).
+    struct Declaration {
+        uint256 mineId;
+        uint256 fineGoldMg;
+        uint256 grossMassMg;
+        bytes32 passportRoot;
+        string externalRef;
+        address recipient;
+        uint256 nonce;
+        uint256 deadline;
+    }
+
     /// @notice A lot as on-chain readers see it.
     /// @dev For a consumed lot only `consumed`, `passportRoot` and `passportVersion` are kept: the rest of its
     /// record is in its events.
@@ -61,6 +75,11 @@ interface IFilonLots {
     /// @dev The inputs of a transformation must all be held by `holder`; lot `lotId` is held by `other`.
     error MixedHolders(uint256 lotId, address holder, address other);
 
+    /// @dev A signed declaration's `deadline` passed (it is now `nowTimestamp`).
+    error DeclarationExpired(uint256 deadline, uint256 nowTimestamp);
+    /// @dev The signature is not `operator`'s, the operator of mine `mineId`, over this declaration.
+    error InvalidDeclarationSignature(uint256 mineId, address operator);
+
     /// @notice Ore lot `lotId` was declared from mine `mineId`, with its first passport version.
     event LotDeclared(
         uint256 indexed lotId,
@@ -82,6 +101,8 @@ interface IFilonLots {
         bytes32 passportRoot,
         string passportURI
     );
+    /// @notice A declaration signed off-chain by `operator` was submitted by `relayer` (lot `lotId`, nonce `nonce`).
+    event DeclarationRelayed(uint256 indexed lotId, address indexed operator, address indexed relayer, uint256 nonce);
     /// @notice Passport version `version` (2, 3, ...) of lot `lotId` was recorded.
     event PassportRecorded(uint256 indexed lotId, uint256 version, bytes32 passportRoot, string passportURI);
 
@@ -94,6 +115,12 @@ interface IFilonLots {
         string calldata passportURI,
         string calldata externalRef
     ) external returns (uint256 lotId);
+
+    /// @notice Declares an ore lot from a declaration its mine's operator signed off-chain; mints it to the
+    /// declaration's recipient.
+    function submitDeclaration(Declaration calldata declaration, string calldata passportURI, bytes calldata signature)
+        external
+        returns (uint256 lotId);
 
     /// @notice Records a new passport version of `lotId`.
     function recordPassport(uint256 lotId, bytes32 passportRoot, string calldata passportURI) external;
