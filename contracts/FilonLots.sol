@@ -83,6 +83,8 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         uint256 mineId = declaration.mineId;
         address operator = _mineStates[mineId].operator;
         if (operator == address(0)) revert UnknownMine(mineId);
+        // declareLot checks the operator's admission when it receives the lot; here the lot may go elsewhere.
+        if (_accounts[operator].role == Role.None) revert NotParticipant(operator);
         if (!SignatureChecker.isValidSignatureNowCalldata(operator, _hashDeclaration(declaration), signature)) {
             revert InvalidDeclarationSignature(mineId, operator);
         }
@@ -277,13 +279,15 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         uint256 year = CalendarYear.yearOf(block.timestamp);
         if (state.year != year) {
             state.year = uint16(year);
-            state.remainingMg = _mineCapacity(mineId);
+            state.remainingMg = int40(int256(uint256(_mineCapacity(mineId))));
         }
-        if (fineGoldMg > state.remainingMg) revert CapacityExceeded(mineId, fineGoldMg, state.remainingMg);
-        // Cannot underflow: checked against remainingMg just above.
-        unchecked {
-            state.remainingMg -= uint40(fineGoldMg);
+        int256 remaining = state.remainingMg;
+        // fineGoldMg < 2^40 (checked by _checkMass before), so the conversion is exact.
+        if (int256(fineGoldMg) > remaining) {
+            revert CapacityExceeded(mineId, fineGoldMg, remaining > 0 ? uint256(remaining) : 0);
         }
+        // Fits int40: the result lies between 0 and the remaining capacity.
+        state.remainingMg = int40(remaining - int256(fineGoldMg));
         _mineStates[mineId] = state;
     }
 

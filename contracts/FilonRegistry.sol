@@ -21,14 +21,19 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
         Role role;
     }
 
-    /// @dev What a declaration needs about a mine, in one slot.
+    /// @dev What a declaration needs about a mine, in one slot. `remainingMg` is what the mine may still declare
+    /// in `year`; it goes negative when the registrar lowers the capacity below what was already declared, so
+    /// that what was declared (capacity minus remaining) is never lost.
     struct MineState {
         address operator;
         uint32 permitExpiry;
         MineStatus status;
         uint16 year;
-        uint40 remainingMg;
+        int40 remainingMg;
     }
+
+    /// @notice The largest yearly capacity a mine can have, in mg of fine gold (about 550 tonnes).
+    uint256 public constant MAX_CAPACITY_MG = uint256(int256(type(int40).max));
 
     /// @dev What a declaration does not need, read only at the turn of a year or by readers.
     struct MineDetails {
@@ -80,7 +85,7 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
 
     /// @inheritdoc IFilonRegistry
     /// @dev Requirements: caller has `REGISTRAR_ROLE`; `operator` is admitted as `MineOperator`; `country` is
-    /// two upper-case letters; `permitExpiry` is in the future; `capacityMg` is positive and below 2^40 mg.
+    /// two upper-case letters; `permitExpiry` is in the future; `0 < capacityMg <= MAX_CAPACITY_MG`.
     /// Emits a {MineRegistered} event.
     function registerMine(
         address operator,
@@ -101,7 +106,7 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
             permitExpiry: uint32(permitExpiry),
             status: MineStatus.Active,
             year: uint16(CalendarYear.yearOf(block.timestamp)),
-            remainingMg: uint40(capacityMg)
+            remainingMg: int40(int256(capacityMg))
         });
         _mineDetails[mineId] = MineDetails({
             capacityMg: uint40(capacityMg),
@@ -127,8 +132,8 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     /// @inheritdoc IFilonRegistry
-    /// @dev What was already declared this year counts against the new capacity.
-    /// Requirements: caller has `REGISTRAR_ROLE`; the mine exists; `capacityMg` is positive and below 2^40 mg.
+    /// @dev What was already declared this year counts against the new capacity, even when it exceeds it.
+    /// Requirements: caller has `REGISTRAR_ROLE`; the mine exists; `0 < capacityMg <= MAX_CAPACITY_MG`.
     /// Emits a {MineCapacityUpdated} event.
     function setMineCapacity(uint256 mineId, uint256 capacityMg) external onlyRole(REGISTRAR_ROLE) {
         _requireMine(mineId);
@@ -136,8 +141,9 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
         MineState memory state = _mineStates[mineId];
         MineDetails storage details = _mineDetails[mineId];
         if (state.year == CalendarYear.yearOf(block.timestamp)) {
-            uint256 declared = details.capacityMg - state.remainingMg;
-            state.remainingMg = capacityMg > declared ? uint40(capacityMg - declared) : 0;
+            // Both terms lie in [-MAX_CAPACITY_MG, MAX_CAPACITY_MG]: the result fits int40.
+            int256 declared = int256(uint256(details.capacityMg)) - state.remainingMg;
+            state.remainingMg = int40(int256(capacityMg) - declared);
             _mineStates[mineId] = state;
         }
         details.capacityMg = uint40(capacityMg);
@@ -186,7 +192,7 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
             country: details.country,
             permitExpiry: state.permitExpiry,
             capacityMg: details.capacityMg,
-            declaredThisYearMg: state.year == year ? details.capacityMg - state.remainingMg : 0,
+            declaredThisYearMg: state.year == year ? uint256(int256(uint256(details.capacityMg)) - state.remainingMg) : 0,
             year: year,
             permitHash: details.permitHash,
             locationHash: details.locationHash,
@@ -229,6 +235,6 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     function _checkCapacity(uint256 capacityMg) private pure {
-        if (capacityMg == 0 || capacityMg > type(uint40).max) revert InvalidCapacity(capacityMg);
+        if (capacityMg == 0 || capacityMg > MAX_CAPACITY_MG) revert InvalidCapacity(capacityMg);
     }
 }

@@ -36,8 +36,9 @@ interface IFilonLots {
     }
 
     /// @notice A lot as on-chain readers see it.
-    /// @dev For a consumed lot only `consumed`, `passportRoot` and `passportVersion` are kept: the rest of its
-    /// record is in its events.
+    /// @dev A consumed lot's slot is cleared (the refund pays for much of a transformation): only `consumed` and
+    /// its last `passportRoot` remain on chain, the other fields read zero. Its full record, passport versions
+    /// included, is in its events.
     struct LotRecord {
         address holder;
         Form form;

@@ -48,7 +48,7 @@ interface IFilonRegistry {
     error UnknownMine(uint256 mineId);
     /// @dev `country` is not two upper-case letters (ISO 3166-1 alpha-2).
     error InvalidCountry(bytes2 country);
-    /// @dev `capacityMg` is zero or does not fit the mine record.
+    /// @dev `capacityMg` is zero or above `MAX_CAPACITY_MG` (2^39 - 1 mg).
     error InvalidCapacity(uint256 capacityMg);
     /// @dev `permitExpiry` is not in the future (at `nowTimestamp`) or does not fit the mine record.
     error InvalidPermitExpiry(uint256 permitExpiry, uint256 nowTimestamp);
