@@ -51,8 +51,8 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
     // ---------------------------------------------------------------- writes
 
     /// @inheritdoc IFilonLots
-    /// @dev Requirements: the caller operates mine `mineId`, which is `Active` with an unexpired permit and is
-    /// admitted; `0 < fineGoldMg <= grossMassMg`; the mine has `fineGoldMg` of capacity left this calendar year
+    /// @dev Requirements: the caller operates mine `mineId`, which is `Active` with an unexpired permit, and is
+    /// admitted as `MineOperator`; `0 < fineGoldMg <= grossMassMg`; the mine has `fineGoldMg` of capacity left this calendar year
     /// (UTC); `passportRoot` is not zero; `externalRef`, if not empty, was not used by the caller before.
     /// Emits a {Transfer} and a {LotDeclared} event.
     function declareLot(
@@ -83,8 +83,6 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         uint256 mineId = declaration.mineId;
         address operator = _mineStates[mineId].operator;
         if (operator == address(0)) revert UnknownMine(mineId);
-        // declareLot checks the operator's admission when it receives the lot; here the lot may go elsewhere.
-        if (_accounts[operator].role == Role.None) revert NotParticipant(operator);
         if (!SignatureChecker.isValidSignatureNowCalldata(operator, _hashDeclaration(declaration), signature)) {
             revert InvalidDeclarationSignature(mineId, operator);
         }
@@ -243,6 +241,8 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         _checkMass(fineGoldMg, grossMassMg);
         if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
         _useMineCapacity(mineId, operator, fineGoldMg);
+        // An operator whose admission was withdrawn, or changed to another role, declares nothing.
+        if (_accounts[operator].role != Role.MineOperator) revert NotMineOperatorRole(operator);
         bytes32 refHash = _checkExternalRef(operator, externalRef);
         lotId = _mintLot(recipient, Form.Ore, fineGoldMg, mineId, passportRoot);
         if (refHash != bytes32(0)) _lotsByRef[operator][refHash] = lotId;

@@ -28,9 +28,9 @@ _real_connect = socket.socket.connect
 
 
 def _loopback_only(self, address):
-    if isinstance(address, tuple) and address[0] != "localhost":
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise ForbiddenDownload(f"network access to {address[0]} was attempted")
+    remote = isinstance(address, tuple) and address[0] != "localhost"
+    if remote and not ipaddress.ip_address(address[0]).is_loopback:
+        raise ForbiddenDownload(f"network access to {address[0]} was attempted")
     return _real_connect(self, address)
 
 
