@@ -1,0 +1,433 @@
+"""The one boundary between Filón and web3.py: every request to the node goes through `Chain`.
+
+Whatever web3, requests or the node raise is translated here, and only here, into a `FilonError`:
+contract reverts into the specific class of their custom error, transport failures into `RpcUnavailable`,
+other node errors into `RpcError`, unencodable arguments into `InvalidInput`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, cast
+
+from eth_typing import BlockIdentifier, ChecksumAddress, HexStr
+from web3 import HTTPProvider, Web3
+from web3.exceptions import (
+    ContractLogicError,
+    TransactionNotFound,
+    Web3Exception,
+    Web3RPCError,
+    Web3TypeError,
+    Web3ValidationError,
+    Web3ValueError,
+)
+from web3.types import FilterParams, LogReceipt, RPCEndpoint, TxParams, TxReceipt
+
+from filon import _artifact
+from filon._errors import FilonError, InvalidInput, RpcError, RpcUnavailable, decode_revert
+
+Topic = HexStr | Sequence[HexStr] | None
+
+
+def _abi_type(param: dict[str, Any]) -> str:
+    """The canonical ABI type of a parameter, tuples spelled out: `(uint8,uint256,uint256)[]`."""
+    kind: str = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(_abi_type(component) for component in param["components"])
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
+
+
+@cache
+def _functions() -> dict[str, tuple[bytes, tuple[str, ...], tuple[str, ...]]]:
+    """Function name -> (selector, input types, output types), first overload only."""
+    table: dict[str, tuple[bytes, tuple[str, ...], tuple[str, ...]]] = {}
+    for item in _artifact.abi():
+        if item.get("type") != "function" or item["name"] in table:
+            continue
+        inputs = tuple(_abi_type(p) for p in item["inputs"])
+        outputs = tuple(_abi_type(p) for p in item["outputs"])
+        selector = Web3.keccak(text=f"{item['name']}({','.join(inputs)})")[:4]
+        table[item["name"]] = (bytes(selector), inputs, outputs)
+    return table
+
+
+@cache
+def _events() -> dict[bytes, tuple[str, tuple[tuple[str, str, bool], ...]]]:
+    """Event topic -> (name, ((argument, ABI type, indexed), ...))."""
+    table: dict[bytes, tuple[str, tuple[tuple[str, str, bool], ...]]] = {}
+    for item in _artifact.abi():
+        if item.get("type") != "event":
+            continue
+        args = tuple((p["name"], _abi_type(p), bool(p["indexed"])) for p in item["inputs"])
+        signature = f"{item['name']}({','.join(t for _, t, _ in args)})"
+        table[bytes(Web3.keccak(text=signature))] = (item["name"], args)
+    return table
+
+
+@cache
+def event_topic(name: str) -> HexStr:
+    """The topic0 of event `name` as a 0x hex string."""
+    for topic, (event, _) in _events().items():
+        if event == name:
+            return HexStr("0x" + topic.hex())
+    raise KeyError(name)
+
+
+def uint_topic(value: int) -> HexStr:
+    """An indexed uint256 as a topic."""
+    return HexStr("0x" + value.to_bytes(32, "big").hex())
+
+
+def address_topic(address: str) -> HexStr:
+    """An indexed address as a topic."""
+    return HexStr("0x" + bytes.fromhex(address.removeprefix("0x")).rjust(32, b"\0").hex())
+
+
+BATCH_SIZE = 100
+"""Requests per JSON-RPC batch: providers commonly accept 100 and more."""
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _json_tx(tx: dict[str, Any]) -> dict[str, Any]:
+    """A transaction object as JSON-RPC takes it (quantities as hex strings, data as hex)."""
+    out: dict[str, Any] = {}
+    for key, value in tx.items():
+        if isinstance(value, bytes):
+            out[key] = _hex(value)
+        elif isinstance(value, int):
+            out[key] = hex(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _receipt(raw: dict[str, Any]) -> TxReceipt:
+    """A JSON-RPC receipt with the fields Filón reads typed as web3 types them."""
+    contract = raw.get("contractAddress")
+    return cast(
+        TxReceipt,
+        {
+            "transactionHash": bytes.fromhex(raw["transactionHash"][2:]),
+            "blockNumber": int(raw["blockNumber"], 16),
+            "status": int(raw["status"], 16),
+            "gasUsed": int(raw["gasUsed"], 16),
+            "contractAddress": Web3.to_checksum_address(contract) if contract else None,
+            "logs": [
+                {
+                    "address": Web3.to_checksum_address(log["address"]),
+                    "topics": [bytes.fromhex(t[2:]) for t in log["topics"]],
+                    "data": bytes.fromhex(log["data"][2:]),
+                    "blockNumber": int(log["blockNumber"], 16),
+                    "logIndex": int(log["logIndex"], 16),
+                    "transactionHash": bytes.fromhex(log["transactionHash"][2:]),
+                }
+                for log in raw["logs"]
+            ],
+        },
+    )
+
+
+def _revert_data(exc: ContractLogicError) -> bytes:
+    data: Any = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("Reverted "):
+        data = data.removeprefix("Reverted ")
+    if isinstance(data, str) and re.fullmatch(r"0x(?:[0-9a-fA-F]{2})*", data):
+        return bytes.fromhex(data[2:])
+    return b""
+
+
+def _transport_reason(exc: BaseException) -> str:
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if errno:
+        return errno.group(1).strip().lower()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+class Chain:
+    """A node reached over HTTP JSON-RPC, and the FilonLots ABI to talk to it.
+
+    Args:
+        rpc_url: The node's HTTP(S) JSON-RPC URL.
+        request_timeout: Seconds to wait for any single HTTP response.
+        max_log_range: The most blocks one `eth_getLogs` may span (public nodes often cap it); None for
+            one request over the whole range.
+    """
+
+    def __init__(
+        self, rpc_url: str, *, request_timeout: float = 30.0, max_log_range: int | None = None
+    ) -> None:
+        self.url = rpc_url
+        self.max_log_range = max_log_range
+        provider = HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout})
+        # No middleware: the library formats and checks what it sends itself, and each default
+        # middleware would add requests (chain id checks) or reshape responses.
+        self.w3 = Web3(provider, middleware=[])
+
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        """Turns anything raised inside into the most specific `FilonError`."""
+        try:
+            yield
+        except FilonError:
+            raise
+        except ContractLogicError as exc:
+            raise decode_revert(_revert_data(exc), self.w3.codec) from None
+        except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
+            raise RpcUnavailable(
+                f"Cannot reach the Ethereum node at {self.url} ({_transport_reason(exc)}).", url=self.url
+            ) from None
+        except Web3RPCError as exc:
+            raise RpcError(f"The Ethereum node at {self.url} answered with an error: {exc.message}") from None
+        except (Web3Exception, ValueError) as exc:
+            raise RpcError(f"Unexpected answer from the Ethereum node at {self.url}: {exc}") from None
+
+    # ------------------------------------------------------------------ ABI
+
+    def encode_call(self, function: str, args: Sequence[Any]) -> bytes:
+        """Calldata for `function(*args)`.
+
+        Raises:
+            InvalidInput: An argument does not fit its ABI type.
+        """
+        selector, types, _ = _functions()[function]
+        return selector + self.encode(types, args, what=function)
+
+    def encode(self, types: Sequence[str], args: Sequence[Any], *, what: str) -> bytes:
+        """ABI-encoded `args`.
+
+        Raises:
+            InvalidInput: An argument does not fit its ABI type.
+        """
+        try:
+            return bytes(self.w3.codec.encode(list(types), list(args)))
+        except (
+            Web3ValidationError,
+            Web3TypeError,
+            Web3ValueError,
+            TypeError,
+            ValueError,
+            OverflowError,
+        ) as exc:
+            raise InvalidInput(f"Invalid arguments for {what}: {exc}") from None
+
+    def decode_output(self, function: str, data: bytes) -> tuple[Any, ...]:
+        """The decoded return values of `function`."""
+        _, _, types = _functions()[function]
+        with self.translated():
+            return tuple(self.w3.codec.decode(list(types), data))
+
+    def decode_log(self, log: LogReceipt) -> tuple[str, dict[str, Any]] | None:
+        """`(event name, {argument: value})` of a FilonLots log, or None for a log of another contract."""
+        topics = log["topics"]
+        if not topics:
+            return None
+        known = _events().get(bytes(topics[0]))
+        if known is None:
+            return None
+        name, params = known
+        indexed = [(arg, kind) for arg, kind, is_indexed in params if is_indexed]
+        plain = [(arg, kind) for arg, kind, is_indexed in params if not is_indexed]
+        values: dict[str, Any] = {}
+        with self.translated():
+            for (arg, kind), topic in zip(indexed, topics[1:], strict=True):
+                (values[arg],) = self.w3.codec.decode([kind], bytes(topic))
+            decoded = self.w3.codec.decode([kind for _, kind in plain], bytes(log["data"]))
+        for (arg, _), value in zip(plain, decoded, strict=True):
+            values[arg] = value
+        for arg, abi_type, _ in params:
+            if abi_type == "address":
+                values[arg] = Web3.to_checksum_address(values[arg])
+        return name, values
+
+    # ------------------------------------------------------------------ requests
+
+    def chain_id(self) -> int:
+        """The node's chain id."""
+        with self.translated():
+            return int(self.w3.eth.chain_id)
+
+    def code(self, address: str) -> bytes:
+        """The runtime code at `address` (empty for an account without code)."""
+        with self.translated():
+            return bytes(self.w3.eth.get_code(Web3.to_checksum_address(address)))
+
+    def block_number(self) -> int:
+        """The number of the latest block."""
+        with self.translated():
+            return int(self.w3.eth.block_number)
+
+    def pending_nonce(self, address: str) -> int:
+        """The next nonce of `address`, counting its transactions still in the node's pool."""
+        with self.translated():
+            return int(self.w3.eth.get_transaction_count(Web3.to_checksum_address(address), "pending"))
+
+    def fees_and_gas(self, txs: Sequence[dict[str, Any]]) -> tuple[dict[str, int], list[int | FilonError]]:
+        """Fee fields for transactions sent now, and the gas each of `txs` needs, in one JSON-RPC batch.
+
+        The fees are EIP-1559 fields when the chain has a base fee, else a legacy gas price. Each estimate
+        is an int, or the error estimation raised (the contract's specific revert).
+        """
+        fee_requests: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_gasPrice", []),
+            ("eth_maxPriorityFeePerGas", []),
+        ]
+        results = self.batch(fee_requests + [("eth_estimateGas", [_json_tx(tx)]) for tx in txs])
+        block, gas_price, tip = results[:3]
+        for result in (block, gas_price):
+            if isinstance(result, FilonError):
+                raise result
+        estimates = [r if isinstance(r, FilonError) else int(str(r), 16) for r in results[3:]]
+        price = int(str(gas_price), 16)
+        base_fee = block.get("baseFeePerGas") if isinstance(block, dict) else None
+        if base_fee is None:
+            return {"gasPrice": price}, estimates
+        base = int(str(base_fee), 16)
+        priority = max(price - base, 0) if isinstance(tip, FilonError) else int(str(tip), 16)
+        # Twice the base fee stays valid through six full blocks of base-fee increases.
+        return {"maxFeePerGas": 2 * base + priority, "maxPriorityFeePerGas": priority}, estimates
+
+    def call(self, tx: TxParams, block: BlockIdentifier = "latest") -> bytes:
+        """The return data of `tx` run as a call at `block`; a revert raises the specific error."""
+        with self.translated():
+            return bytes(self.w3.eth.call(tx, block))
+
+    def read(self, address: str, function: str, *args: Any) -> tuple[Any, ...]:
+        """The decoded return values of view `function(*args)` of the contract at `address`."""
+        tx: TxParams = {
+            "to": cast(ChecksumAddress, address),
+            "data": HexStr(_hex(self.encode_call(function, args))),
+        }
+        return self.decode_output(function, self.call(tx))
+
+    def read_many(
+        self, address: str, function: str, args_list: Sequence[Sequence[Any]]
+    ) -> list[tuple[Any, ...]]:
+        """`read` for several argument lists, in JSON-RPC batches (one HTTP round trip per batch)."""
+        calls = [{"to": address, "data": _hex(self.encode_call(function, args))} for args in args_list]
+        results = []
+        for result in self.batch([("eth_call", [call, "latest"]) for call in calls]):
+            if isinstance(result, FilonError):
+                raise result
+            results.append(self.decode_output(function, bytes.fromhex(str(result)[2:])))
+        return results
+
+    def send_raw_many(self, raws: Sequence[bytes]) -> list[str | FilonError]:
+        """Sends signed transactions in JSON-RPC batches, in order; each one's hash or why it was not sent.
+
+        Sending stops after the first batch with a rejection (or a transport failure): the transactions
+        not sent then carry that first error.
+        """
+        results: list[str | FilonError] = []
+        for start in range(0, len(raws), BATCH_SIZE):
+            requests = [("eth_sendRawTransaction", [_hex(raw)]) for raw in raws[start : start + BATCH_SIZE]]
+            try:
+                answers = self.batch(requests)
+            except FilonError as error:
+                answers = [error] * len(requests)
+            results += [a if isinstance(a, FilonError) else str(a) for a in answers]
+            first_error = next((r for r in results if isinstance(r, FilonError)), None)
+            if first_error is not None:
+                return results + [first_error] * (len(raws) - len(results))
+        return results
+
+    def send_raw(self, raw: bytes) -> str:
+        """Sends a signed transaction; returns its hash."""
+        with self.translated():
+            return "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex()
+
+    def receipts(self, transaction_hashes: Sequence[str]) -> list[TxReceipt | None]:
+        """The receipts of transactions, None for those not mined yet, in JSON-RPC batches."""
+        found: list[TxReceipt | None] = []
+        for result in self.batch([("eth_getTransactionReceipt", [h]) for h in transaction_hashes]):
+            if isinstance(result, FilonError):
+                raise result
+            found.append(_receipt(result) if result else None)
+        return found
+
+    def is_known(self, transaction_hash: str) -> bool:
+        """Whether the node knows the transaction (mined or in its pool)."""
+        with self.translated():
+            try:
+                self.w3.eth.get_transaction(HexStr(transaction_hash))
+            except TransactionNotFound:
+                return False
+            return True
+
+    def logs(
+        self,
+        address: str,
+        topics: Sequence[Topic],
+        *,
+        from_block: int,
+        to_block: BlockIdentifier = "latest",
+    ) -> list[LogReceipt]:
+        """The logs of `address` matching `topics` (OR-lists allowed at each position), in chain order.
+
+        One `eth_getLogs` request over the whole range, or one per `max_log_range` blocks when set.
+        """
+        ranges: list[tuple[int, BlockIdentifier]] = [(from_block, to_block)]
+        if self.max_log_range is not None:
+            last = self.block_number() if to_block == "latest" else int(cast(int, to_block))
+            step = self.max_log_range
+            ranges = [(start, min(start + step - 1, last)) for start in range(from_block, last + 1, step)]
+        found: list[LogReceipt] = []
+        for start, end in ranges:
+            params: FilterParams = {
+                "address": cast(ChecksumAddress, address),
+                "fromBlock": start,
+                "toBlock": end,
+                "topics": cast(Any, list(topics)),
+            }
+            with self.translated():
+                found.extend(self.w3.eth.get_logs(params))
+        return sorted(found, key=lambda log: (log["blockNumber"], log["logIndex"]))
+
+    def batch(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Raw results of JSON-RPC `requests`, sent `BATCH_SIZE` per HTTP request, in order.
+
+        A request the node answered with an error yields that error, translated, in its place.
+        """
+        provider = cast(HTTPProvider, self.w3.provider)
+        results: list[Any] = []
+        for start in range(0, len(requests), BATCH_SIZE):
+            chunk = [(RPCEndpoint(method), params) for method, params in requests[start : start + BATCH_SIZE]]
+            with self.translated():
+                responses = provider.make_batch_request(chunk)
+            if not isinstance(responses, list) or len(responses) != len(chunk):
+                error = responses.get("error") if isinstance(responses, dict) else responses
+                raise RpcError(f"The Ethereum node at {self.url} rejected a batch of requests: {error}")
+            for response in responses:
+                error = response.get("error")
+                results.append(self._error(error) if error is not None else response.get("result"))
+        return results
+
+    def _error(self, error: Any) -> FilonError:
+        """The `FilonError` for a JSON-RPC error object."""
+        if not isinstance(error, dict):
+            return RpcError(f"The Ethereum node at {self.url} answered with an error: {error}")
+        data = error.get("data")
+        if isinstance(data, dict):
+            data = data.get("data")
+        message = str(error.get("message", ""))
+        if (
+            isinstance(data, str)
+            and re.fullmatch(r"0x(?:[0-9a-fA-F]{2})*", data)
+            and (data != "0x" or "revert" in message)
+        ):
+            return decode_revert(bytes.fromhex(data[2:]), self.w3.codec)
+        if "revert" in message.lower():
+            return decode_revert(b"", self.w3.codec)
+        return RpcError(f"The Ethereum node at {self.url} answered with an error: {message}")

@@ -1,0 +1,241 @@
+"""Ids, enums and the records the client returns: plain, frozen, typed values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import NewType
+
+LotId = NewType("LotId", int)
+"""The id of a gold lot: its ERC-721 token id (1, 2, ... in minting order)."""
+
+MineId = NewType("MineId", int)
+"""The id of a registered mine (1, 2, ... in registration order)."""
+
+
+class Role(IntEnum):
+    """The role a registrar admits a participant with (`IFilonRegistry.Role`, same numbers)."""
+
+    MINE_OPERATOR = 1
+    PROCESSOR = 2
+    REFINER = 3
+    TRADER = 4
+    MANUFACTURER = 5
+
+
+class MineStatus(IntEnum):
+    """A mine's permit status (`IFilonRegistry.MineStatus`). Only `ACTIVE` mines declare ore."""
+
+    ACTIVE = 1
+    SUSPENDED = 2
+    REVOKED = 3
+
+
+class Form(IntEnum):
+    """The physical form of a lot (`IFilonLots.Form`, same numbers)."""
+
+    ORE = 0
+    CONCENTRATE = 1
+    DORE = 2
+    REFINED = 3
+    PRODUCT = 4
+
+
+@dataclass(frozen=True)
+class LotOutput:
+    """One output of a transformation, as passed to `Client.transform`.
+
+    Attributes:
+        form: The physical form of the new lot.
+        fine_gold_mg: Its fine gold, in milligrams (positive, at most `gross_mass_mg`).
+        gross_mass_mg: Its gross mass, in milligrams.
+    """
+
+    form: Form
+    fine_gold_mg: int
+    gross_mass_mg: int
+
+
+@dataclass(frozen=True)
+class LotDeclaration:
+    """One ore lot to declare, as passed to `Client.declare_lots`.
+
+    Attributes:
+        mine_id: The mine the ore comes from; the sender must be its operator.
+        fine_gold_mg: Fine gold in the lot, in milligrams.
+        gross_mass_mg: Gross mass of the lot, in milligrams.
+        passport_root: The 32-byte root of the lot's passport (bytes or a 0x hex string).
+        passport_uri: Where the passport document can be fetched (may be empty).
+        external_ref: The partner's own lot number; unique per sender, so that a retry never mints twice.
+    """
+
+    mine_id: MineId
+    fine_gold_mg: int
+    gross_mass_mg: int
+    passport_root: bytes | str
+    passport_uri: str = ""
+    external_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Lot:
+    """A gold lot, rebuilt from the contract and the lot's events.
+
+    Attributes:
+        id: The lot id.
+        holder: The current holder, or None once the lot has been consumed.
+        form: Its physical form.
+        fine_gold_mg: Fine gold, in milligrams.
+        gross_mass_mg: Gross mass, in milligrams.
+        mine_id: The mine an ore lot was declared from; None for a lot produced by a transformation.
+        parents: The lots a transformation consumed to produce this one (empty for an ore lot).
+        consumed: Whether a transformation consumed (burned) the lot.
+        passport_root: The current passport root.
+        passport_version: The current passport version (1 when minted, +1 per recorded passport).
+        passport_uri: The URI given with the current passport version.
+        external_ref: The issuer's external reference of an ore lot ("" if none, or for a produced lot).
+    """
+
+    id: LotId
+    holder: str | None
+    form: Form
+    fine_gold_mg: int
+    gross_mass_mg: int
+    mine_id: MineId | None
+    parents: tuple[LotId, ...]
+    consumed: bool
+    passport_root: bytes
+    passport_version: int
+    passport_uri: str
+    external_ref: str
+
+
+@dataclass(frozen=True)
+class Mine:
+    """A registered mine, as the contract reports it now.
+
+    Attributes:
+        id: The mine id.
+        operator: The address that declares the mine's ore lots.
+        status: Active, suspended or revoked.
+        country: ISO 3166-1 alpha-2 country code, e.g. "PE".
+        permit_expiry: Unix time after which the mine can no longer declare lots.
+        capacity_mg: Fine gold the mine may declare per calendar year (UTC), in milligrams.
+        declared_this_year_mg: Fine gold declared in `year` so far.
+        year: The calendar year `declared_this_year_mg` counts (the chain's current year).
+        permit_hash: Hash of the mine's permit document.
+        location_hash: Hash of the mine's location record.
+        passport_hash: Hash of the mine's own documents (zero if none).
+    """
+
+    id: MineId
+    operator: str
+    status: MineStatus
+    country: str
+    permit_expiry: int
+    capacity_mg: int
+    declared_this_year_mg: int
+    year: int
+    permit_hash: bytes
+    location_hash: bytes
+    passport_hash: bytes
+
+    @property
+    def remaining_mg(self) -> int:
+        """Fine gold the mine may still declare this year, in milligrams."""
+        return max(self.capacity_mg - self.declared_this_year_mg, 0)
+
+
+@dataclass(frozen=True)
+class LotEvent:
+    """What every entry of a lot's history has: which lot, and where on chain it happened.
+
+    Attributes:
+        lot_id: The lot the entry is about.
+        block_number: The block of the transaction.
+        transaction_hash: The transaction, as a 0x hex string.
+        log_index: The log's position in its block (entries are ordered by block, then log index).
+    """
+
+    lot_id: LotId
+    block_number: int
+    transaction_hash: str
+    log_index: int
+
+
+@dataclass(frozen=True)
+class Declared(LotEvent):
+    """An ore lot was declared from a mine and minted to the mine's operator (passport version 1)."""
+
+    holder: str
+    mine_id: MineId
+    fine_gold_mg: int
+    gross_mass_mg: int
+    passport_root: bytes
+    passport_uri: str
+    external_ref: str
+
+
+@dataclass(frozen=True)
+class Produced(LotEvent):
+    """A transformation of `parents` produced the lot and minted it to `holder` (passport version 1)."""
+
+    holder: str
+    form: Form
+    fine_gold_mg: int
+    gross_mass_mg: int
+    parents: tuple[LotId, ...]
+    passport_root: bytes
+    passport_uri: str
+
+
+@dataclass(frozen=True)
+class PassportRecorded(LotEvent):
+    """The holder recorded passport version `version` (2, 3, ...)."""
+
+    version: int
+    passport_root: bytes
+    passport_uri: str
+
+
+@dataclass(frozen=True)
+class Transferred(LotEvent):
+    """The lot moved from one holder to another."""
+
+    from_address: str
+    to_address: str
+
+
+@dataclass(frozen=True)
+class Consumed(LotEvent):
+    """A transformation consumed (burned) the lot; `outputs` are the lots it produced."""
+
+    holder: str
+    outputs: tuple[LotId, ...]
+
+
+HistoryEvent = Declared | Produced | PassportRecorded | Transferred | Consumed
+"""Any entry of `Client.history`."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The ancestry of a lot: every lot it came from, down to the mines.
+
+    Attributes:
+        lot_id: The lot whose provenance this is.
+        lots: Every lot of the ancestry, the lot itself included, by id.
+        edges: (parent, child) pairs: the child was produced by a transformation that consumed the parent.
+        mines: Every mine an ore lot of the ancestry was declared from, with its current status.
+    """
+
+    lot_id: LotId
+    lots: Mapping[LotId, Lot]
+    edges: tuple[tuple[LotId, LotId], ...]
+    mines: Mapping[MineId, Mine] = field(default_factory=dict)
+
+    @property
+    def ore_lots(self) -> tuple[Lot, ...]:
+        """The ore lots of the ancestry (the leaves of the DAG), by id."""
+        return tuple(lot for _, lot in sorted(self.lots.items()) if lot.mine_id is not None)
