@@ -21,17 +21,19 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(ANVIL_BIN):$(PATH)
 PY_STAMP := $(VENV)/.filon-installed
 NODE_STAMP := node_modules/.filon-installed
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
+SOLC_STAMP := $(SOLCX_BINARY_PATH)/.installed-$(SOLC_VERSION)
 ARTIFACTS_STAMP := src/filon/artifacts/.stamp
 
-.PHONY: help setup demo test lint typecheck compile artifacts lock clean
+.PHONY: help setup demo test bench lint compile artifacts lock clean
 
 help:
 	@echo "make demo    start a local Anvil, deploy Filón, print the contract addresses (Ctrl-C stops)"
 	@echo "make test    set up and run every test"
+	@echo "make bench   gas, throughput and lookup benchmarks -> bench/results.json, bench/RESULTS.md"
 	@echo "make lint    ruff and mypy"
 	@echo "make lock    re-pin the Python dependencies into constraints.txt"
 
-setup: $(PY_STAMP) $(NODE_STAMP) $(SOLC)
+setup: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
 
 # The virtualenv, from the exact pins in constraints.txt; redone only when they change.
 $(PY_STAMP): pyproject.toml constraints.txt
@@ -46,10 +48,11 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # The project's solc-js wrapper stands in for a native solc; py-solc-x and ape-solidity find it here.
-$(SOLC): tools/solc.cjs $(NODE_STAMP)
+$(SOLC_STAMP): tools/solc.cjs $(NODE_STAMP)
 	mkdir -p $(SOLCX_BINARY_PATH)
-	ln -sf $(CURDIR)/tools/solc.cjs $@
-	$@ --version | grep -q "Version: $(SOLC_VERSION)"
+	ln -sf $(CURDIR)/tools/solc.cjs $(SOLC)
+	$(SOLC) --version | grep -q "Version: $(SOLC_VERSION)"
+	touch $@
 
 compile: setup
 	ape compile
@@ -58,8 +61,16 @@ compile: setup
 artifacts: compile
 	$(PY) tools/export_artifacts.py
 
+# The whole suite on Ape's in-process EVM and real Anvil nodes, then the contract tests marked `anvil`
+# again through Ape's Anvil provider (the real RPC path).
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m anvil tests/contracts --network ethereum:local:foundry
+
+bench: setup
+	$(PY) bench/gas.py
+	$(PY) bench/throughput.py
+	$(PY) bench/report.py
 
 lint: setup
 	ruff check src tests scripts
@@ -67,7 +78,7 @@ lint: setup
 	mypy
 
 demo: setup
-	ape run demo
+	$(PY) scripts/demo.py
 
 lock: $(PY_STAMP)
 	$(PY) -m pip freeze --exclude-editable --exclude pip > constraints.txt.new

@@ -1,0 +1,234 @@
+"""Gas used (receipt ``gasUsed``) by Filón's operations and by the usual ERC-721 patterns, on one Anvil.
+
+Run: ``make bench`` (everything) or ``.venv/bin/python bench/gas.py``. Writes ``gas.*`` to
+bench/results.json. Every figure is one transaction's receipt, in the situation its name says:
+
+- ``declare_lot``: an operator that already holds lots declares one more (no external reference);
+  ``declare_lot_first``: an operator's first lot (other lots exist); ``declare_lot_with_ref``: with a
+  12-character external reference (one more storage slot: the per-issuer uniqueness index);
+- ``record_passport``: a second passport version; ``transfer``: ``transferFrom`` between two holders
+  that both already hold lots; ``transform_N_M``: a holder turns N lots into M;
+- ``submit_declaration``: a plant submits a miner's offline-signed declaration;
+- ``baseline_erc721_safemint``: OpenZeppelin ERC721 ``_safeMint`` to a holder that already holds tokens;
+  ``baseline_uristorage_mint``: ERC721URIStorage mint with a 46-character CID as its URI;
+- ``declare_lot_at_N`` / ``transform_2_1_at_N``: the same operations with N lots already on chain
+  (1, 100, 10,000), to show that nothing grows with the chain.
+
+Every contract is compiled with the project's settings (solc 0.8.30 through tools/solc.cjs, via-IR,
+optimizer 200 runs, Prague) and measured side by side in one run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import solcx
+from web3 import Web3
+from web3.contract import Contract
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import record
+
+import filon
+from filon.devchain import dev_accounts, start_anvil
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+SOLC = ROOT_DIR / ".filon" / "solcx" / "solc-v0.8.30"
+ROOT = b"\x11" * 32
+URI = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+CID = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"  # 46 characters, a CIDv0
+YEAR = 365 * 24 * 3600
+SCALES = (1, 100, 10_000)
+
+
+def _compile_baselines() -> dict[str, dict[str, Any]]:
+    """Compiles bench/baselines/*.sol with the settings of ape-config.yaml."""
+    sources = {
+        f"bench/baselines/{p.name}": {"content": p.read_text()}
+        for p in sorted((ROOT_DIR / "bench" / "baselines").glob("*.sol"))
+    }
+    output = solcx.compile_standard(
+        {
+            "language": "Solidity",
+            "sources": sources,
+            "settings": {
+                "evmVersion": "prague",
+                "optimizer": {"enabled": True, "runs": 200},
+                "viaIR": True,
+                "remappings": ["@openzeppelin/contracts=node_modules/@openzeppelin/contracts"],
+                "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object"]}},
+            },
+        },
+        solc_binary=SOLC,
+        base_path=str(ROOT_DIR),
+        allow_paths=[str(ROOT_DIR)],
+    )
+    return {
+        name: {"abi": c["abi"], "bytecode": "0x" + c["evm"]["bytecode"]["object"]}
+        for file in output["contracts"].values()
+        for name, c in file.items()
+    }
+
+
+class _Chain:
+    """Sends transactions from Anvil's unlocked development accounts and reads their receipts."""
+
+    def __init__(self, url: str) -> None:
+        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}))
+
+    def deploy(self, artifact: dict[str, Any], sender: str, *args: Any) -> Contract:
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            factory.constructor(*args).transact({"from": sender})
+        )
+        return self.w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+
+    def gas(self, call: Any, sender: str) -> tuple[int, Any]:
+        receipt = self.w3.eth.wait_for_transaction_receipt(call.transact({"from": sender}))
+        if receipt["status"] != 1:
+            raise RuntimeError(f"benchmark transaction reverted: {call.fn_name}")
+        return int(receipt["gasUsed"]), receipt
+
+    def flood(self, calls: list[Any], sender: str, gas: int) -> None:
+        """Sends many transactions without waiting, in JSON-RPC batches, then waits for the last."""
+        nonce = self.w3.eth.get_transaction_count(sender, "pending")
+        last = None
+        for start in range(0, len(calls), 500):
+            with self.w3.batch_requests() as batch:
+                for offset, call in enumerate(calls[start : start + 500]):
+                    tx = call.build_transaction({"from": sender, "nonce": nonce + start + offset, "gas": gas})
+                    batch.add(self.w3.eth.send_transaction(tx))
+                last = batch.execute()[-1]
+        if last is not None:
+            receipt = self.w3.eth.wait_for_transaction_receipt(last, timeout=600)
+            if receipt["status"] != 1:
+                raise RuntimeError("a flooded benchmark transaction reverted")
+
+
+def _lot_id(lots: Contract, receipt: Any) -> int:
+    return int(lots.events.LotDeclared().process_receipt(receipt)[0]["args"]["lotId"])
+
+
+def _setup(chain: _Chain, artifact: dict[str, Any]) -> tuple[Contract, list[str]]:
+    registrar, miner, plant, refiner, miner2 = (a.address for a in dev_accounts(5))
+    lots = chain.deploy(artifact, registrar, registrar)
+    for account, role in ((miner, 1), (plant, 2), (refiner, 3), (miner2, 1)):
+        chain.gas(lots.functions.registerParticipant(account, role), registrar)
+    expiry = chain.w3.eth.get_block("latest")["timestamp"] + YEAR
+    for operator in (miner, miner2):
+        chain.gas(
+            lots.functions.registerMine(operator, ROOT, expiry, b"PE", ROOT, 2**40 - 1, ROOT), registrar
+        )
+    return lots, [registrar, miner, plant, refiner, miner2]
+
+
+def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
+    lots, (_registrar, miner, plant, _refiner, miner2) = _setup(chain, artifact)
+    figures: dict[str, int] = {}
+
+    def declare(ref: str = "", sender: str = miner, mine: int = 1) -> tuple[int, int]:
+        used, receipt = chain.gas(
+            lots.functions.declareLot(mine, 1_000_000, 5_000_000, ROOT, URI, ref), sender
+        )
+        return used, _lot_id(lots, receipt)
+
+    _, first = declare()
+    figures["declare_lot"], second = declare()
+    figures["declare_lot_first"], _ = declare(sender=miner2, mine=2)
+    figures["declare_lot_with_ref"], _ = declare("INTAKE-00042")
+    figures["record_passport"], _ = chain.gas(lots.functions.recordPassport(second, ROOT, URI), miner)
+    chain.gas(lots.functions.transferFrom(miner, plant, first), miner)  # the plant now holds lots
+    ids = [declare()[1] for _ in range(14)]
+    figures["transfer"], _ = chain.gas(lots.functions.transferFrom(miner, plant, ids[0]), miner)
+    for lot_id in ids[1:]:
+        chain.gas(lots.functions.transferFrom(miner, plant, lot_id), miner)
+    merged = [(2, 1_000_000, 1_100_000)]
+    figures["transform_2_1"], _ = chain.gas(lots.functions.transform(ids[0:2], merged, ROOT, URI), plant)
+    figures["transform_10_1"], _ = chain.gas(lots.functions.transform(ids[2:12], merged, ROOT, URI), plant)
+    split = [(3, 300_000, 300_000)] * 3
+    figures["transform_1_3"], _ = chain.gas(lots.functions.transform(ids[12:13], split, ROOT, URI), plant)
+
+    keys = dev_accounts(2)
+    domain = filon.DeclarationDomain(chain_id=chain.w3.eth.chain_id, verifying_contract=lots.address)
+    signed = filon.sign_declaration(
+        keys[1],
+        domain,
+        mine_id=1,
+        fine_gold_mg=1_000_000,
+        gross_mass_mg=5_000_000,
+        passport_root=ROOT,
+        recipient=plant,
+        nonce=int(lots.functions.nonces(miner).call()),
+        deadline=chain.w3.eth.get_block("latest")["timestamp"] + 3600,
+    )
+    figures["submit_declaration"], _ = chain.gas(
+        lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature), plant
+    )
+    return figures
+
+
+def measure_baselines(chain: _Chain, baselines: dict[str, dict[str, Any]]) -> dict[str, int]:
+    registrar, holder = (a.address for a in dev_accounts(2))
+    erc721 = chain.deploy(baselines["BaselineERC721"], registrar)
+    uri_storage = chain.deploy(baselines["BaselineURIStorage"], registrar)
+    chain.gas(erc721.functions.mint(holder), registrar)  # the holder already holds tokens
+    chain.gas(uri_storage.functions.mint(holder, CID), registrar)
+    return {
+        "baseline_erc721_safemint": chain.gas(erc721.functions.mint(holder), registrar)[0],
+        "baseline_uristorage_mint": chain.gas(uri_storage.functions.mint(holder, CID), registrar)[0],
+    }
+
+
+def measure_scaling(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
+    """Declaration and merge gas with 1, 100 and 10,000 lots on chain: it must not grow."""
+    lots, (_registrar, miner, _plant, _refiner, _miner2) = _setup(chain, artifact)
+    figures: dict[str, int] = {}
+    on_chain = 0
+    for scale in SCALES:
+        missing = scale - on_chain
+        chain.flood(
+            [lots.functions.declareLot(1, 1_000, 2_000, ROOT, URI, "") for _ in range(missing)],
+            miner,
+            200_000,
+        )
+        on_chain = int(lots.functions.lotCount().call())
+        assert on_chain == scale, (on_chain, scale)
+        figures[f"declare_lot_at_{scale}"], receipt = chain.gas(
+            lots.functions.declareLot(1, 1_000_000, 5_000_000, ROOT, URI, ""), miner
+        )
+        second = _lot_id(
+            lots, chain.gas(lots.functions.declareLot(1, 1_000_000, 5_000_000, ROOT, URI, ""), miner)[1]
+        )
+        inputs = [_lot_id(lots, receipt), second]
+        figures[f"transform_2_1_at_{scale}"], _ = chain.gas(
+            lots.functions.transform(inputs, [(2, 1_000_000, 1_100_000)], ROOT, URI), miner
+        )
+        on_chain = int(lots.functions.lotCount().call())
+    return figures
+
+
+def main() -> None:
+    started = time.perf_counter()
+    artifact = json.loads(resources.files("filon").joinpath("artifacts/FilonLots.json").read_text())
+    baselines = _compile_baselines()
+    figures: dict[str, int] = {}
+    with start_anvil() as anvil:
+        chain = _Chain(anvil.url)
+        figures.update(measure_operations(chain, artifact))
+        figures.update(measure_baselines(chain, baselines))
+        figures.update(measure_scaling(chain, artifact))
+    record("gas", figures)
+    width = max(map(len, figures))
+    for name, used in figures.items():
+        print(f"{name:<{width}}  {used:>9,}")
+    print(f"gas figures measured in {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
