@@ -14,9 +14,9 @@ SOLC_VERSION := 0.8.30
 DATA := $(CURDIR)/.filon
 export APE_DATA_FOLDER := $(DATA)/ape
 export SOLCX_BINARY_PATH := $(DATA)/solcx
-# ape-foundry looks for anvil on PATH: take the native one npm ships for this platform.
-ANVIL_BIN = $(firstword $(wildcard $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin))
-export PATH := $(CURDIR)/$(VENV)/bin:$(ANVIL_BIN):$(PATH)
+# ape-foundry looks for anvil on PATH: .filon/bin/anvil links the native binary npm ships for this platform.
+BIN := $(DATA)/bin
+export PATH := $(CURDIR)/$(VENV)/bin:$(BIN):$(PATH)
 
 PY_STAMP := $(VENV)/.filon-installed
 NODE_STAMP := node_modules/.filon-installed
@@ -45,6 +45,9 @@ $(PY_STAMP): pyproject.toml constraints.txt
 # outside the registry (anvil's binary comes in its platform package).
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(BIN)
+	ln -sf "$$(ls -d $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin/anvil | head -n 1)" $(BIN)/anvil
+	$(BIN)/anvil --version > /dev/null
 	touch $@
 
 # The project's solc-js wrapper stands in for a native solc; py-solc-x and ape-solidity find it here.
@@ -63,7 +66,7 @@ artifacts: compile
 
 # The whole suite on Ape's in-process EVM and real Anvil nodes, then the contract tests marked `anvil`
 # again through Ape's Anvil provider (the real RPC path).
-test: setup
+test: setup lint
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q -m anvil tests/contracts --network ethereum:local:foundry
 
@@ -73,8 +76,8 @@ bench: setup
 	$(PY) bench/report.py
 
 lint: setup
-	ruff check src tests scripts
-	ruff format --check src tests scripts
+	ruff check src tests scripts bench tools
+	ruff format --check src tests scripts bench tools
 	mypy
 
 demo: setup

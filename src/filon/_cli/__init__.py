@@ -1,0 +1,33 @@
+"""The `filon` command: the operator's front door over the library.
+
+Every command calls the library; nothing here re-implements a rule. Errors print one line on stderr and
+exit with status 1 (2 for a usage error); no traceback reaches the operator. Private keys come only from
+an encrypted keystore file, whose password is read from an environment variable or a hidden prompt: a key
+is never a command-line argument and never printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from filon._cli._common import run
+from filon._cli._lot import lot
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="filon", prog_name="filon")
+def cli() -> None:
+    """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
+
+
+cli.add_command(lot)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script's entry point."""
+    sys.exit(run(cli, list(argv) if argv is not None else None))

@@ -1,0 +1,177 @@
+"""`filon lot ...`: lot commands. Offline declarations: `sign` at the pit, `submit` at the plant."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import click
+
+from filon._cli._common import emit, fail, load_account
+from filon._client import connect
+from filon._deployment import Deployment
+from filon._offline import SignedDeclaration, sign_declaration
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+rpc_option = click.option(
+    "--rpc", envvar="FILON_RPC_URL", metavar="URL", help="The node's JSON-RPC URL (or FILON_RPC_URL)."
+)
+deployment_option = click.option(
+    "--deployment",
+    envvar="FILON_DEPLOYMENT",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The deployment manifest (or FILON_DEPLOYMENT).",
+)
+account_option = click.option(
+    "--account",
+    envvar="FILON_ACCOUNT",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An encrypted keystore file (or FILON_ACCOUNT); password from FILON_ACCOUNT_PASSWORD or a prompt.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+
+
+def _duration(text: str) -> int:
+    match = _DURATION.match(text.strip())
+    if not match:
+        fail(f"--valid-for takes a number and a unit (s, m, h or d), like 7d, not {text!r}")
+        raise AssertionError  # unreachable: fail raises
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+@click.group()
+def lot() -> None:
+    """Declare, sign, submit and inspect gold lots."""
+
+
+@lot.command()
+@deployment_option
+@account_option
+@click.option("--offline", is_flag=True, help="Touch no network: the nonce must be given.")
+@rpc_option
+@click.option("--mine", "mine_id", required=True, type=click.IntRange(min=1), help="The mine's id.")
+@click.option("--fine-gold-mg", required=True, type=click.IntRange(min=1), help="Fine gold, in mg.")
+@click.option("--gross-mass-mg", required=True, type=click.IntRange(min=1), help="Gross mass, in mg.")
+@click.option("--passport-root", required=True, metavar="HEX", help="The passport's 32-byte root (0x...).")
+@click.option("--passport-uri", default="", help="Where the passport can be fetched.")
+@click.option("--external-ref", default="", help="Your own reference for the lot (unique per operator).")
+@click.option("--recipient", metavar="ADDRESS", help="Who receives the lot (default: you, the operator).")
+@click.option(
+    "--nonce", type=click.IntRange(min=0), help="Your next declaration nonce (read online if omitted)."
+)
+@click.option("--valid-for", default="7d", show_default=True, help="How long the plant has to submit it.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the declaration."
+)
+@click.option(
+    "--qr",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write its QR code (.png or .svg; default: beside --out, .png).",
+)
+@json_option
+def sign(
+    deployment: Path,
+    account: Path,
+    offline: bool,
+    rpc: str | None,
+    mine_id: int,
+    fine_gold_mg: int,
+    gross_mass_mg: int,
+    passport_root: str,
+    passport_uri: str,
+    external_ref: str,
+    recipient: str | None,
+    nonce: int | None,
+    valid_for: str,
+    out: Path | None,
+    qr: Path | None,
+    as_json: bool,
+) -> None:
+    """Sign a lot declaration as the mine's operator, for a plant to submit later.
+
+    With --offline nothing is sent or read over the network: the deployment manifest and your keystore
+    are all it needs, so it works underground. Each declaration you sign takes the next nonce.
+    """
+    manifest = Deployment.load(deployment)
+    if nonce is None:
+        if offline:
+            fail("--offline needs --nonce: your next declaration nonce (filon lot nonce tells it online)")
+        if not rpc:
+            fail("Give --nonce, or --rpc to read your next nonce from the chain")
+    signer = load_account(account)
+    if nonce is None:
+        assert rpc is not None
+        nonce = connect(rpc, deployment=manifest).declaration_nonce(signer.address)
+    declaration = sign_declaration(
+        signer,
+        manifest,
+        mine_id=mine_id,
+        fine_gold_mg=fine_gold_mg,
+        gross_mass_mg=gross_mass_mg,
+        passport_root=passport_root,
+        recipient=recipient or signer.address,
+        nonce=nonce,
+        deadline=int(time.time()) + _duration(valid_for),
+        external_ref=external_ref,
+        passport_uri=passport_uri,
+    )
+    out = out or Path(f"declaration-mine{mine_id}-nonce{nonce}.json")
+    qr = qr or out.with_suffix(".png")
+    out.write_text(declaration.to_json() + "\n")
+    if qr.suffix.lower() == ".svg":
+        qr.write_text(declaration.to_qr_svg())
+    else:
+        qr.write_bytes(declaration.to_qr_png())
+    emit(
+        {"declaration": str(out), "qr": str(qr), "nonce": nonce, "deadline": declaration.deadline},
+        as_json=as_json,
+        lines=[
+            f"Signed declaration (nonce {nonce}) written to {out}",
+            f"QR code written to {qr}: show it at the plant's gate.",
+        ],
+    )
+
+
+@lot.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@rpc_option
+@deployment_option
+@account_option
+@json_option
+def submit(file: Path, rpc: str | None, deployment: Path, account: Path, as_json: bool) -> None:
+    """Submit a declaration a mine operator signed offline; the lot goes to its recipient."""
+    if not rpc:
+        fail("Give --rpc (or FILON_RPC_URL): submitting needs the chain")
+    assert rpc is not None
+    try:
+        text = file.read_bytes()
+    except OSError as exc:
+        fail(f"Cannot read {file}: {exc.strerror}")
+        raise AssertionError from None  # unreachable: fail raises
+    declaration = SignedDeclaration.from_json(text)
+    client = connect(rpc, deployment=Deployment.load(deployment), account=load_account(account))
+    lot_id = client.submit_declaration(declaration)
+    emit(
+        {"lot_id": lot_id, "recipient": declaration.recipient, "operator": declaration.operator},
+        as_json=as_json,
+        lines=[f"Lot {lot_id} declared from mine {declaration.mine_id}, held by {declaration.recipient}"],
+    )
+
+
+@lot.command()
+@click.argument("operator")
+@rpc_option
+@deployment_option
+@json_option
+def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool) -> None:
+    """Print OPERATOR's next declaration nonce (what the next signed declaration must carry)."""
+    if not rpc:
+        fail("Give --rpc (or FILON_RPC_URL)")
+    assert rpc is not None
+    value = connect(rpc, deployment=Deployment.load(deployment)).declaration_nonce(operator)
+    emit({"operator": operator, "nonce": value}, as_json=as_json, lines=[str(value)])
