@@ -22,14 +22,13 @@ PY_STAMP := $(VENV)/.filon-installed
 NODE_STAMP := node_modules/.filon-installed
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 SOLC_STAMP := $(SOLCX_BINARY_PATH)/.installed-$(SOLC_VERSION)
-ARTIFACTS_STAMP := src/filon/artifacts/.stamp
 
 .PHONY: help setup demo test bench lint compile artifacts lock clean
 
 help:
 	@echo "make demo    start a local Anvil, deploy Filón, print the contract addresses (Ctrl-C stops)"
 	@echo "make test    set up and run every test"
-	@echo "make bench   gas, throughput and lookup benchmarks -> bench/results.json, bench/RESULTS.md"
+	@echo "make bench   gas and throughput benchmarks -> bench/results.json, bench/RESULTS.md"
 	@echo "make lint    ruff and mypy"
 	@echo "make lock    re-pin the Python dependencies into constraints.txt"
 
@@ -61,7 +60,8 @@ compile: setup
 	ape compile
 
 # Refresh the ABIs and bytecode the Python package ships (tests fail while they differ from a fresh compile).
-artifacts: compile
+artifacts: setup
+	ape compile --force
 	$(PY) tools/export_artifacts.py
 
 # The whole suite on Ape's in-process EVM and real Anvil nodes, then the contract tests marked `anvil`
@@ -75,9 +75,10 @@ bench: setup
 	$(PY) bench/throughput.py
 	$(PY) bench/report.py
 
+# No ruff cache: how an import is classified depends on files its cache does not track.
 lint: setup
-	ruff check src tests scripts bench tools
-	ruff format --check src tests scripts bench tools
+	ruff check --no-cache src tests scripts bench tools
+	ruff format --no-cache --check src tests scripts bench tools
 	mypy
 
 demo: setup

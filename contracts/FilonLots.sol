@@ -43,7 +43,12 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
     mapping(uint256 lotId => Lot) private _lots;
     mapping(uint256 lotId => bytes32) private _passportRoots;
     mapping(address issuer => mapping(bytes32 refHash => uint256 lotId)) private _lotsByRef;
-    uint256 private _lotCount;
+    uint256 private _idBlocks;
+
+    /// @notice How many lot ids a holder takes at once. Lot ids are unique and never reused, but not in minting
+    /// order across holders: each holder mints from its own block of ids (1-100, 101-200, ...), which spares
+    /// every mint a write to a global counter.
+    uint256 public constant LOT_ID_BLOCK = 100;
 
     /// @param admin receives the admin and registrar roles.
     constructor(address admin) ERC721(unicode"Filón gold lot", "FILON") EIP712("Filon", "1") FilonRegistry(admin) {}
@@ -81,7 +86,7 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         if (_accounts[msg.sender].role == Role.None) revert NotParticipant(msg.sender);
         if (block.timestamp > declaration.deadline) revert DeclarationExpired(declaration.deadline, block.timestamp);
         uint256 mineId = declaration.mineId;
-        address operator = _mineStates[mineId].operator;
+        address operator = _mineOperator(mineId);
         if (operator == address(0)) revert UnknownMine(mineId);
         if (!SignatureChecker.isValidSignatureNowCalldata(operator, _hashDeclaration(declaration), signature)) {
             revert InvalidDeclarationSignature(mineId, operator);
@@ -153,7 +158,8 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
     /// @inheritdoc IFilonLots
     /// @dev Reverts with {UnknownLot} for an id never minted.
     function lot(uint256 lotId) public view returns (LotRecord memory record) {
-        if (lotId == 0 || lotId > _lotCount) revert UnknownLot(lotId);
+        bytes32 passportRoot = _passportRoots[lotId];
+        if (passportRoot == bytes32(0)) revert UnknownLot(lotId);
         Lot memory stored = _lots[lotId];
         record = LotRecord({
             holder: stored.holder,
@@ -161,7 +167,7 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
             fineGoldMg: stored.fineGoldMg,
             mineId: stored.mineId,
             consumed: stored.holder == address(0),
-            passportRoot: _passportRoots[lotId],
+            passportRoot: passportRoot,
             passportVersion: stored.passportVersion
         });
     }
@@ -172,16 +178,12 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
     }
 
     /// @inheritdoc IFilonLots
-    function lotCount() external view returns (uint256) {
-        return _lotCount;
-    }
-
-    /// @inheritdoc IFilonLots
     /// @dev `leaf` is the leaf hash as in OpenZeppelin's `StandardMerkleTree` (double keccak of the encoded
     /// value); the proof is checked against the lot's current passport root with {MerkleProof}.
     function verifyPassportLeaf(uint256 lotId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        if (lotId == 0 || lotId > _lotCount) revert UnknownLot(lotId);
-        return MerkleProof.verifyCalldata(proof, _passportRoots[lotId], leaf);
+        bytes32 passportRoot = _passportRoots[lotId];
+        if (passportRoot == bytes32(0)) revert UnknownLot(lotId);
+        return MerkleProof.verifyCalldata(proof, passportRoot, leaf);
     }
 
     /// @notice On-chain JSON metadata (a `data:` URI): form, fine gold, origin and current passport root.
@@ -240,11 +242,16 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
     ) private returns (uint256 lotId) {
         _checkMass(fineGoldMg, grossMassMg);
         if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
-        _useMineCapacity(mineId, operator, fineGoldMg);
-        // An operator whose admission was withdrawn, or changed to another role, declares nothing.
-        if (_accounts[operator].role != Role.MineOperator) revert NotMineOperatorRole(operator);
+        Account memory account = _accounts[operator];
+        _useMineCapacity(account, mineId, operator, fineGoldMg);
         bytes32 refHash = _checkExternalRef(operator, externalRef);
-        lotId = _mintLot(recipient, Form.Ore, fineGoldMg, mineId, passportRoot);
+        if (recipient == operator) {
+            // The operator keeps the lot: its one slot takes both the mine's and the lot's updates.
+            lotId = _mintLot(operator, account, Form.Ore, fineGoldMg, mineId, passportRoot);
+        } else {
+            _accounts[operator] = account;
+            lotId = _mintLot(recipient, _accounts[recipient], Form.Ore, fineGoldMg, mineId, passportRoot);
+        }
         if (refHash != bytes32(0)) _lotsByRef[operator][refHash] = lotId;
         emit LotDeclared(lotId, mineId, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
     }
@@ -268,27 +275,33 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         );
     }
 
-    /// @dev Checks that `operator` may declare `fineGoldMg` from `mineId` now, and counts it against the mine's
-    /// capacity for the current calendar year, opening a new year when the last declaration was in an earlier one.
-    function _useMineCapacity(uint256 mineId, address operator, uint256 fineGoldMg) private {
-        MineState memory state = _mineStates[mineId];
-        if (state.status == MineStatus.None) revert UnknownMine(mineId);
-        if (state.operator != operator) revert NotMineOperator(mineId, operator);
-        if (state.status != MineStatus.Active) revert MineNotActive(mineId, uint8(state.status));
-        if (block.timestamp > state.permitExpiry) revert PermitExpired(mineId, state.permitExpiry);
-        uint256 year = CalendarYear.yearOf(block.timestamp);
-        if (state.year != year) {
-            state.year = uint16(year);
-            state.remainingMg = int40(int256(uint256(_mineCapacity(mineId))));
+    /// @dev Checks that `operator`, whose slot is `account`, may declare `fineGoldMg` from `mineId` now, and counts
+    /// it against the mine's capacity for the current calendar year (opening a new year when the last declaration
+    /// was in an earlier one). Updates `account` in memory only.
+    function _useMineCapacity(Account memory account, uint256 mineId, address operator, uint256 fineGoldMg)
+        private
+        view
+    {
+        if (mineId == 0 || account.mineId != mineId) {
+            if (_mineOperator(mineId) == address(0)) revert UnknownMine(mineId);
+            revert NotMineOperator(mineId, operator);
         }
-        int256 remaining = state.remainingMg;
+        // An operator whose admission was withdrawn, or changed to another role, declares nothing.
+        if (account.role != Role.MineOperator) revert NotMineOperatorRole(operator);
+        if (account.status != MineStatus.Active) revert MineNotActive(mineId, uint8(account.status));
+        if (block.timestamp > account.permitExpiry) revert PermitExpired(mineId, account.permitExpiry);
+        uint256 year = CalendarYear.yearOf(block.timestamp);
+        if (account.year != year) {
+            account.year = uint16(year);
+            account.remainingMg = int40(int256(uint256(_mineCapacity(mineId))));
+        }
+        int256 remaining = account.remainingMg;
         // fineGoldMg < 2^40 (checked by _checkMass before), so the conversion is exact.
         if (int256(fineGoldMg) > remaining) {
             revert CapacityExceeded(mineId, fineGoldMg, remaining > 0 ? uint256(remaining) : 0);
         }
         // Fits int40: the result lies between 0 and the remaining capacity.
-        state.remainingMg = int40(remaining - int256(fineGoldMg));
-        _mineStates[mineId] = state;
+        account.remainingMg = int40(remaining - int256(fineGoldMg));
     }
 
     /// @dev The hash under which `issuer` files `externalRef`, or zero when there is no reference.
@@ -317,7 +330,7 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         }
         // Cannot underflow: the holder held each of the distinct inputs.
         unchecked {
-            _accounts[holder].lotCount -= uint64(inputCount);
+            _accounts[holder].lotCount -= uint32(inputCount);
         }
     }
 
@@ -332,7 +345,7 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         outputIds = new uint256[](outputs.length);
         for (uint256 j = 0; j < outputs.length; ++j) {
             LotOutput calldata output = outputs[j];
-            uint256 lotId = _mintLot(holder, output.form, output.fineGoldMg, 0, passportRoot);
+            uint256 lotId = _mintLot(holder, _accounts[holder], output.form, output.fineGoldMg, 0, passportRoot);
             outputIds[j] = lotId;
             emit LotProduced(
                 lotId, output.form, output.fineGoldMg, output.grossMassMg, inputs, passportRoot, passportURI
@@ -340,12 +353,30 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
         }
     }
 
-    function _mintLot(address to, Form form, uint256 fineGoldMg, uint256 mineId, bytes32 passportRoot)
-        private
-        returns (uint256 lotId)
-    {
-        _receive(to);
-        lotId = ++_lotCount;
+    /// @dev Mints a lot to `to`, whose slot is `account` (loaded by the caller, written here), taking its id from
+    /// `to`'s block of ids; `to` must be admitted.
+    function _mintLot(
+        address to,
+        Account memory account,
+        Form form,
+        uint256 fineGoldMg,
+        uint256 mineId,
+        bytes32 passportRoot
+    ) private returns (uint256 lotId) {
+        if (account.role == Role.None) revert NotParticipant(to);
+        if (account.idsLeft == 0) {
+            account.nextLotId = uint48(_idBlocks++ * LOT_ID_BLOCK + 1);
+            account.idsLeft = uint8(LOT_ID_BLOCK);
+        }
+        lotId = account.nextLotId;
+        // Cannot overflow: ids stay far below 2^48 (one block of LOT_ID_BLOCK per holder at a time), a balance
+        // below 2^32 (the lots one holder can be sent), and idsLeft is positive here.
+        unchecked {
+            account.nextLotId += 1;
+            account.idsLeft -= 1;
+            account.lotCount += 1;
+        }
+        _accounts[to] = account;
         _lots[lotId] = Lot({
             holder: to,
             fineGoldMg: uint40(fineGoldMg),
@@ -369,7 +400,8 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
 
     /// @dev Reverts with the reason a lot with no holder cannot be used: never minted, or consumed.
     function _revertNotLive(uint256 lotId) private view {
-        if (lotId == 0 || lotId > _lotCount) revert UnknownLot(lotId);
+        // Every minted lot has a non-zero passport root, kept when it is consumed.
+        if (_passportRoots[lotId] == bytes32(0)) revert UnknownLot(lotId);
         revert LotConsumed(lotId);
     }
 

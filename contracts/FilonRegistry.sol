@@ -8,35 +8,39 @@ import {CalendarYear} from "./libraries/CalendarYear.sol";
 /// @title Filón registry of participants and mines
 /// @notice A registrar (a mining authority's proxy, an auditor, the platform operator) admits participants and
 /// registers, renews, suspends, reactivates and revokes mines. The lot token builds on it.
-/// @dev Storage is laid out for the declaration path: everything a declaration reads and writes about its mine
-/// (operator, permit expiry, status, this year's remaining capacity) shares one slot, and a participant's role
-/// shares a slot with its ERC-721 balance, so that receiving a lot checks admission for free.
+/// @dev Storage is laid out for the declaration path ("storage hitchhiking"): an account's slot holds its role,
+/// its ERC-721 balance, the block of lot ids it mints from and, for a mine operator, everything a declaration
+/// reads and writes about its mine (id, permit expiry, status, this year's remaining capacity). Declaring a lot
+/// therefore reads and writes one account slot, and receiving a lot checks admission for free. The price is
+/// that an address operates at most one mine: a cooperative with several mines uses one key per mine.
 abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     /// @notice The role that admits participants and manages mines.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
 
-    /// @dev A participant: its role and, beside it, its ERC-721 balance (kept by the lot token).
-    struct Account {
-        uint64 lotCount;
-        Role role;
-    }
+    /// @notice The largest yearly capacity a mine can have, in mg of fine gold (about 550 tonnes).
+    uint256 public constant MAX_CAPACITY_MG = uint256(int256(type(int40).max));
 
-    /// @dev What a declaration needs about a mine, in one slot. `remainingMg` is what the mine may still declare
-    /// in `year`; it goes negative when the registrar lowers the capacity below what was already declared, so
-    /// that what was declared (capacity minus remaining) is never lost.
-    struct MineState {
-        address operator;
+    /// @dev One slot per address. `lotCount` is the ERC-721 balance; lots minted to the account take ids
+    /// `nextLotId`, `nextLotId + 1`, ... while `idsLeft` lasts (see `FilonLots.LOT_ID_BLOCK`). The mine fields
+    /// describe the mine the account operates (`mineId` 0: none): `remainingMg` is what it may still declare in
+    /// `year`, negative when the registrar lowered the capacity below what was already declared, so that what was
+    /// declared (capacity minus remaining) is never lost.
+    struct Account {
+        Role role;
+        uint32 lotCount;
+        uint48 nextLotId;
+        uint8 idsLeft;
+        uint32 mineId;
         uint32 permitExpiry;
         MineStatus status;
         uint16 year;
         int40 remainingMg;
     }
 
-    /// @notice The largest yearly capacity a mine can have, in mg of fine gold (about 550 tonnes).
-    uint256 public constant MAX_CAPACITY_MG = uint256(int256(type(int40).max));
-
-    /// @dev What a declaration does not need, read only at the turn of a year or by readers.
+    /// @dev What a declaration does not need, read only at the turn of a year, by relayed declarations and by
+    /// readers.
     struct MineDetails {
+        address operator;
         uint40 capacityMg;
         bytes2 country;
         bytes32 permitHash;
@@ -45,7 +49,6 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     mapping(address account => Account) internal _accounts;
-    mapping(uint256 mineId => MineState) internal _mineStates;
     mapping(uint256 mineId => MineDetails) private _mineDetails;
     uint32 private _mineCount;
 
@@ -84,9 +87,11 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     // ---------------------------------------------------------------- mines
 
     /// @inheritdoc IFilonRegistry
-    /// @dev Requirements: caller has `REGISTRAR_ROLE`; `operator` is admitted as `MineOperator`; `country` is
-    /// two upper-case letters; `permitExpiry` is in the future; `0 < capacityMg <= MAX_CAPACITY_MG`.
-    /// Emits a {MineRegistered} event.
+    /// @dev An address stays tied to its mine for good, revoked or not, because the mine's status lives in the
+    /// operator's slot: an operator granted a new concession after a revocation uses a new key.
+    /// Requirements: caller has `REGISTRAR_ROLE`; `operator` is admitted as `MineOperator` and has never operated
+    /// a mine; `country` is two upper-case letters; `permitExpiry` is in the future;
+    /// `0 < capacityMg <= MAX_CAPACITY_MG`. Emits a {MineRegistered} event.
     function registerMine(
         address operator,
         bytes32 permitHash,
@@ -96,19 +101,21 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
         uint256 capacityMg,
         bytes32 passportHash
     ) external onlyRole(REGISTRAR_ROLE) returns (uint256 mineId) {
-        if (_accounts[operator].role != Role.MineOperator) revert NotMineOperatorRole(operator);
+        Account memory account = _accounts[operator];
+        if (account.role != Role.MineOperator) revert NotMineOperatorRole(operator);
+        if (account.mineId != 0) revert OperatorHasMine(operator, account.mineId);
         _checkCountry(country);
         _checkPermitExpiry(permitExpiry);
         _checkCapacity(capacityMg);
         mineId = ++_mineCount;
-        _mineStates[mineId] = MineState({
-            operator: operator,
-            permitExpiry: uint32(permitExpiry),
-            status: MineStatus.Active,
-            year: uint16(CalendarYear.yearOf(block.timestamp)),
-            remainingMg: int40(int256(capacityMg))
-        });
+        account.mineId = uint32(mineId);
+        account.permitExpiry = uint32(permitExpiry);
+        account.status = MineStatus.Active;
+        account.year = uint16(CalendarYear.yearOf(block.timestamp));
+        account.remainingMg = int40(int256(capacityMg));
+        _accounts[operator] = account;
         _mineDetails[mineId] = MineDetails({
+            operator: operator,
             capacityMg: uint40(capacityMg),
             country: country,
             permitHash: permitHash,
@@ -124,9 +131,9 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine exists; `permitExpiry` is in the future.
     /// A revoked mine stays revoked. Emits a {MinePermitUpdated} event.
     function updatePermit(uint256 mineId, bytes32 permitHash, uint256 permitExpiry) external onlyRole(REGISTRAR_ROLE) {
-        _requireMine(mineId);
+        address operator = _requireMine(mineId);
         _checkPermitExpiry(permitExpiry);
-        _mineStates[mineId].permitExpiry = uint32(permitExpiry);
+        _accounts[operator].permitExpiry = uint32(permitExpiry);
         _mineDetails[mineId].permitHash = permitHash;
         emit MinePermitUpdated(mineId, permitHash, permitExpiry);
     }
@@ -136,15 +143,15 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     /// Requirements: caller has `REGISTRAR_ROLE`; the mine exists; `0 < capacityMg <= MAX_CAPACITY_MG`.
     /// Emits a {MineCapacityUpdated} event.
     function setMineCapacity(uint256 mineId, uint256 capacityMg) external onlyRole(REGISTRAR_ROLE) {
-        _requireMine(mineId);
+        address operator = _requireMine(mineId);
         _checkCapacity(capacityMg);
-        MineState memory state = _mineStates[mineId];
+        Account memory account = _accounts[operator];
         MineDetails storage details = _mineDetails[mineId];
-        if (state.year == CalendarYear.yearOf(block.timestamp)) {
+        if (account.year == CalendarYear.yearOf(block.timestamp)) {
             // Both terms lie in [-MAX_CAPACITY_MG, MAX_CAPACITY_MG]: the result fits int40.
-            int256 declared = int256(uint256(details.capacityMg)) - state.remainingMg;
-            state.remainingMg = int40(int256(capacityMg) - declared);
-            _mineStates[mineId] = state;
+            int256 declared = int256(uint256(details.capacityMg)) - account.remainingMg;
+            account.remainingMg = int40(int256(capacityMg) - declared);
+            _accounts[operator] = account;
         }
         details.capacityMg = uint40(capacityMg);
         emit MineCapacityUpdated(mineId, capacityMg);
@@ -174,25 +181,27 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     /// @dev Requirements: caller has `REGISTRAR_ROLE`; the mine is `Active` or `Suspended`.
     /// Emits a {MineStatusChanged} event.
     function revokeMine(uint256 mineId) external onlyRole(REGISTRAR_ROLE) {
-        MineStatus status = _requireMine(mineId);
+        address operator = _requireMine(mineId);
+        MineStatus status = _accounts[operator].status;
         if (status == MineStatus.Revoked) revert InvalidMineStatusChange(mineId, status, MineStatus.Revoked);
-        _mineStates[mineId].status = MineStatus.Revoked;
+        _accounts[operator].status = MineStatus.Revoked;
         emit MineStatusChanged(mineId, MineStatus.Revoked);
     }
 
     /// @inheritdoc IFilonRegistry
     function mine(uint256 mineId) external view returns (Mine memory) {
-        _requireMine(mineId);
-        MineState memory state = _mineStates[mineId];
+        address operator = _requireMine(mineId);
+        Account memory account = _accounts[operator];
         MineDetails memory details = _mineDetails[mineId];
         uint256 year = CalendarYear.yearOf(block.timestamp);
+        int256 declared = int256(uint256(details.capacityMg)) - account.remainingMg;
         return Mine({
-            operator: state.operator,
-            status: state.status,
+            operator: operator,
+            status: account.status,
             country: details.country,
-            permitExpiry: state.permitExpiry,
+            permitExpiry: account.permitExpiry,
             capacityMg: details.capacityMg,
-            declaredThisYearMg: state.year == year ? uint256(int256(uint256(details.capacityMg)) - state.remainingMg) : 0,
+            declaredThisYearMg: account.year == year ? uint256(declared) : 0,
             year: year,
             permitHash: details.permitHash,
             locationHash: details.locationHash,
@@ -205,20 +214,27 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
         return _mineCount;
     }
 
+    /// @dev The operator of `mineId`, or zero for an unknown mine.
+    function _mineOperator(uint256 mineId) internal view returns (address) {
+        return _mineDetails[mineId].operator;
+    }
+
     /// @dev The yearly capacity of `mineId`, read when a declaration opens a new year.
     function _mineCapacity(uint256 mineId) internal view returns (uint40) {
         return _mineDetails[mineId].capacityMg;
     }
 
-    function _requireMine(uint256 mineId) internal view returns (MineStatus status) {
-        status = _mineStates[mineId].status;
-        if (status == MineStatus.None) revert UnknownMine(mineId);
+    /// @dev The operator of `mineId`; reverts with {UnknownMine} if there is no such mine.
+    function _requireMine(uint256 mineId) internal view returns (address operator) {
+        operator = _mineDetails[mineId].operator;
+        if (operator == address(0)) revert UnknownMine(mineId);
     }
 
     function _changeStatus(uint256 mineId, MineStatus from, MineStatus to) private {
-        MineStatus status = _requireMine(mineId);
+        address operator = _requireMine(mineId);
+        MineStatus status = _accounts[operator].status;
         if (status != from) revert InvalidMineStatusChange(mineId, status, to);
-        _mineStates[mineId].status = to;
+        _accounts[operator].status = to;
         emit MineStatusChanged(mineId, to);
     }
 

@@ -140,9 +140,6 @@ interface IFilonLots {
     /// @notice The lot `issuer` declared with `externalRef`, or 0.
     function lotByExternalRef(address issuer, string calldata externalRef) external view returns (uint256);
 
-    /// @notice How many lots have been minted (ids run from 1 to this number).
-    function lotCount() external view returns (uint256);
-
     /// @notice Whether `leaf` is part of lot `lotId`'s current passport, by a Merkle `proof`.
     function verifyPassportLeaf(uint256 lotId, bytes32 leaf, bytes32[] calldata proof) external view returns (bool);
 }

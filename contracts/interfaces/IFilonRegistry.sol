@@ -44,6 +44,8 @@ interface IFilonRegistry {
     error NotParticipant(address account);
     /// @dev `account` is not admitted with the mine operator role.
     error NotMineOperatorRole(address account);
+    /// @dev `operator` already operates mine `mineId` (an address operates at most one mine).
+    error OperatorHasMine(address operator, uint256 mineId);
     /// @dev No mine has id `mineId`.
     error UnknownMine(uint256 mineId);
     /// @dev `country` is not two upper-case letters (ISO 3166-1 alpha-2).

@@ -258,7 +258,8 @@ class Client:
         """Registers an active mine run by `operator` (registrar only).
 
         Args:
-            operator: The mine operator, admitted as `Role.MINE_OPERATOR`.
+            operator: The mine operator, admitted as `Role.MINE_OPERATOR` and operating no other mine (an
+                address operates at most one mine: a cooperative with several mines uses one key per mine).
             permit_hash: Hash of the mining permit (32 bytes or 0x hex).
             permit_expiry: Unix time the permit expires; must be in the future.
             country: ISO 3166-1 alpha-2 code, e.g. "PE".
@@ -272,6 +273,7 @@ class Client:
         Raises:
             Unauthorized: The client's account is not a registrar.
             NotMineOperatorRole: `operator` is not admitted as a mine operator.
+            OperatorHasMine: `operator` already operates a mine (`mine_id` says which).
             InvalidCountry, InvalidPermitExpiry, InvalidCapacity: An argument breaks a rule.
         """
         receipt = self._send(
@@ -430,8 +432,9 @@ class Client:
             The new lot's id.
 
         Raises:
-            NotMineOperator, MineNotActive, PermitExpired, CapacityExceeded, InvalidMass,
-            EmptyPassportRoot, DuplicateExternalRef, UnknownMine: The contract's rules; nothing is sent.
+            InvalidMass, EmptyPassportRoot, UnknownMine, NotMineOperator, NotMineOperatorRole, MineNotActive,
+            PermitExpired, CapacityExceeded, DuplicateExternalRef: The contract's rules, checked in this
+                order (the first one broken is raised); nothing is sent.
         """
         declaration = LotDeclaration(
             mine_id, fine_gold_mg, gross_mass_mg, passport_root, passport_uri, external_ref
@@ -512,10 +515,13 @@ class Client:
         Raises:
             InvalidInput: The declaration was signed for another deployment (chain or contract); nothing
                 is sent.
-            InvalidDeclarationSignature, DeclarationExpired, InvalidAccountNonce: The signature, deadline
-                or nonce does not hold; nothing is sent.
-            NotParticipant, MineNotActive, PermitExpired, CapacityExceeded, DuplicateExternalRef, ...: The
-                rules of `declare_lot`, checked as of submission.
+            DeclarationExpired, UnknownMine, InvalidDeclarationSignature, InvalidAccountNonce: The deadline,
+            mine, signature or nonce does not hold; nothing is sent.
+            InvalidMass, EmptyPassportRoot, NotMineOperatorRole, MineNotActive, PermitExpired,
+            CapacityExceeded, DuplicateExternalRef: The rules of `declare_lot` for the operator, checked as
+                of submission and in that order; nothing is sent.
+            NotParticipant: The client's account is not admitted (checked before anything else), or the
+                recipient is not (checked after everything else).
         """
         ours = DeclarationDomain.of(self.deployment)
         if declaration.domain != ours:
@@ -626,9 +632,18 @@ class Client:
     # ------------------------------------------------------------------ lots: reads
 
     def lot_count(self) -> int:
-        """How many lots have been minted (ids run from 1 to this number)."""
-        (count,) = self._read("lotCount")
-        return int(count)
+        """How many lots have ever been minted, consumed ones included.
+
+        Not the highest lot id, and not a bound to loop up to: each holder mints from its own block of
+        `LOT_ID_BLOCK` (100) ids, so ids are unique but neither contiguous nor in minting order. List
+        lots with `lots_of`, or follow them with `history` and `provenance`.
+
+        The contract keeps no count (a global counter would cost every mint a storage write): this counts
+        the ERC-721 `Transfer` events from the zero address in one `eth_getLogs` from the deployment block
+        (one per `max_log_range` blocks when set), so its cost grows with the number of lots.
+        """
+        mint = [event_topic("Transfer"), address_topic(_ZERO_ADDRESS)]
+        return len(self._chain.logs(self.contract_address, mint, from_block=self.deployment.deployment_block))
 
     def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
         """The lot `issuer` declared with `external_ref`, or None."""

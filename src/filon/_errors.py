@@ -393,6 +393,15 @@ class NotMineOperatorRole(ContractRevert, PermissionError):
     account: str
 
 
+class OperatorHasMine(ContractRevert):
+    """The operator already operates a mine: an address operates at most one (one key per mine)."""
+
+    error_name = "OperatorHasMine"
+    template = "{operator} already operates mine {mine_id}, and an address can operate only one mine."
+    operator: str
+    mine_id: MineId
+
+
 class UnknownMine(ContractRevert, LookupError):
     """No mine has this id."""
 

@@ -8,7 +8,12 @@ from enum import IntEnum
 from typing import NewType
 
 LotId = NewType("LotId", int)
-"""The id of a gold lot: its ERC-721 token id (1, 2, ... in minting order)."""
+"""The id of a gold lot: its ERC-721 token id.
+
+Unique and never reused, but neither contiguous nor in minting order: lots minted to a holder take the ids
+of its own block of 100 (the contract's `LOT_ID_BLOCK`), and a holder takes the next free block (1-100,
+101-200, ...) when its first lot is minted and whenever its block runs out.
+"""
 
 MineId = NewType("MineId", int)
 """The id of a registered mine (1, 2, ... in registration order)."""
@@ -166,7 +171,10 @@ class LotEvent:
 
 @dataclass(frozen=True)
 class Declared(LotEvent):
-    """An ore lot was declared from a mine and minted to the mine's operator (passport version 1)."""
+    """An ore lot was declared from a mine and minted to `holder` (passport version 1).
+
+    `holder` is the mine's operator, or the recipient of a declaration the operator signed offline.
+    """
 
     holder: str
     mine_id: MineId

@@ -115,6 +115,17 @@ def miner2(accounts: Any) -> Any:
 
 
 @ape.fixture(scope="session", chain_isolation=False)
+def miner3(accounts: Any) -> Any:
+    """A third mine operator: an address operates at most one mine, so each mine needs its own."""
+    return accounts[7]
+
+
+@ape.fixture(scope="session", chain_isolation=False)
+def miner4(accounts: Any) -> Any:
+    return accounts[8]
+
+
+@ape.fixture(scope="session", chain_isolation=False)
 def plant(accounts: Any) -> Any:
     return accounts[3]
 
@@ -139,9 +150,18 @@ def outsider(accounts: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def lots(
-    project: Any, registrar: Any, miner: Any, miner2: Any, plant: Any, refiner: Any, manufacturer: Any
+    project: Any,
+    registrar: Any,
+    miner: Any,
+    miner2: Any,
+    miner3: Any,
+    miner4: Any,
+    plant: Any,
+    refiner: Any,
+    manufacturer: Any,
 ) -> Any:
-    """The lot token, deployed by the registrar, with the supply chain admitted (the outsider is not).
+    """The lot token, deployed by the registrar, with the supply chain admitted (the outsider is not):
+    four mine operators (none operates a mine yet), the plant, the refiner and the manufacturer.
 
     The only module-scoped fixture that changes the chain: every test asks for it, so Ape snapshots it once.
     """
@@ -149,6 +169,8 @@ def lots(
     for account, role in (
         (miner, MINE_OPERATOR),
         (miner2, MINE_OPERATOR),
+        (miner3, MINE_OPERATOR),
+        (miner4, MINE_OPERATOR),
         (plant, PROCESSOR),
         (refiner, REFINER),
         (manufacturer, MANUFACTURER),
@@ -170,7 +192,7 @@ def permit_expiry(chain: Any) -> int:
 
 @pytest.fixture
 def register_mine(lots: Any, registrar: Any, permit_expiry: int) -> Callable[..., int]:
-    """Registers a mine run by `operator` and returns its id."""
+    """Registers a mine run by `operator` (who runs no mine yet) and returns its id."""
 
     def register(
         operator: Any,

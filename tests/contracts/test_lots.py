@@ -12,13 +12,14 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 UINT32_MAX = 2**32 - 1
 UINT40_MAX = 2**40 - 1
 MAX_TRANSFORM_LOTS = 64
+LOT_ID_BLOCK = 100
 
 # IFilonLots.Form
 ORE, CONCENTRATE, DORE, REFINED, PRODUCT = range(5)
 # IFilonRegistry.MineStatus
 SUSPENDED, REVOKED = 2, 3
 # IFilonRegistry.Role
-TRADER = 4
+MINE_OPERATOR, TRADER = 1, 4
 
 ROOT_1 = keccak(text="passport v1")
 ROOT_2 = keccak(text="passport v2")
@@ -64,7 +65,16 @@ def test_token_name_and_symbol(lots):
     assert lots.name() == "Filón gold lot"
     assert lots.symbol() == "FILON"
     assert lots.MAX_TRANSFORM_LOTS() == MAX_TRANSFORM_LOTS
-    assert lots.lotCount() == 0
+    assert lots.LOT_ID_BLOCK() == LOT_ID_BLOCK
+
+
+def test_fresh_token_has_no_lots(lots, miner, reverts):
+    for unknown in (0, 1, LOT_ID_BLOCK + 1):
+        with reverts(lots.UnknownLot, lotId=unknown):
+            lots.lot(unknown)
+        with reverts(lots.ERC721NonexistentToken, tokenId=unknown):
+            lots.ownerOf(unknown)
+    assert lots.balanceOf(miner) == 0
 
 
 @pytest.mark.parametrize(
@@ -87,7 +97,7 @@ def test_balance_of_zero_address_reverts(lots, reverts):
         lots.balanceOf(ZERO_ADDRESS)
 
 
-@pytest.mark.parametrize("unknown", [0, 2])
+@pytest.mark.parametrize("unknown", [0, 2, LOT_ID_BLOCK, LOT_ID_BLOCK + 1, 2**256 - 1])
 def test_lot_view_rejects_unknown_lot(lots, lot_id, reverts, unknown):
     with reverts(lots.UnknownLot, lotId=unknown):
         lots.lot(unknown)
@@ -96,7 +106,7 @@ def test_lot_view_rejects_unknown_lot(lots, lot_id, reverts, unknown):
 # ---------------------------------------------------------------- declareLot
 
 
-def test_declare_lot_mints_to_operator(lots, miner, mine_id, emitted):
+def test_declare_lot_mints_to_operator(lots, miner, mine_id, emitted, reverts):
     receipt = lots.declareLot(mine_id, 100_000, 250_000, ROOT_1, "ipfs://ore-1", "PE-ORE-0001", sender=miner)
 
     assert emitted(receipt) == [
@@ -125,14 +135,16 @@ def test_declare_lot_mints_to_operator(lots, miner, mine_id, emitted):
     }
     assert lots.ownerOf(1) == miner.address
     assert lots.balanceOf(miner) == 1
-    assert lots.lotCount() == 1
+    with reverts(lots.UnknownLot, lotId=2):
+        lots.lot(2)
     assert lots.mine(mine_id).declaredThisYearMg == 100_000
 
 
-def test_declared_lots_are_numbered_from_one(lots, declare, miner):
+def test_declared_lots_are_numbered_from_one(lots, declare, miner, reverts):
     assert [declare(1), declare(2), declare(3)] == [1, 2, 3]
-    assert lots.lotCount() == 3
     assert lots.balanceOf(miner) == 3
+    with reverts(lots.UnknownLot, lotId=4):
+        lots.lot(4)
 
 
 def test_declare_lot_fine_gold_may_equal_gross_mass(lots, declare):
@@ -159,10 +171,20 @@ def test_operator_of_one_mine_cannot_declare_from_another(
         declare(1_000, mine=other_mine, sender=miner)
 
 
-@pytest.mark.parametrize("unknown", [0, 2, 2**32])
+@pytest.mark.parametrize("unknown", [0, 2, 2**32, 2**32 + 1, 2**256 - 1])
 def test_declare_lot_rejects_unknown_mine(lots, mine_id, declare, reverts, unknown):
     with reverts(lots.UnknownMine, mineId=unknown):
         declare(1_000, mine=unknown)
+
+
+@pytest.mark.parametrize("who", ["miner3", "plant", "outsider"])
+def test_caller_without_a_mine_declaring_from_an_unknown_mine(lots, mine_id, declare, reverts, request, who):
+    """Mine 0 never exists, even for a caller whose account holds no mine (mine id 0)."""
+    caller = request.getfixturevalue(who)
+
+    for unknown in (0, mine_id + 1):
+        with reverts(lots.UnknownMine, mineId=unknown):
+            declare(1_000, mine=unknown, sender=caller)
 
 
 @pytest.mark.anvil
@@ -181,26 +203,35 @@ def test_reactivated_mine_declares_again(lots, registrar, miner, mine_id, declar
     assert lots.ownerOf(declare(1_000)) == miner.address
 
 
-def test_declare_lot_up_to_and_not_after_permit_expiry(lots, register_mine, declare, miner, chain, reverts):
+def test_declare_lot_up_to_and_not_after_permit_expiry(lots, register_mine, declare, miner3, chain, reverts):
     expiry = chain.pending_timestamp + 1_000
-    mine = register_mine(miner, expiry=expiry)
+    mine = register_mine(miner3, expiry=expiry)
 
     chain.pending_timestamp = expiry
-    declare(1_000, mine=mine)
+    declare(1_000, mine=mine, sender=miner3)
     chain.pending_timestamp = expiry + 1
 
     with reverts(lots.PermitExpired, mineId=mine, permitExpiry=expiry):
-        declare(1_000, mine=mine)
+        declare(1_000, mine=mine, sender=miner3)
 
 
-def test_renewed_permit_allows_declaring_again(lots, registrar, register_mine, declare, miner, chain):
+def test_shortened_permit_expires(lots, registrar, mine_id, declare, chain, reverts):
     expiry = chain.pending_timestamp + 1_000
-    mine = register_mine(miner, expiry=expiry)
+    lots.updatePermit(mine_id, keccak(text="shortened"), expiry, sender=registrar)
+    chain.pending_timestamp = expiry + 1
+
+    with reverts(lots.PermitExpired, mineId=mine_id, permitExpiry=expiry):
+        declare(1_000)
+
+
+def test_renewed_permit_allows_declaring_again(lots, registrar, register_mine, declare, miner3, chain):
+    expiry = chain.pending_timestamp + 1_000
+    mine = register_mine(miner3, expiry=expiry)
     chain.pending_timestamp = expiry + 10
 
     lots.updatePermit(mine, keccak(text="renewed"), expiry + 86_400, sender=registrar)
 
-    assert lots.lot(declare(1_000, mine=mine)).mineId == mine
+    assert lots.lot(declare(1_000, mine=mine, sender=miner3)).mineId == mine
 
 
 def test_removed_operator_cannot_declare(lots, registrar, miner, mine_id, declare, reverts):
@@ -215,6 +246,51 @@ def test_operator_moved_to_another_role_cannot_declare(lots, registrar, miner, m
 
     with reverts(lots.NotMineOperatorRole, account=miner.address):
         declare(1_000)
+
+
+def test_declaration_rules_are_checked_in_order(
+    lots, registrar, miner, miner2, mine_id, declare, capacity_mg, chain, reverts
+):
+    """With every rule broken at once, each error shows in turn as the one before it is mended."""
+    first = declare(1_000, ref="PE-ORE-0001")
+    expiry = chain.pending_timestamp + 1_000
+    lots.updatePermit(mine_id, keccak(text="short permit"), expiry, sender=registrar)
+    lots.suspendMine(mine_id, sender=registrar)
+    lots.removeParticipant(miner, sender=registrar)
+    lots.removeParticipant(miner2, sender=registrar)
+    chain.pending_timestamp = expiry + 1
+
+    def attempt(fine=capacity_mg, gross=None, *, mine=mine_id, sender=miner, root=ROOT_1, ref="PE-ORE-0001"):
+        return declare(fine, gross, mine=mine, sender=sender, root=root, ref=ref)
+
+    with reverts(lots.InvalidMass, fineGoldMg=0, grossMassMg=0):
+        attempt(0, 0, mine=mine_id + 1, sender=miner2, root=bytes(32))
+    with reverts(lots.EmptyPassportRoot):
+        attempt(mine=mine_id + 1, sender=miner2, root=bytes(32))
+    with reverts(lots.UnknownMine, mineId=mine_id + 1):
+        attempt(mine=mine_id + 1, sender=miner2)
+    with reverts(lots.NotMineOperator, mineId=mine_id, account=miner2.address):
+        attempt(sender=miner2)
+    with reverts(lots.NotMineOperatorRole, account=miner.address):
+        attempt()
+    lots.registerParticipant(miner, MINE_OPERATOR, sender=registrar)
+    with reverts(lots.MineNotActive, mineId=mine_id, status=SUSPENDED):
+        attempt()
+    lots.reactivateMine(mine_id, sender=registrar)
+    with reverts(lots.PermitExpired, mineId=mine_id, permitExpiry=expiry):
+        attempt()
+    lots.updatePermit(
+        mine_id, keccak(text="renewed permit"), chain.pending_timestamp + 86_400, sender=registrar
+    )
+    with reverts(
+        lots.CapacityExceeded, mineId=mine_id, requestedMg=capacity_mg, remainingMg=capacity_mg - 1_000
+    ):
+        attempt()
+    with reverts(lots.DuplicateExternalRef, issuer=miner.address, externalRef="PE-ORE-0001", lotId=first):
+        attempt(capacity_mg - 1_000)
+
+    assert attempt(capacity_mg - 1_000, ref="PE-ORE-0002") == first + 1
+    assert lots.mine(mine_id).declaredThisYearMg == capacity_mg
 
 
 @pytest.mark.parametrize(
@@ -258,35 +334,145 @@ def test_capacity_is_per_mine(lots, register_mine, declare, miner2, mine_id, cap
 
 
 @pytest.mark.parametrize("year", [None, 2028, 2100])
-def test_new_calendar_year_restores_capacity(lots, register_mine, declare, miner, chain, reverts, year):
+def test_new_calendar_year_restores_capacity(lots, register_mine, declare, miner3, chain, reverts, year):
     # A permit up to 2106 (the uint32 limit) so that the mine outlives every year tried here.
-    mine = register_mine(miner, capacity_mg=50_000, expiry=UINT32_MAX)
+    mine = register_mine(miner3, capacity_mg=50_000, expiry=UINT32_MAX)
     if year is not None:
         chain.pending_timestamp = utc(year, 6, 1)
     year = datetime.fromtimestamp(chain.pending_timestamp, UTC).year
-    declare(50_000, mine=mine)
+    declare(50_000, mine=mine, sender=miner3)
 
     chain.pending_timestamp = utc(year, 12, 31, 23, 59, 59)
     with reverts(lots.CapacityExceeded, mineId=mine, requestedMg=1, remainingMg=0):
-        declare(1, mine=mine)
+        declare(1, mine=mine, sender=miner3)
     chain.pending_timestamp = utc(year + 1)
-    declare(50_000, mine=mine)
+    declare(50_000, mine=mine, sender=miner3)
 
     chain.pending_timestamp = utc(year + 1, 1, 1, 0, 0, 1)
     with reverts(lots.CapacityExceeded, mineId=mine, requestedMg=1, remainingMg=0):
-        declare(1, mine=mine)
+        declare(1, mine=mine, sender=miner3)
 
 
-def test_mine_view_reports_the_new_year(lots, register_mine, declare, miner, chain):
-    mine = register_mine(miner, capacity_mg=50_000)
-    declare(50_000, mine=mine)
+def test_new_year_restores_the_capacity_set_last_year(lots, registrar, mine_id, declare, chain, reverts):
+    declare(600_000)
+    lots.setMineCapacity(mine_id, 500_000, sender=registrar)
+    year = datetime.fromtimestamp(chain.pending_timestamp, UTC).year
+
+    chain.pending_timestamp = utc(year + 1)
+    with reverts(lots.CapacityExceeded, mineId=mine_id, requestedMg=500_001, remainingMg=500_000):
+        declare(500_001)
+    declare(500_000)
+
+    assert lots.mine(mine_id).declaredThisYearMg == 500_000
+
+
+def test_capacity_set_before_the_first_declaration_of_a_year_applies_in_full(
+    lots, registrar, mine_id, declare, chain, reverts
+):
+    declare(600_000)
+    year = datetime.fromtimestamp(chain.pending_timestamp, UTC).year
+    chain.mine(timestamp=utc(year + 1))
+
+    lots.setMineCapacity(mine_id, 700_000, sender=registrar)
+
+    assert (lots.mine(mine_id).capacityMg, lots.mine(mine_id).declaredThisYearMg) == (700_000, 0)
+    with reverts(lots.CapacityExceeded, mineId=mine_id, requestedMg=700_001, remainingMg=700_000):
+        declare(700_001)
+    declare(700_000)
+    assert lots.mine(mine_id).declaredThisYearMg == 700_000
+
+
+def test_mine_view_reports_the_new_year(lots, register_mine, declare, miner3, chain):
+    mine = register_mine(miner3, capacity_mg=50_000)
+    declare(50_000, mine=mine, sender=miner3)
     year = datetime.fromtimestamp(chain.blocks.head.timestamp, UTC).year
 
     chain.mine(timestamp=utc(year + 1))
 
     assert (lots.mine(mine).year, lots.mine(mine).declaredThisYearMg) == (year + 1, 0)
-    declare(1_234, mine=mine)
+    declare(1_234, mine=mine, sender=miner3)
     assert (lots.mine(mine).year, lots.mine(mine).declaredThisYearMg) == (year + 1, 1_234)
+
+
+# ---------------------------------------------------------------- lot ids
+
+
+@pytest.mark.anvil
+def test_each_holder_mints_from_its_own_block_of_ids(
+    lots, register_mine, declare, miner, miner2, plant, reverts, emitted
+):
+    other = register_mine(miner2, label="other")
+    first = declare(1_000)
+    lots.transferFrom(miner, plant, first, sender=miner)
+    # The plant received a lot but minted none: it has no block yet, so the next holder to mint takes block 2.
+    second = declare(2_000, mine=other, sender=miner2)
+    third = declare(3_000)
+    lots.transferFrom(miner2, plant, second, sender=miner2)
+
+    receipt = lots.transform(
+        [first, second], [output(DORE, 2_500), output(DORE, 400)], DORE_ROOT, "", sender=plant
+    )
+
+    assert (first, second, third) == (1, 101, 2)
+    assert [event for event in emitted(receipt) if event[1].get("from") == ZERO_ADDRESS] == [
+        ("Transfer", {"from": ZERO_ADDRESS, "to": plant.address, "tokenId": 201}),
+        ("Transfer", {"from": ZERO_ADDRESS, "to": plant.address, "tokenId": 202}),
+    ]
+    assert produced(lots, receipt) == [201, 202]
+    assert (declare(4_000, mine=other, sender=miner2), declare(5_000)) == (102, 3)
+    assert [lots.ownerOf(lot) for lot in (2, 3, 102, 201, 202)] == [
+        miner.address,
+        miner.address,
+        miner2.address,
+        plant.address,
+        plant.address,
+    ]
+    assert [lots.balanceOf(holder) for holder in (miner, miner2, plant)] == [2, 1, 2]
+    for unknown in (4, 103, 203, 301):
+        with reverts(lots.UnknownLot, lotId=unknown):
+            lots.lot.transact(unknown, sender=plant)  # a transaction, for Anvil (see `reverts`)
+
+
+def test_holder_takes_the_next_free_block_when_its_ids_run_out(
+    lots, register_mine, declare, miner, miner2, mine_id, reverts
+):
+    first = declare(100_000)
+    split = lots.transform([first], [output(REFINED, 1_000)] * 64, ROOT_2, "", sender=miner)
+    last = produced(lots, split)[-1]
+    rest = lots.transform([last], [output(REFINED, 10)] * 35, ROOT_3, "", sender=miner)
+    assert (first, produced(lots, split), produced(lots, rest)) == (
+        1,
+        list(range(2, 66)),
+        list(range(66, 101)),
+    )
+    other = register_mine(miner2, label="other")
+    assert declare(1_000, mine=other, sender=miner2) == 101
+
+    assert declare(2_000) == 201
+    merged = lots.transform([2, 3], [output(DORE, 1_500), output(DORE, 500)], DORE_ROOT, "", sender=miner)
+
+    assert produced(lots, merged) == [202, 203]
+    assert (lots.ownerOf(100), lots.ownerOf(101), lots.ownerOf(201)) == (
+        miner.address,
+        miner2.address,
+        miner.address,
+    )
+    assert lots.balanceOf(miner) == 63 + 35 + 1 + 2 - 2
+    assert lots.mine(mine_id).declaredThisYearMg == 102_000
+    with reverts(lots.UnknownLot, lotId=204):
+        lots.lot(204)
+
+
+def test_a_failed_mint_takes_no_ids(lots, register_mine, declare, miner, miner2, plant, reverts):
+    lot = declare(1_000)
+    lots.transferFrom(miner, plant, lot, sender=miner)
+    with reverts(lots.MassNotConserved, inputMg=1_000, outputMg=1_001):
+        lots.transform([lot], [output(DORE, 1_001)], DORE_ROOT, "", sender=plant)
+
+    other = register_mine(miner2, label="other")
+
+    assert declare(1_000, mine=other, sender=miner2) == 101
+    assert produced(lots, lots.transform([lot], [output(DORE, 900)], DORE_ROOT, "", sender=plant)) == [201]
 
 
 # ---------------------------------------------------------------- external references
@@ -300,13 +486,14 @@ def test_external_ref_finds_the_lot(lots, declare, miner):
 
 
 @pytest.mark.anvil
-def test_external_ref_is_unique_per_issuer(lots, declare, miner, reverts):
+def test_external_ref_is_unique_per_issuer(lots, mine_id, declare, miner, reverts):
     first = declare(1_000, ref="PE-ORE-0001")
 
     with reverts(lots.DuplicateExternalRef, issuer=miner.address, externalRef="PE-ORE-0001", lotId=first):
         declare(2_000, ref="PE-ORE-0001")
 
-    assert lots.lotCount() == 1
+    assert (lots.balanceOf(miner), lots.mine(mine_id).declaredThisYearMg) == (1, 1_000)
+    assert declare(2_000, ref="PE-ORE-0002") == first + 1
 
 
 def test_same_external_ref_by_another_issuer_is_allowed(lots, register_mine, declare, miner, miner2):
@@ -319,19 +506,21 @@ def test_same_external_ref_by_another_issuer_is_allowed(lots, register_mine, dec
     assert lots.lotByExternalRef(miner2, "PE-ORE-0001") == second
 
 
-def test_external_ref_is_per_issuer_across_mines(lots, register_mine, declare, miner, reverts):
+def test_external_ref_outlives_the_operator_readmission(lots, registrar, declare, miner, reverts):
     first = declare(1_000, ref="PE-ORE-0001")
-    second_mine = register_mine(miner, label="second")
+    lots.removeParticipant(miner, sender=registrar)
+
+    lots.registerParticipant(miner, MINE_OPERATOR, sender=registrar)
 
     with reverts(lots.DuplicateExternalRef, issuer=miner.address, externalRef="PE-ORE-0001", lotId=first):
-        declare(1_000, ref="PE-ORE-0001", mine=second_mine)
+        declare(1_000, ref="PE-ORE-0001")
+    assert declare(1_000, ref="PE-ORE-0002") == first + 1
 
 
 def test_empty_external_ref_is_never_recorded(lots, declare, miner):
-    declare(1_000, ref="")
-    declare(1_000, ref="")
+    assert [declare(1_000, ref=""), declare(1_000, ref="")] == [1, 2]
 
-    assert lots.lotCount() == 2
+    assert lots.balanceOf(miner) == 2
     assert lots.lotByExternalRef(miner, "") == 0
 
 
@@ -552,14 +741,15 @@ def test_removed_participant_can_send_but_not_receive(
 
 
 @pytest.mark.anvil
-def test_merge_burns_inputs_and_mints_one_output(lots, plant, ore_at_plant, emitted):
+def test_merge_burns_inputs_and_mints_one_output(lots, miner, plant, ore_at_plant, emitted, reverts):
     a, b, c = ore_at_plant
 
     receipt = lots.transform(
         ore_at_plant, [output(DORE, 34_000, 40_000)], DORE_ROOT, "ipfs://dore", sender=plant
     )
 
-    dore = c + 1
+    dore = LOT_ID_BLOCK + 1  # the plant's first mint takes the second block of ids
+    assert (a, b, c) == (1, 2, 3)
     assert emitted(receipt) == [
         ("Transfer", {"from": plant.address, "to": ZERO_ADDRESS, "tokenId": a}),
         ("Transfer", {"from": plant.address, "to": ZERO_ADDRESS, "tokenId": b}),
@@ -587,8 +777,10 @@ def test_merge_burns_inputs_and_mints_one_output(lots, plant, ore_at_plant, emit
         "passportRoot": DORE_ROOT,
         "passportVersion": 1,
     }
-    assert lots.balanceOf(plant) == 1
-    assert lots.lotCount() == 4
+    assert (lots.balanceOf(plant), lots.balanceOf(miner)) == (1, 0)
+    # Sent as a transaction, for Anvil (see the `reverts` fixture).
+    with reverts(lots.UnknownLot, lotId=dore + 1):
+        lots.lot.transact(dore + 1, sender=plant)
     for parent in ore_at_plant:
         assert lots.lot(parent).consumed is True
         assert lots.lot(parent).holder == ZERO_ADDRESS
@@ -695,7 +887,7 @@ def test_transform_rejects_empty_passport_root(lots, plant, ore_at_plant, revert
         lots.transform(ore_at_plant, [output(DORE, 1_000)], bytes(32), "", sender=plant)
 
 
-@pytest.mark.parametrize("unknown", [0, 4])
+@pytest.mark.parametrize("unknown", [0, 4, LOT_ID_BLOCK + 1])
 def test_transform_rejects_unknown_input(lots, plant, ore_at_plant, reverts, unknown):
     with reverts(lots.UnknownLot, lotId=unknown):
         lots.transform([ore_at_plant[0], unknown], [output(DORE, 1_000)], DORE_ROOT, "", sender=plant)
@@ -772,7 +964,7 @@ def test_outputs_can_be_transformed_again(lots, plant, ore_at_plant):
 
     bars = produced(lots, lots.transform(dore, [output(REFINED, 17_000)] * 2, ROOT_3, "", sender=plant))
 
-    assert bars == [dore[0] + 1, dore[0] + 2]
+    assert (dore, bars) == ([LOT_ID_BLOCK + 1], [LOT_ID_BLOCK + 2, LOT_ID_BLOCK + 3])
     assert lots.lot(dore[0]).consumed is True
     assert lots.balanceOf(plant) == 2
 
@@ -808,11 +1000,11 @@ def test_token_uri_of_ore_lot(lots, mine_id, lot_id):
     assert metadata(lots, lot_id) == expected_metadata(lot_id, "ore", 100_000, f"mine {mine_id}", ROOT_1, 1)
 
 
-def test_token_uri_names_the_mine(lots, register_mine, declare, miner2, mine_id):
+def test_token_uri_names_the_mine(lots, register_mine, declare, miner2, miner3, mine_id):
     register_mine(miner2, label="second")
-    third = register_mine(miner2, label="third")
+    third = register_mine(miner3, label="third")
 
-    lot = declare(4_321, mine=third, sender=miner2, root=ROOT_2)
+    lot = declare(4_321, mine=third, sender=miner3, root=ROOT_2)
 
     assert metadata(lots, lot) == expected_metadata(lot, "ore", 4_321, "mine 3", ROOT_2, 1)
 

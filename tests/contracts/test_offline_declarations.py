@@ -19,6 +19,7 @@ import filon
 
 HOUR = 3600
 MINE_OPERATOR = 1  # IFilonRegistry.Role.MineOperator
+SUSPENDED = 2  # IFilonRegistry.MineStatus.Suspended
 
 
 def passport_root(label: str) -> bytes:
@@ -93,11 +94,35 @@ def test_plant_submits_miner_signed_declaration_and_receives_the_lot(
 
 
 def test_operator_may_name_itself_recipient(
-    lots: Any, sign: Callable[..., Any], miner: Any, plant: Any
+    lots: Any, sign: Callable[..., Any], miner: Any, plant: Any, mine_id: int, emitted: Any
 ) -> None:
-    _submit(lots, sign(recipient=miner.address), plant)
+    receipt = _submit(lots, sign(recipient=miner.address), plant)
 
-    assert lots.ownerOf(1) == miner.address
+    assert emitted(receipt)[0] == ("Transfer", {"from": "0x" + "00" * 20, "to": miner.address, "tokenId": 1})
+    assert (lots.ownerOf(1), lots.balanceOf(miner), lots.balanceOf(plant)) == (miner.address, 1, 0)
+    assert lots.mine(mine_id).declaredThisYearMg == 1_000
+    # The mine's capacity and the operator's lot ids share its account slot: both were updated.
+    lots.declareLot(mine_id, 2_000, 2_000, passport_root("online"), "", "", sender=miner)
+    assert (lots.ownerOf(2), lots.balanceOf(miner)) == (miner.address, 2)
+    assert lots.mine(mine_id).declaredThisYearMg == 3_000
+
+
+def test_relayed_lot_takes_its_id_from_the_recipient_block(
+    lots: Any, sign: Callable[..., Any], miner: Any, plant: Any, mine_id: int
+) -> None:
+    own = lots.declareLot(mine_id, 2_000, 2_000, passport_root("online"), "", "", sender=miner)
+
+    first = _submit(lots, sign(), plant)
+    second = _submit(lots, sign(recipient=miner.address, nonce=1, external_ref="PIT-8"), plant)
+
+    assert [int(receipt.events.filter(lots.LotDeclared)[0].lotId) for receipt in (own, first, second)] == [
+        1,
+        101,
+        2,
+    ]
+    assert [lots.ownerOf(lot) for lot in (1, 101, 2)] == [miner.address, plant.address, miner.address]
+    assert (lots.balanceOf(miner), lots.balanceOf(plant)) == (2, 1)
+    assert lots.mine(mine_id).declaredThisYearMg == 4_000
 
 
 def test_replayed_declaration_is_refused(
@@ -261,10 +286,76 @@ def test_submitter_must_be_admitted(lots: Any, sign: Callable[..., Any], outside
 
 
 def test_recipient_must_be_admitted(
-    lots: Any, sign: Callable[..., Any], plant: Any, outsider: Any, reverts: Any
+    lots: Any, sign: Callable[..., Any], miner: Any, plant: Any, outsider: Any, mine_id: int, reverts: Any
 ) -> None:
     with reverts(lots.NotParticipant, account=outsider.address):
         _submit(lots, sign(recipient=outsider.address), plant)
+
+    # Nothing of the refused declaration stayed: not the nonce, the capacity, the reference nor an id block.
+    assert (lots.nonces(miner), lots.mine(mine_id).declaredThisYearMg) == (0, 0)
+    assert lots.lotByExternalRef(miner, "PIT-7") == 0
+    _submit(lots, sign(), plant)
+    assert lots.ownerOf(1) == plant.address
+
+
+def test_relayed_declaration_rules_are_checked_in_order(
+    lots: Any,
+    sign: Callable[..., Any],
+    registrar: Any,
+    miner: Any,
+    plant: Any,
+    outsider: Any,
+    mine_id: int,
+    capacity_mg: int,
+    chain: Any,
+    reverts: Any,
+) -> None:
+    """With every rule of the mine and the recipient broken at once, each error shows in turn."""
+    lots.declareLot(mine_id, 1_000, 1_000, passport_root("online"), "", "PIT-7", sender=miner)
+    expiry = chain.pending_timestamp + 1_000
+    deadline = expiry + HOUR
+
+    def signed(ref: str) -> filon.SignedDeclaration:
+        return sign(
+            fine_gold_mg=capacity_mg,
+            gross_mass_mg=capacity_mg,
+            recipient=outsider.address,
+            deadline=deadline,
+            external_ref=ref,
+        )
+
+    declaration = signed("PIT-7")
+    lots.updatePermit(mine_id, keccak(text="short permit"), expiry, sender=registrar)
+    lots.suspendMine(mine_id, sender=registrar)
+    lots.removeParticipant(miner, sender=registrar)
+    chain.pending_timestamp = expiry + 1
+
+    with reverts(lots.NotMineOperatorRole, account=miner.address):
+        _submit(lots, declaration, plant)
+    lots.registerParticipant(miner, MINE_OPERATOR, sender=registrar)
+    with reverts(lots.MineNotActive, mineId=mine_id, status=SUSPENDED):
+        _submit(lots, declaration, plant)
+    lots.reactivateMine(mine_id, sender=registrar)
+    with reverts(lots.PermitExpired, mineId=mine_id, permitExpiry=expiry):
+        _submit(lots, declaration, plant)
+    lots.updatePermit(mine_id, keccak(text="renewed permit"), deadline + HOUR, sender=registrar)
+    with reverts(
+        lots.CapacityExceeded, mineId=mine_id, requestedMg=capacity_mg, remainingMg=capacity_mg - 1_000
+    ):
+        _submit(lots, declaration, plant)
+    lots.setMineCapacity(mine_id, capacity_mg + 1_000, sender=registrar)
+    with reverts(lots.DuplicateExternalRef, issuer=miner.address, externalRef="PIT-7", lotId=1):
+        _submit(lots, declaration, plant)
+    declaration = signed("PIT-8")
+    with reverts(lots.NotParticipant, account=outsider.address):
+        _submit(lots, declaration, plant)
+    lots.registerParticipant(outsider, 4, sender=registrar)  # a trader
+
+    receipt = _submit(lots, declaration, plant)
+
+    assert int(receipt.events.filter(lots.LotDeclared)[0].lotId) == 101  # the outsider's first block
+    assert (lots.ownerOf(101), lots.nonces(miner)) == (outsider.address, 1)
+    assert lots.mine(mine_id).declaredThisYearMg == capacity_mg + 1_000
 
 
 def test_unknown_mine_is_refused(lots: Any, sign: Callable[..., Any], plant: Any, reverts: Any) -> None:

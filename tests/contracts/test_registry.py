@@ -15,6 +15,8 @@ MAX_CAPACITY_MG = 2**39 - 1  # FilonRegistry.MAX_CAPACITY_MG: int40's maximum
 NONE, MINE_OPERATOR, PROCESSOR, REFINER, TRADER, MANUFACTURER = range(6)
 # IFilonRegistry.MineStatus
 ACTIVE, SUSPENDED, REVOKED = 1, 2, 3
+# IFilonLots.Form
+DORE = 2
 
 PERMIT_HASH = keccak(text="permit PE-2026-0001")
 LOCATION_HASH = keccak(text="-14.8417,-74.9376")
@@ -151,12 +153,88 @@ def test_register_mine_stores_and_emits_every_field(lots, registrar, miner, chai
     }
 
 
-def test_register_mine_numbers_mines_from_one(lots, register_mine, miner, miner2):
+def test_register_mine_numbers_mines_from_one(lots, register_mine, miner, miner2, miner3):
     assert register_mine(miner, label="a") == 1
     assert register_mine(miner2, label="b") == 2
-    assert register_mine(miner, label="c") == 3
+    assert register_mine(miner3, label="c") == 3
     assert lots.mineCount() == 3
+    assert [lots.mine(mine).operator for mine in (1, 2, 3)] == [miner.address, miner2.address, miner3.address]
+
+
+@pytest.mark.anvil
+def test_operator_of_a_mine_cannot_register_another(lots, register_mine, miner, miner2, reverts):
+    register_mine(miner, label="a")
+    register_mine(miner2, label="b")
+
+    with reverts(lots.OperatorHasMine, operator=miner2.address, mineId=2):
+        register_mine(miner2, label="c")
+
+    assert lots.mineCount() == 2
     assert lots.mine(2).operator == miner2.address
+
+
+def test_operator_has_mine_is_checked_before_the_mine_fields(lots, register_mine, miner, chain, reverts):
+    mine_id = register_mine(miner)
+
+    with reverts(lots.OperatorHasMine, operator=miner.address, mineId=mine_id):
+        register_mine(miner, country=b"pe", expiry=chain.pending_timestamp - 1, capacity_mg=0)
+
+
+def test_mine_operator_role_is_checked_before_operator_has_mine(
+    lots, register_mine, registrar, miner, reverts
+):
+    register_mine(miner)
+    lots.registerParticipant(miner, PROCESSOR, sender=registrar)
+
+    with reverts(lots.NotMineOperatorRole, account=miner.address):
+        register_mine(miner)
+
+
+@pytest.mark.parametrize("action", ["suspendMine", "revokeMine"])
+def test_operator_of_a_closed_mine_cannot_register_another(
+    lots, register_mine, registrar, miner, reverts, action
+):
+    """Even a revoked mine stays its operator's one mine: a new mine needs a new address."""
+    mine_id = register_mine(miner)
+    getattr(lots, action)(mine_id, sender=registrar)
+
+    with reverts(lots.OperatorHasMine, operator=miner.address, mineId=mine_id):
+        register_mine(miner, label="new")
+
+
+@pytest.mark.parametrize("leave", ["remove", "trader"])
+def test_operator_readmitted_keeps_its_mine(
+    lots, register_mine, registrar, miner, declare, mine_id, permit_expiry, chain, reverts, leave
+):
+    declare(120_000)
+    lots.suspendMine(mine_id, sender=registrar)
+    before = mine_record(lots, mine_id)
+    if leave == "remove":
+        lots.removeParticipant(miner, sender=registrar)
+    else:
+        lots.registerParticipant(miner, TRADER, sender=registrar)
+
+    lots.registerParticipant(miner, MINE_OPERATOR, sender=registrar)
+
+    assert before == {
+        "operator": miner.address,
+        "status": SUSPENDED,
+        "country": b"PE",
+        "permitExpiry": permit_expiry,
+        "capacityMg": 1_000_000,
+        "declaredThisYearMg": 120_000,
+        "year": year_now(chain),
+        "permitHash": keccak(text="permit:mine"),
+        "locationHash": keccak(text="location:mine"),
+        "passportHash": keccak(text="mine-passport:mine"),
+    }
+    assert mine_record(lots, mine_id) == before
+    assert (lots.roleOf(miner), lots.balanceOf(miner), lots.mineCount()) == (MINE_OPERATOR, 1, 1)
+    with reverts(lots.OperatorHasMine, operator=miner.address, mineId=mine_id):
+        register_mine(miner, label="new")
+    lots.reactivateMine(mine_id, sender=registrar)
+    assert declare(30_000) == 2
+    assert lots.mine(mine_id).declaredThisYearMg == 150_000
 
 
 @pytest.mark.parametrize("who", ["outsider", "plant"])
@@ -261,6 +339,45 @@ def test_mine_view_counts_declared_fine_gold_this_year(lots, mine_id, declare, c
 
     assert record.declaredThisYearMg == 150_500
     assert record.capacityMg == capacity_mg
+
+
+def test_mine_record_and_operator_lots_leave_each_other_alone(
+    lots, registrar, register_mine, declare, miner, miner2, plant, mine_id, permit_expiry, chain
+):
+    """A mine's hot state shares its operator's account slot with the operator's role, balance and lot ids."""
+    first, second = declare(100_000), declare(50_000)
+    other = register_mine(miner2, label="other")
+    received = declare(7_000, mine=other, sender=miner2)
+    lots.transferFrom(miner2, miner, received, sender=miner2)
+    lots.transferFrom(miner, plant, second, sender=miner)
+    receipt = lots.transform([first, received], [(DORE, 90_000, 95_000)], MINE_PASSPORT, "", sender=miner)
+    new_passport = keccak(text="mine passport v2")
+    lots.updatePermit(mine_id, PERMIT_HASH, permit_expiry + 1, sender=registrar)
+    lots.setMineCapacity(mine_id, 400_000, sender=registrar)
+    lots.setMinePassport(mine_id, new_passport, sender=registrar)
+    lots.suspendMine(mine_id, sender=registrar)
+    lots.reactivateMine(mine_id, sender=registrar)
+
+    assert [first, second, received] == [1, 2, 101]
+    assert [int(log.lotId) for log in receipt.events.filter(lots.LotProduced)] == [3]
+    assert (lots.roleOf(miner), lots.balanceOf(miner), lots.ownerOf(3)) == (MINE_OPERATOR, 1, miner.address)
+    assert (lots.balanceOf(miner2), lots.balanceOf(plant)) == (0, 1)
+    assert mine_record(lots, mine_id) == {
+        "operator": miner.address,
+        "status": ACTIVE,
+        "country": b"PE",
+        "permitExpiry": permit_expiry + 1,
+        "capacityMg": 400_000,
+        "declaredThisYearMg": 150_000,
+        "year": year_now(chain),
+        "permitHash": PERMIT_HASH,
+        "locationHash": keccak(text="location:mine"),
+        "passportHash": new_passport,
+    }
+    assert (lots.mine(other).declaredThisYearMg, lots.mine(other).operator) == (7_000, miner2.address)
+    assert declare(1_000) == 4
+    assert lots.mine(mine_id).declaredThisYearMg == 151_000
+    assert lots.balanceOf(miner) == 2
 
 
 # ---------------------------------------------------------------- updatePermit

@@ -10,7 +10,6 @@ from eth_utils import keccak
 pytestmark = pytest.mark.anvil
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-MINE_OPERATOR = 1
 ORE, DORE, REFINED = 0, 2, 3
 
 # (country, fine gold mg, gross mass mg, the operator's own lot number) per mine
@@ -36,15 +35,13 @@ def produced(lots, receipt):
 
 
 @pytest.fixture
-def operators(accounts, miner, miner2):
-    return [miner, miner2, accounts[7], accounts[8]]
+def operators(miner, miner2, miner3, miner4):
+    return [miner, miner2, miner3, miner4]
 
 
 @pytest.fixture
 def mines(lots, registrar, operators, permit_expiry):
     """Four mines in four countries, each run by its own operator."""
-    for newcomer in operators[2:]:
-        lots.registerParticipant(newcomer, MINE_OPERATOR, sender=registrar)
     ids = []
     for operator, (country, _, _, _) in zip(operators, ORE_LOTS, strict=True):
         receipt = lots.registerMine(
@@ -73,6 +70,12 @@ def declarations(lots, operators, mines):
 @pytest.fixture
 def ore(lots, declarations):
     return [int(receipt.events.filter(lots.LotDeclared)[0].lotId) for receipt in declarations]
+
+
+def assert_unknown(lots, lot_id, reverts, caller):
+    """`lot_id` was never minted (sent as a transaction, for Anvil: see `assert_burned`)."""
+    with reverts(lots.UnknownLot, lotId=lot_id):
+        lots.lot.transact(lot_id, sender=caller)
 
 
 @pytest.fixture
@@ -117,9 +120,10 @@ def assert_burned(lots, lot_id, reverts, caller):
         lots.ownerOf.transact(lot_id, sender=caller)
 
 
-def test_four_mines_declare_ore(lots, operators, mines, declarations, ore, emitted):
+def test_four_mines_declare_ore(lots, operators, mines, declarations, ore, reverts, emitted):
     assert mines == [1, 2, 3, 4]
-    assert ore == [1, 2, 3, 4]
+    # Each operator mints from its own block of LOT_ID_BLOCK (100) ids, taken at its first declaration.
+    assert ore == [1, 101, 201, 301]
     for operator, mine, lot, receipt, (_, fine, gross, ref) in zip(
         operators, mines, ore, declarations, ORE_LOTS, strict=True
     ):
@@ -150,6 +154,7 @@ def test_four_mines_declare_ore(lots, operators, mines, declarations, ore, emitt
         assert lots.balanceOf(operator) == 1
         assert lots.lotByExternalRef(operator, ref) == lot
         assert lots.mine(mine).declaredThisYearMg == fine
+        assert_unknown(lots, lot + 1, reverts, operator)
 
 
 def test_plant_receives_the_ore(lots, operators, plant, ore, deliveries, emitted):
@@ -162,8 +167,8 @@ def test_plant_receives_the_ore(lots, operators, plant, ore, deliveries, emitted
     assert lots.balanceOf(plant) == 4
 
 
-def test_plant_merges_ore_into_dore(lots, plant, ore, merge, dore, reverts, emitted):
-    assert dore == 5
+def test_plant_merges_ore_into_dore(lots, operators, plant, ore, merge, dore, reverts, emitted):
+    assert dore == 401  # the plant's first mint: the next free block
     assert emitted(merge) == [
         *[("Transfer", {"from": plant.address, "to": ZERO_ADDRESS, "tokenId": lot}) for lot in ore],
         ("Transfer", {"from": ZERO_ADDRESS, "to": plant.address, "tokenId": dore}),
@@ -192,12 +197,12 @@ def test_plant_merges_ore_into_dore(lots, plant, ore, merge, dore, reverts, emit
     assert DORE_FINE <= ORE_FINE
     for lot in ore:
         assert_burned(lots, lot, reverts, plant)
-    assert lots.balanceOf(plant) == 1
-    assert lots.lotCount() == 5
+    assert [lots.balanceOf(holder) for holder in [*operators, plant]] == [0, 0, 0, 0, 1]
+    assert_unknown(lots, dore + 1, reverts, plant)
 
 
 def test_refiner_splits_dore_into_bars(lots, plant, refiner, dore, split, bars, reverts, emitted):
-    assert bars == [6, 7, 8]
+    assert bars == [501, 502, 503]  # the refiner's first block
     assert emitted(split) == [
         ("Transfer", {"from": refiner.address, "to": ZERO_ADDRESS, "tokenId": dore}),
         *[
@@ -229,6 +234,7 @@ def test_refiner_splits_dore_into_bars(lots, plant, refiner, dore, split, bars, 
     assert sum(fine for fine, _ in BARS) <= DORE_FINE
     assert_burned(lots, dore, reverts, refiner)
     assert (lots.balanceOf(plant), lots.balanceOf(refiner)) == (0, 3)
+    assert_unknown(lots, bars[-1] + 1, reverts, refiner)
 
 
 def test_bars_reach_the_manufacturer(lots, refiner, manufacturer, bars, emitted):

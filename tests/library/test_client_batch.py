@@ -55,6 +55,22 @@ def test_a_batch_is_all_confirmed_with_ids_in_order(world: World, miner: filon.C
     assert nonce(world.url, roles.miner) == 120
 
 
+def test_a_batch_crossing_its_id_block_takes_the_next_free_block(
+    world: World, miner: filon.Client, miner2: filon.Client, roles: Roles
+) -> None:
+    first = miner.declare_lot(world.mine, fine_gold_mg=1, gross_mass_mg=1, passport_root=root("first"))
+    other = miner2.declare_lot(world.mine2, fine_gold_mg=1, gross_mass_mg=1, passport_root=root("other"))
+
+    ids = miner.declare_lots(_declarations(world, 100))
+
+    # miner holds 1-100 and miner2 101-200, so miner's 101st lot opens the block 201-300.
+    assert (first, other) == (1, 101)
+    assert ids == [*range(2, 101), 201]
+    assert miner.lot(ids[-1]).external_ref == "B-099"
+    assert miner.lots_of(roles.miner.address) == [first, *ids]
+    assert miner.lot_count() == 102
+
+
 def test_an_empty_batch_sends_nothing(world: World, miner: filon.Client, roles: Roles) -> None:
     assert miner.declare_lots([]) == []
     assert nonce(world.url, roles.miner) == 0

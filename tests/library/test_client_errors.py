@@ -16,6 +16,7 @@ from filon.devchain import dev_accounts, start_anvil
 from .helpers import CAPACITY_MG, LOCATION_HASH, PERMIT_HASH, Roles, World, nonce, root, rpc
 
 REGISTRAR_ROLE = Web3.keccak(text="REGISTRAR_ROLE")
+NEVER_ADMITTED = "0x" + "42" * 20
 ABI = json.loads((Path(filon.__file__).parent / "artifacts" / "FilonLots.json").read_text())["abi"]
 
 
@@ -193,39 +194,116 @@ def test_unauthorized_for_a_non_registrar(world: World, plant: filon.Client, rol
     assert isinstance(info.value, PermissionError)
 
 
-def test_unknown_lot_and_unknown_mine(world: World, reader: filon.Client) -> None:
+@pytest.mark.parametrize("lot_id", [2, 99, 101])
+def test_unknown_lot_and_unknown_mine(
+    world: World, miner: filon.Client, reader: filon.Client, lot_id: int
+) -> None:
+    # Lot 1 takes ids 1-100 for miner: 2 and 99 lie in that block but are not minted; 101 is in no block.
+    assert miner.declare_lot(world.mine, fine_gold_mg=1, gross_mass_mg=1, passport_root=root("a")) == 1
+
     with pytest.raises(filon.UnknownLot) as lot:
-        reader.lot(filon.LotId(99))
+        reader.lot(filon.LotId(lot_id))
     with pytest.raises(filon.UnknownLot) as history:
-        reader.history(filon.LotId(99))
+        reader.history(filon.LotId(lot_id))
     with pytest.raises(filon.UnknownLot) as provenance:
-        reader.provenance(filon.LotId(99))
+        reader.provenance(filon.LotId(lot_id))
     with pytest.raises(filon.UnknownMine) as mine:
         reader.mine(filon.MineId(7))
 
-    assert lot.value.lot_id == history.value.lot_id == provenance.value.lot_id == 99
+    assert lot.value.lot_id == history.value.lot_id == provenance.value.lot_id == lot_id
+    assert str(lot.value) == f"No lot has id {lot_id}."
     assert isinstance(lot.value, LookupError)
     assert mine.value.mine_id == 7
     assert str(mine.value) == "No mine has id 7."
 
 
 def test_registry_rule_errors(world: World, registrar: filon.Client, roles: Roles) -> None:
+    registrar.register_participant(roles.outsider.address, filon.Role.MINE_OPERATOR)  # operates no mine
+
     with pytest.raises(filon.InvalidCountry) as country:
-        registrar.register_mine(roles.miner.address, PERMIT_HASH, world.permit_expiry, "pe", LOCATION_HASH, 1)
+        registrar.register_mine(
+            roles.outsider.address, PERMIT_HASH, world.permit_expiry, "pe", LOCATION_HASH, 1
+        )
     with pytest.raises(filon.NotMineOperatorRole) as operator:
         registrar.register_mine(roles.plant.address, PERMIT_HASH, world.permit_expiry, "PE", LOCATION_HASH, 1)
     with pytest.raises(filon.InvalidMineStatusChange) as status:
         registrar.set_mine_status(world.mine, filon.MineStatus.ACTIVE)
-    with pytest.raises(filon.NotParticipant):
-        registrar.remove_participant(roles.outsider.address)
+    with pytest.raises(filon.NotParticipant) as not_admitted:
+        registrar.remove_participant(NEVER_ADMITTED)
 
     assert country.value.country == "pe"
     assert operator.value.account == roles.plant.address
+    assert not_admitted.value.account == Web3.to_checksum_address(NEVER_ADMITTED)
     assert status.value.arguments == {
         "mine_id": world.mine,
         "status": filon.MineStatus.ACTIVE,
         "requested": filon.MineStatus.ACTIVE,
     }
+
+
+def test_an_operator_operates_one_mine(world: World, registrar: filon.Client, roles: Roles) -> None:
+    before = nonce(world.url, roles.registrar)
+
+    with pytest.raises(filon.OperatorHasMine) as info:
+        registrar.register_mine(
+            roles.miner2.address, PERMIT_HASH, world.permit_expiry, "BO", LOCATION_HASH, 1
+        )
+
+    error = info.value
+    assert error.arguments == {"operator": roles.miner2.address, "mine_id": world.mine2}
+    assert (error.operator, error.mine_id) == (roles.miner2.address, 2)
+    assert str(error) == (
+        f"{roles.miner2.address} already operates mine 2, and an address can operate only one mine."
+    )
+    assert isinstance(error, filon.ContractRevert)
+    assert error.transaction_hash is None
+    assert nonce(world.url, roles.registrar) == before
+    assert registrar.mine_count() == 2
+
+
+def test_a_removed_operator_of_a_suspended_mine_is_refused_for_its_role(
+    world: World, registrar: filon.Client, miner: filon.Client, roles: Roles
+) -> None:
+    registrar.set_mine_status(world.mine, filon.MineStatus.SUSPENDED)
+    registrar.remove_participant(roles.miner.address)
+
+    # The operator's role is checked before the mine's status, permit and capacity.
+    with pytest.raises(filon.NotMineOperatorRole) as info:
+        miner.declare_lot(
+            world.mine, fine_gold_mg=CAPACITY_MG + 1, gross_mass_mg=CAPACITY_MG + 1, passport_root=root("a")
+        )
+
+    assert info.value.account == roles.miner.address
+
+
+def test_a_signed_declaration_checks_its_recipient_last(
+    world: World, plant: filon.Client, roles: Roles
+) -> None:
+    def signed(fine_gold_mg: int) -> filon.SignedDeclaration:
+        return filon.sign_declaration(
+            roles.miner,
+            world.deployment,
+            mine_id=world.mine,
+            fine_gold_mg=fine_gold_mg,
+            gross_mass_mg=fine_gold_mg,
+            passport_root=root("a"),
+            recipient=roles.outsider.address,
+            nonce=0,
+            deadline=world.permit_expiry,
+        )
+
+    with pytest.raises(filon.CapacityExceeded) as over:
+        plant.submit_declaration(signed(CAPACITY_MG + 1))
+    with pytest.raises(filon.NotParticipant) as recipient:
+        plant.submit_declaration(signed(1))
+
+    assert over.value.arguments == {
+        "mine_id": world.mine,
+        "requested_mg": CAPACITY_MG + 1,
+        "remaining_mg": CAPACITY_MG,
+    }
+    assert recipient.value.account == roles.outsider.address
+    assert plant.declaration_nonce(roles.miner.address) == 0
 
 
 def test_a_transaction_that_is_never_mined_times_out() -> None:

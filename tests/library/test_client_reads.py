@@ -80,8 +80,18 @@ def counted_reader(
     return client
 
 
-def test_dag_ids(dag: Dag) -> None:
-    assert dag == Dag(*[filon.LotId(i) for i in range(1, 8)])
+def test_dag_ids_come_from_each_holders_block(dag: Dag) -> None:
+    # miner takes ids 1-100, miner2 101-200, plant 201-300, in the order each first receives a mint.
+    assert dag == Dag(*[filon.LotId(i) for i in (1, 2, 101, 201, 202, 203, 204)])
+
+
+def test_lot_count_counts_every_lot_ever_minted_in_one_log_request(
+    dag: Dag, counted_reader: filon.Client, requests_made: Counter[str]
+) -> None:
+    count = counted_reader.lot_count()
+
+    assert count == 7  # a to g, five of them consumed since
+    assert requests_made == Counter({"eth_getLogs": 1})
 
 
 def test_history_of_a_lot_in_order(world: World, dag: Dag, reader: filon.Client, roles: Roles) -> None:
@@ -222,3 +232,4 @@ def test_reads_work_with_a_capped_log_range(world: World, dag: Dag) -> None:
         capped.provenance(dag.g).edges == filon.connect(world.url, world.deployment).provenance(dag.g).edges
     )
     assert capped.lots_of(capped.lot(dag.g).holder or "") == [dag.g]
+    assert capped.lot_count() == 7

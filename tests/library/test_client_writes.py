@@ -35,8 +35,10 @@ def test_register_change_and_remove_a_participant(
 
 
 def test_register_a_mine_and_read_it(world: World, registrar: filon.Client, roles: Roles) -> None:
+    registrar.register_participant(roles.outsider.address, filon.Role.MINE_OPERATOR)
+
     mine_id = registrar.register_mine(
-        operator=roles.miner.address,
+        operator=roles.outsider.address,
         permit_hash="0x" + "aa" * 32,
         permit_expiry=world.permit_expiry,
         country="BO",
@@ -49,7 +51,7 @@ def test_register_a_mine_and_read_it(world: World, registrar: filon.Client, role
     mine = registrar.mine(mine_id)
     assert mine == filon.Mine(
         id=filon.MineId(3),
-        operator=roles.miner.address,
+        operator=roles.outsider.address,
         status=filon.MineStatus.ACTIVE,
         country="BO",
         permit_expiry=world.permit_expiry,
@@ -196,6 +198,25 @@ def test_transform_consumes_inputs_and_mints_outputs(world: World, miner: filon.
     assert (consumed.consumed, consumed.holder, consumed.form, consumed.fine_gold_mg) == (True, None, 0, 600)
     assert (consumed.mine_id, consumed.passport_root, consumed.passport_version) == (world.mine, root("a"), 1)
     assert miner.lots_of(roles.miner.address) == [3, 4]
+
+
+def test_lot_ids_come_from_per_holder_blocks(
+    world: World, miner: filon.Client, miner2: filon.Client, plant: filon.Client, roles: Roles
+) -> None:
+    first = miner.declare_lot(world.mine, fine_gold_mg=1, gross_mass_mg=1, passport_root=root("m1"))
+    other = miner2.declare_lot(world.mine2, fine_gold_mg=2, gross_mass_mg=2, passport_root=root("m2"))
+    second = miner.declare_lot(world.mine, fine_gold_mg=3, gross_mass_mg=3, passport_root=root("m3"))
+    miner.transfer(first, roles.plant.address)  # a transfer takes no id
+    (produced,) = plant.transform([first], [filon.LotOutput(filon.Form.DORE, 1, 1)], root("p"))
+
+    assert (first, other, second, produced) == (1, 101, 2, 201)
+    assert miner.lot_count() == 4
+    assert [miner.lot(lot_id).fine_gold_mg for lot_id in (other, second, produced)] == [2, 3, 1]
+    assert miner.lots_of(roles.miner.address) == [second]
+    assert miner.lots_of(roles.plant.address) == [produced]
+    with pytest.raises(filon.UnknownLot) as unminted:
+        miner.lot(filon.LotId(3))  # in miner's block, not minted yet
+    assert unminted.value.lot_id == 3
 
 
 WRITES: list[tuple[str, Callable[[filon.Client, World, Roles], Any]]] = [

@@ -2,7 +2,8 @@
 
 The wheel is built from this checkout, installed into a new virtualenv with its declared dependencies
 (at the versions of constraints.txt), and a script run in that virtualenv — with a PATH holding nothing
-but the virtualenv — deploys to a real Anvil, saves and reloads the manifest, connects, and declares a lot.
+but the virtualenv — deploys to a real Anvil, saves and reloads the manifest, connects, declares a lot, and
+counts the lots from the event logs.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ mine = client.register_mine(operator=miner.address, permit_hash=b"\1" * 32, perm
 lot_id = filon.connect(url, deployment=path, account=miner).declare_lot(
     mine, fine_gold_mg=850_000, gross_mass_mg=1_000_000, passport_root=b"\3" * 32, passport_uri="ipfs://x")
 lot = filon.connect(url, deployment=path).lot(lot_id)
-print(json.dumps({"lot": lot_id, "holder": lot.holder, "fine": lot.fine_gold_mg, "mine": lot.mine_id}))
+print(json.dumps({"lot": lot_id, "holder": lot.holder, "fine": lot.fine_gold_mg, "mine": lot.mine_id,
+                  "count": client.lot_count()}))
 """
 
 
@@ -72,5 +74,5 @@ def test_wheel_alone_deploys_and_connects(tmp_path: Path) -> None:
             },
         )
     assert proc.stdout.strip().splitlines()[-1] == (
-        f'{{"lot": 1, "holder": "{miner.address}", "fine": 850000, "mine": 1}}'
+        f'{{"lot": 1, "holder": "{miner.address}", "fine": 850000, "mine": 1, "count": 1}}'
     )
