@@ -1,0 +1,82 @@
+"""Digital product passports of gold lots: schema, canonical hashing, Merkle root, selective disclosure.
+
+A `Passport` is hashed as RFC 8785 canonical JSON (`passport_hash`); each of its top-level fields is a salted
+leaf of an OpenZeppelin-compatible Merkle tree (`build_tree`) whose root goes on chain. `disclose` reveals
+chosen fields with their proofs; `verify_disclosure_offline` checks them in Python, and the contract's
+`verifyPassportLeaf` checks them on chain. Documents a passport cites live in a `DocumentStore` under
+their CID. See docs/passport.md.
+"""
+
+from filon.passport._canonical import canonical_json, passport_hash
+from filon.passport._carbon import CarbonFootprint, carbon_footprint
+from filon.passport._disclosure import (
+    DisclosedField,
+    Disclosure,
+    DisclosureMismatch,
+    disclose,
+    verify_disclosure_offline,
+)
+from filon.passport._exports import (
+    CredentialInvalid,
+    epcis_document,
+    passport_credential,
+    sign_credential,
+    verify_credential,
+)
+from filon.passport._merkle import PassportTree, build_tree, leaf_hash
+from filon.passport._schema import (
+    CarbonEmissions,
+    Document,
+    DocumentType,
+    Facility,
+    GeoLocation,
+    LotReference,
+    MaterialInput,
+    Party,
+    Passport,
+    Quantity,
+    write_json_schema,
+)
+from filon.passport._store import (
+    DocumentCorrupted,
+    DocumentNotFound,
+    DocumentStore,
+    InvalidCid,
+    cid_for_sha256,
+)
+
+__all__ = [
+    "CarbonEmissions",
+    "CarbonFootprint",
+    "CredentialInvalid",
+    "DisclosedField",
+    "Disclosure",
+    "DisclosureMismatch",
+    "Document",
+    "DocumentCorrupted",
+    "DocumentNotFound",
+    "DocumentStore",
+    "DocumentType",
+    "Facility",
+    "GeoLocation",
+    "InvalidCid",
+    "LotReference",
+    "MaterialInput",
+    "Party",
+    "Passport",
+    "PassportTree",
+    "Quantity",
+    "build_tree",
+    "canonical_json",
+    "carbon_footprint",
+    "cid_for_sha256",
+    "disclose",
+    "epcis_document",
+    "leaf_hash",
+    "passport_credential",
+    "passport_hash",
+    "sign_credential",
+    "verify_credential",
+    "verify_disclosure_offline",
+    "write_json_schema",
+]
