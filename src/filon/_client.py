@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import LogReceipt, TxReceipt
 
+from filon import _passports
 from filon._chain import Chain, Topic, address_topic, event_topic, uint_topic
 from filon._deployment import Deployment
 from filon._errors import AccountRequired, DeploymentMismatch, FilonError, InvalidInput, UnknownLot
 from filon._offline import DeclarationDomain, SignedDeclaration
+from filon._passports import DocumentMatch, PassportVersion
 from filon._tx import Sent, Transactor
 from filon._types import (
     Consumed,
@@ -34,6 +37,10 @@ from filon._types import (
     Role,
     Transferred,
 )
+from filon.passport._carbon import CarbonFootprint
+from filon.passport._disclosure import Disclosure
+from filon.passport._schema import Passport
+from filon.passport._store import DocumentStore
 
 ZERO_HASH = b"\0" * 32
 _ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -137,7 +144,11 @@ class Client:
         account: LocalAccount | None,
         *,
         timeout: float,
+        store: DocumentStore | None = None,
+        salts_folder: Path | None = None,
     ) -> None:
+        self.store = store if store is not None else _passports.default_store()
+        self.salts_folder = salts_folder if salts_folder is not None else self.store.path.parent / "salts"
         self._chain = chain
         self.deployment = deployment
         self.account = account
@@ -645,6 +656,127 @@ class Client:
         mint = [event_topic("Transfer"), address_topic(_ZERO_ADDRESS)]
         return len(self._chain.logs(self.contract_address, mint, from_block=self.deployment.deployment_block))
 
+    # ------------------------------------------------------------------ passports
+
+    def declare_lot_with_passport(
+        self,
+        mine_id: MineId,
+        passport: Passport,
+        *,
+        documents: Mapping[str, bytes] | None = None,
+        external_ref: str = "",
+        public_fields: Sequence[str] | None = None,
+    ) -> LotId:
+        """Declares an ore lot with its passport: stores the documents and the published package, records
+        the root, and keeps the salts. Fine gold and gross mass come from `passport.quantity`.
+
+        Args:
+            mine_id: The mine (the client's account operates it).
+            passport: The lot's passport.
+            documents: Documents it cites in `conformity`, by name, to store beside it.
+            external_ref: Your own reference for the lot (unique per operator).
+            public_fields: The fields the published package discloses (None: all).
+
+        Returns:
+            The new lot's id.
+
+        Raises:
+            InvalidInput: A document is not cited by the passport.
+            ContractRevert: Any rule of `declare_lot` (the documents stay in the store, harmlessly).
+        """
+        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
+        lot_id = self.declare_lot(
+            mine_id,
+            fine_gold_mg=passport.quantity.fine_gold_mg,
+            gross_mass_mg=passport.quantity.gross_mass_mg,
+            passport_root=prepared.root,
+            passport_uri=prepared.uri,
+            external_ref=external_ref,
+        )
+        _passports.save_salts(self.salts_folder, self, lot_id, 1, prepared.salts)
+        return lot_id
+
+    def publish_passport(
+        self,
+        lot_id: LotId,
+        passport: Passport,
+        documents: Mapping[str, bytes] | None = None,
+        *,
+        public_fields: Sequence[str] | None = None,
+    ) -> PassportVersion:
+        """Publishes a new passport version of a lot the client's account holds.
+
+        Stores the documents and the published package (a disclosure of `public_fields`, all by default),
+        records its root and `ipfs://` URI on chain, and keeps the salts in the holder's salt folder.
+
+        Returns:
+            The recorded version.
+
+        Raises:
+            InvalidInput: A document is not cited by the passport.
+            NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport.
+        """
+        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
+        version = self.record_passport(lot_id, prepared.root, prepared.uri)
+        _passports.save_salts(self.salts_folder, self, lot_id, version, prepared.salts)
+        return PassportVersion(lot_id, version, prepared.root, prepared.uri)
+
+    def passport_versions(self, lot_id: LotId) -> list[PassportVersion]:
+        """Every recorded passport version of a lot (root and URI), oldest first."""
+        return _passports.versions(self, lot_id)
+
+    def passport(self, lot_id: LotId, version: int | None = None) -> Passport:
+        """A passport version (the latest by default), fetched from the store and checked against the chain.
+
+        Raises:
+            PassportUnavailable: Its package is not in the store (or its URI is not an ipfs:// CID).
+            DisclosureMismatch: The package does not prove its fields against the root recorded on chain.
+            PassportWithheld: The holder published only some fields (`published_passport` returns them).
+        """
+        entry = _passports.pick_version(self, lot_id, version)
+        return _passports.passport_of(_passports.published_package(self.store, entry), entry)
+
+    def published_passport(self, lot_id: LotId, version: int | None = None) -> Disclosure:
+        """The fields a passport version's holder published, checked against the root recorded on chain."""
+        entry = _passports.pick_version(self, lot_id, version)
+        package = _passports.published_package(self.store, entry)
+        return package.model_copy(update={"lot_id": int(lot_id), "version": entry.version})
+
+    def passport_salts(self, lot_id: LotId, version: int) -> dict[str, bytes]:
+        """The salts this holder kept for a passport version (to `filon.disclose` withheld fields).
+
+        Raises:
+            PassportUnavailable: No salts are kept here for that version.
+        """
+        return _passports.load_salts(self.salts_folder, self, lot_id, version)
+
+    def verify_disclosure(self, disclosure: Disclosure) -> None:
+        """Checks a disclosure against the chain: the root recorded for its lot and version, and, for the
+        current version, the contract's own `verifyPassportLeaf` for every disclosed field.
+
+        Raises:
+            InvalidInput: The disclosure names no lot or version, or the lot has no such version.
+            DisclosureMismatch: A value, salt, proof or the root does not check out (`field`, `reason`).
+        """
+        _passports.check_disclosure(self, disclosure)
+
+    def verify_passport_leaf(self, lot_id: LotId, leaf: bytes, proof: Sequence[bytes]) -> bool:
+        """Whether the contract accepts `leaf` with `proof` against the lot's current passport root."""
+        (accepted,) = self._read("verifyPassportLeaf", int(lot_id), bytes(leaf), [bytes(p) for p in proof])
+        return bool(accepted)
+
+    def verify_document(self, lot_id: LotId, data: bytes) -> DocumentMatch | None:
+        """Which passport version (the latest) and field of a lot cite a document with these bytes' SHA-256.
+
+        Returns:
+            The citation, or None when no published version cites it (a tampered or foreign document).
+        """
+        return _passports.find_document(self, self.store, lot_id, data)
+
+    def carbon(self, lot_id: LotId) -> CarbonFootprint:
+        """The lot's embodied carbon: its share (by fine gold) of every ancestor's emissions, per mine."""
+        return _passports.footprint(self, self.store, lot_id)
+
     def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
         """The lot `issuer` declared with `external_ref`, or None."""
         (lot_id,) = self._read("lotByExternalRef", _address(issuer, "issuer"), external_ref)
@@ -846,6 +978,8 @@ def connect(
     timeout: float = 120.0,
     request_timeout: float = 30.0,
     max_log_range: int | None = None,
+    store: DocumentStore | str | os.PathLike[str] | None = None,
+    salts_folder: str | os.PathLike[str] | None = None,
 ) -> Client:
     """Connects to a Filón deployment, checking that the node serves the chain it was deployed on.
 
@@ -857,6 +991,10 @@ def connect(
         request_timeout: Seconds to wait for any single RPC response.
         max_log_range: The most blocks one `eth_getLogs` may span, for nodes that cap it; None for one
             request over the whole range.
+        store: The document store for passports and the documents they cite (a `DocumentStore` or a
+            folder); by default `FILON_STORE`, else `.filon/store`.
+        salts_folder: Where the holder keeps its passports' salts (its secret); by default `salts/` beside
+            the store.
 
     Returns:
         The client.
@@ -888,4 +1026,13 @@ def connect(
             manifest_chain_id=deployment.chain_id,
             rpc_chain_id=rpc_chain_id,
         )
-    return Client(chain, deployment, account, timeout=timeout)
+    if store is not None and not isinstance(store, DocumentStore):
+        store = DocumentStore(store)
+    return Client(
+        chain,
+        deployment,
+        account,
+        timeout=timeout,
+        store=store,
+        salts_folder=Path(salts_folder) if salts_folder is not None else None,
+    )

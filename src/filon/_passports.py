@@ -1,0 +1,329 @@
+"""Passports on chain: publish, fetch and check a version, verify a document or a disclosure, roll up carbon.
+
+What goes on chain is a passport's Merkle root and a URI. The URI is `ipfs://<CID>` of the *published
+package*: a `Disclosure` of the fields the holder makes public (all of them unless told otherwise), kept in
+the `DocumentStore` beside the documents the passport cites. The salts of every field are the holder's
+secret: they are kept in the holder's local salt folder, so that it can disclose withheld fields later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from filon._errors import FilonError, InvalidInput
+from filon._types import Consumed, Declared, LotId, PassportRecorded, Produced
+from filon.passport._carbon import CarbonFootprint, carbon_footprint
+from filon.passport._disclosure import Disclosure, DisclosureMismatch, disclose, verify_disclosure_offline
+from filon.passport._merkle import build_tree, field_names
+from filon.passport._schema import Document, Passport
+from filon.passport._store import DocumentNotFound, DocumentStore
+
+if TYPE_CHECKING:
+    from filon._client import Client
+
+DEFAULT_STORE_ENV = "FILON_STORE"
+"""The environment variable naming the document store folder (default `.filon/store`)."""
+
+URI_SCHEME = "ipfs://"
+
+
+class PassportWithheld(FilonError):
+    """The published package of a passport version discloses only some fields; the rest are withheld.
+
+    Attributes:
+        disclosed: The names of the fields that were published (and check out against the chain).
+    """
+
+    def __init__(self, message: str, *, disclosed: Sequence[str]) -> None:
+        super().__init__(message)
+        self.disclosed = tuple(disclosed)
+
+
+class PassportUnavailable(FilonError, LookupError):
+    """A passport version's package cannot be read: its URI is no `ipfs://` CID, or it is not in the store."""
+
+
+@dataclass(frozen=True)
+class PreparedPassport:
+    """A passport ready to go on chain: its root, the URI of its published package, and its secret salts.
+
+    Attributes:
+        root: The Merkle root to record on chain.
+        uri: `ipfs://<CID>` of the published package.
+        cid: The package's CID in the document store.
+        salts: Every field's salt: the holder's secret, needed to disclose withheld fields later.
+        document_cids: The CID of each document stored with it, by the name it was given.
+    """
+
+    root: bytes
+    uri: str
+    cid: str
+    salts: Mapping[str, bytes]
+    document_cids: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PassportVersion:
+    """One recorded version of a lot's passport.
+
+    Attributes:
+        lot_id: The lot.
+        version: The version number (1 for the passport a lot was declared or produced with).
+        root: Its Merkle root, as recorded on chain.
+        uri: The URI recorded with it.
+    """
+
+    lot_id: LotId
+    version: int
+    root: bytes
+    uri: str
+
+
+@dataclass(frozen=True)
+class DocumentMatch:
+    """Where a lot's passport cites a document.
+
+    Attributes:
+        lot_id: The lot.
+        version: The latest passport version citing the document.
+        field: The passport field citing it (`conformity`).
+        index: Its position in that field's list.
+        document: The citation (type, issuer, date, SHA-256, URI).
+    """
+
+    lot_id: LotId
+    version: int
+    field: str
+    index: int
+    document: Document
+
+
+def default_store() -> DocumentStore:
+    """The document store named by `FILON_STORE`, else `.filon/store` under the current directory."""
+    return DocumentStore(os.environ.get(DEFAULT_STORE_ENV) or Path(".filon") / "store")
+
+
+def prepare_passport(
+    passport: Passport,
+    store: DocumentStore,
+    documents: Mapping[str, bytes] | None = None,
+    *,
+    public_fields: Sequence[str] | None = None,
+) -> PreparedPassport:
+    """Stores a passport's documents and its published package, and builds its root with fresh salts.
+
+    Args:
+        passport: The passport.
+        store: Where the documents and the package go.
+        documents: The documents to store, by name; each must be cited (by SHA-256) in `passport.conformity`.
+        public_fields: The fields the package discloses; None discloses every field.
+
+    Returns:
+        The root and URI to record on chain, and the salts to keep.
+
+    Raises:
+        InvalidInput: A document is not cited by the passport, or a field name is unknown.
+    """
+    cited = {doc.sha256 for doc in passport.conformity}
+    document_cids: dict[str, str] = {}
+    for name, data in (documents or {}).items():
+        digest = hashlib.sha256(data).hexdigest()
+        if digest not in cited:
+            raise InvalidInput(
+                f"Document {name!r} (SHA-256 {digest}) is not cited in the passport's conformity evidence."
+            )
+    for name, data in (documents or {}).items():
+        document_cids[name] = store.put(data)
+    tree = build_tree(passport)
+    fields = list(field_names()) if public_fields is None else list(public_fields)
+    package = disclose(passport, tree.salts, fields)
+    cid = store.put(package.model_dump_json().encode())
+    return PreparedPassport(
+        root=tree.root,
+        uri=URI_SCHEME + cid,
+        cid=cid,
+        salts=dict(tree.salts),
+        document_cids=document_cids,
+    )
+
+
+def save_salts(folder: Path, client: Client, lot_id: int, version: int, salts: Mapping[str, bytes]) -> Path:
+    """Writes the salts of a passport version to the holder's salt folder (readable by the owner only)."""
+    path = _salts_path(folder, client, lot_id, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({name: "0x" + salt.hex() for name, salt in salts.items()}, out, sort_keys=True)
+    temporary.replace(path)
+    return path
+
+
+def load_salts(folder: Path, client: Client, lot_id: int, version: int) -> dict[str, bytes]:
+    """Reads the salts of a passport version from the holder's salt folder.
+
+    Raises:
+        PassportUnavailable: This holder kept no salts for that version.
+    """
+    path = _salts_path(folder, client, lot_id, version)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise PassportUnavailable(
+            f"No salts are kept for lot {lot_id} version {version} in {folder}"
+        ) from None
+    return {name: bytes.fromhex(text.removeprefix("0x")) for name, text in data.items()}
+
+
+def _salts_path(folder: Path, client: Client, lot_id: int, version: int) -> Path:
+    deployment = client.deployment
+    return folder / f"{deployment.chain_id}-{deployment.address}" / f"lot-{lot_id}-v{version}.json"
+
+
+def versions(client: Client, lot_id: LotId) -> list[PassportVersion]:
+    """Every recorded passport version of a lot, oldest first, from its events."""
+    found: list[PassportVersion] = []
+    for event in client.history(lot_id):
+        if isinstance(event, Declared | Produced):
+            found.append(PassportVersion(lot_id, 1, event.passport_root, event.passport_uri))
+        elif isinstance(event, PassportRecorded):
+            found.append(PassportVersion(lot_id, event.version, event.passport_root, event.passport_uri))
+    return found
+
+
+def pick_version(client: Client, lot_id: LotId, version: int | None) -> PassportVersion:
+    """The requested version of a lot's passport (None: the latest).
+
+    Raises:
+        InvalidInput: The lot has no such version.
+    """
+    recorded = versions(client, lot_id)
+    if version is None:
+        return recorded[-1]
+    for entry in recorded:
+        if entry.version == version:
+            return entry
+    raise InvalidInput(f"Lot {lot_id} has passport versions 1 to {len(recorded)}, not {version}.")
+
+
+def published_package(store: DocumentStore, entry: PassportVersion) -> Disclosure:
+    """The published package of a passport version, checked against the root recorded on chain.
+
+    Raises:
+        PassportUnavailable: The URI is not an `ipfs://` CID, or the package is not in the store.
+        DisclosureMismatch: The package does not prove its fields against the recorded root.
+    """
+    if not entry.uri.startswith(URI_SCHEME):
+        raise PassportUnavailable(
+            f"Lot {entry.lot_id} passport version {entry.version} is at {entry.uri!r}, not an ipfs:// CID"
+        )
+    cid = entry.uri.removeprefix(URI_SCHEME)
+    try:
+        data = store.get(cid)
+    except DocumentNotFound:
+        raise PassportUnavailable(
+            f"Lot {entry.lot_id} passport version {entry.version} ({cid}) is not in the document store "
+            f"{store.path}"
+        ) from None
+    try:
+        package = Disclosure.model_validate_json(data)
+    except ValueError:
+        raise DisclosureMismatch(None, f"the package at {entry.uri} is not a passport disclosure") from None
+    verify_disclosure_offline(package, entry.root)
+    return package
+
+
+def passport_of(package: Disclosure, entry: PassportVersion) -> Passport:
+    """The full passport of a checked package.
+
+    Raises:
+        PassportWithheld: Some fields were not published.
+    """
+    missing = [name for name in field_names() if name not in package.fields]
+    if missing:
+        raise PassportWithheld(
+            f"Lot {entry.lot_id} passport version {entry.version} withholds {', '.join(missing)}",
+            disclosed=list(package.fields),
+        )
+    return Passport.model_validate({name: package.fields[name].value for name in field_names()})
+
+
+def find_document(client: Client, store: DocumentStore, lot_id: LotId, data: bytes) -> DocumentMatch | None:
+    """The latest passport version of `lot_id` whose published conformity evidence cites `data`, or None."""
+    digest = hashlib.sha256(data).hexdigest()
+    for entry in reversed(versions(client, lot_id)):
+        try:
+            package = published_package(store, entry)
+        except PassportUnavailable:
+            continue
+        evidence = package.fields.get("conformity")
+        if evidence is None or not isinstance(evidence.value, list):
+            continue
+        for index, item in enumerate(evidence.value):
+            if isinstance(item, dict) and item.get("sha256") == digest:
+                return DocumentMatch(
+                    lot_id, entry.version, "conformity", index, Document.model_validate(item)
+                )
+    return None
+
+
+def check_disclosure(client: Client, disclosure: Disclosure) -> None:
+    """Checks a disclosure against the root recorded on chain for its lot and version.
+
+    Raises:
+        InvalidInput: The disclosure names no lot or no version.
+        DisclosureMismatch: Its root is not the recorded one, or a field does not check out.
+    """
+    if disclosure.lot_id is None or disclosure.version is None:
+        raise InvalidInput("The disclosure must name its lot_id and version to be checked against the chain")
+    entry = pick_version(client, LotId(disclosure.lot_id), disclosure.version)
+    verify_disclosure_offline(disclosure, entry.root)
+    current = client.lot(LotId(disclosure.lot_id))
+    if disclosure.version == current.passport_version:
+        for name in disclosure.fields:
+            if not client.verify_passport_leaf(
+                LotId(disclosure.lot_id), disclosure.leaf(name), disclosure.proof(name)
+            ):
+                raise DisclosureMismatch(name, "the contract's verifyPassportLeaf rejects its proof")
+
+
+def footprint(client: Client, store: DocumentStore, lot_id: LotId) -> CarbonFootprint:
+    """The embodied carbon of a lot over its provenance, from each lot's latest published passport."""
+    provenance = client.provenance(lot_id)
+    parents: dict[int, list[int]] = {}
+    for parent, child in provenance.edges:
+        parents.setdefault(int(child), []).append(int(parent))
+    emissions: dict[int, float] = {}
+    outputs: dict[int, list[int]] = {}
+    for ancestor in provenance.lots:
+        for event in client.history(ancestor):
+            if isinstance(event, Consumed):
+                outputs[int(ancestor)] = [int(out) for out in event.outputs]
+        try:
+            entry = pick_version(client, ancestor, None)
+            carbon = published_package(store, entry).fields.get("carbon")
+        except PassportUnavailable:
+            continue
+        if carbon is not None and isinstance(carbon.value, dict):
+            emissions[int(ancestor)] = float(carbon.value["kg_co2e"])  # type: ignore[arg-type]
+    fine_gold = {int(i): lot.fine_gold_mg for i, lot in provenance.lots.items()}
+    # Siblings of an ancestor (other outputs of the same transformation) share its inputs by fine gold.
+    for sibling in {out for outs in outputs.values() for out in outs} - fine_gold.keys():
+        fine_gold[sibling] = client.lot(LotId(sibling)).fine_gold_mg
+    return carbon_footprint(
+        lot_id,
+        provenance_edges=parents,
+        fine_gold_mg=fine_gold,
+        own_emissions_kg=emissions,
+        mine_of={
+            int(i): (int(lot.mine_id) if lot.mine_id is not None else None)
+            for i, lot in provenance.lots.items()
+        },
+        outputs_of_transformation=outputs,
+    )

@@ -1,0 +1,274 @@
+"""Passports through the client on a real Anvil: publish, fetch and check, documents, disclosures, carbon."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+import filon
+from filon.passport import CarbonEmissions, Document, DocumentType, Facility, MaterialInput, Party, Quantity
+
+from .helpers import Roles, World, nonce
+
+PERMIT_PDF = b"%PDF-1.7 mining permit REINFO-2024-1187 ..."
+CRAFT_PDF = b"%PDF-1.7 CRAFT assessment, Cooperativa Santa Rosa ..."
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _passport(
+    *,
+    fine: int,
+    gross: int,
+    kg_co2e: float | None,
+    mine_id: int | None = 1,
+    documents: tuple[bytes, ...] = (PERMIT_PDF,),
+    parents: tuple[tuple[int, float], ...] = (),
+    notes: str | None = None,
+) -> filon.Passport:
+    kinds = [DocumentType.MINING_PERMIT, DocumentType.CRAFT_ASSESSMENT]
+    return filon.Passport(
+        lot=filon.LotReference(batch_id="B-1"),
+        producer=Party(name="Cooperativa Santa Rosa"),
+        facility=Facility(mine_id=mine_id, name="Santa Rosa", country="PE", region="Arequipa"),
+        production_date=datetime.date(2026, 11, 2),
+        quantity=Quantity(gross_mass_mg=gross, fineness_ppt=round(1000 * fine / gross, 3), fine_gold_mg=fine),
+        materials_provenance=[MaterialInput(lot_id=lot, mass_fraction=share) for lot, share in parents],
+        conformity=[
+            Document(type=kinds[i], issuer="MINEM", date=datetime.date(2026, 1, 5), sha256=_sha(doc))
+            for i, doc in enumerate(documents)
+        ],
+        carbon=None
+        if kg_co2e is None
+        else CarbonEmissions(kg_co2e=kg_co2e, scope=[1, 2], method="GHG Protocol", boundary="cradle-to-gate"),
+        notes=notes,
+    )
+
+
+@pytest.fixture
+def client_with_store(world: World, tmp_path: Path) -> Callable[[LocalAccount | None], filon.Client]:
+    """Clients that share one document store (as a deployment's participants and buyers would)."""
+
+    def make(account: LocalAccount | None) -> filon.Client:
+        return filon.connect(
+            world.url, deployment=world.deployment, account=account, store=tmp_path / "store"
+        )
+
+    return make
+
+
+def test_declared_passport_is_fetched_and_checked(
+    client_with_store: Callable[[LocalAccount | None], filon.Client],
+    roles: Roles,
+    world: World,
+    tmp_path: Path,
+) -> None:
+    miner = client_with_store(roles.miner)
+    passport = _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+
+    lot_id = miner.declare_lot_with_passport(
+        world.mine, passport, documents={"permit.pdf": PERMIT_PDF}, external_ref="P-1"
+    )
+
+    buyer = client_with_store(None)
+    assert buyer.passport(lot_id) == passport
+    (version,) = buyer.passport_versions(lot_id)
+    assert (version.version, version.uri.startswith("ipfs://bafkrei")) == (1, True)
+    assert buyer.lot(lot_id).passport_root == version.root
+    assert buyer.store.get(filon.cid_for_sha256(_sha(PERMIT_PDF))) == PERMIT_PDF
+    salts = (
+        tmp_path
+        / "salts"
+        / f"{world.deployment.chain_id}-{world.deployment.address}"
+        / f"lot-{lot_id}-v1.json"
+    )
+    assert stat.S_IMODE(salts.stat().st_mode) == 0o600
+    assert set(json.loads(salts.read_text())) == set(filon.Passport.model_fields)
+
+
+def test_documents_are_verified_against_the_passport(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    miner = client_with_store(roles.miner)
+    lot_id = miner.declare_lot_with_passport(
+        world.mine, _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0), documents={"p": PERMIT_PDF}
+    )
+    miner.publish_passport(
+        lot_id,
+        _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0, documents=(PERMIT_PDF, CRAFT_PDF)),
+        {"craft.pdf": CRAFT_PDF},
+    )
+    buyer = client_with_store(None)
+
+    permit = buyer.verify_document(lot_id, PERMIT_PDF)
+    craft = buyer.verify_document(lot_id, CRAFT_PDF)
+
+    assert permit is not None and (permit.version, permit.field, permit.index) == (2, "conformity", 0)
+    assert craft is not None and (craft.version, craft.index, craft.document.type) == (
+        2,
+        1,
+        DocumentType.CRAFT_ASSESSMENT,
+    )
+    assert buyer.verify_document(lot_id, PERMIT_PDF + b" ") is None
+
+
+def test_new_version_keeps_the_old_one_readable(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    miner = client_with_store(roles.miner)
+    first = _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+    second = _passport(fine=850_000, gross=1_000_000, kg_co2e=3.5, notes="re-assayed")
+    lot_id = miner.declare_lot_with_passport(world.mine, first)
+
+    recorded = miner.publish_passport(lot_id, second)
+
+    assert (recorded.lot_id, recorded.version) == (lot_id, 2)
+    assert miner.passport(lot_id) == second
+    assert miner.passport(lot_id, version=1) == first
+    assert [v.version for v in miner.passport_versions(lot_id)] == [1, 2]
+    with pytest.raises(filon.InvalidInput, match="has passport versions 1 to 2, not 3"):
+        miner.passport(lot_id, version=3)
+
+
+def test_one_field_disclosure_is_checked_on_chain(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    miner = client_with_store(roles.miner)
+    passport = _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+    lot_id = miner.declare_lot_with_passport(world.mine, passport, public_fields=["facility"])
+    disclosure = filon.disclose(
+        passport, miner.passport_salts(lot_id, 1), ["carbon"], lot_id=lot_id, version=1
+    )
+    buyer = client_with_store(None)
+
+    buyer.verify_disclosure(disclosure)
+
+    text = disclosure.model_dump_json()
+    assert "Cooperativa Santa Rosa" not in text and "Arequipa" not in text
+    tampered = disclosure.model_copy(
+        update={
+            "fields": {
+                "carbon": disclosure.fields["carbon"].model_copy(
+                    update={"value": {**disclosure.fields["carbon"].value, "kg_co2e": 0.4}}  # type: ignore[dict-item]
+                )
+            }
+        }
+    )
+    with pytest.raises(filon.DisclosureMismatch) as info:
+        buyer.verify_disclosure(tampered)
+    assert info.value.field == "carbon"
+    wrong_version = disclosure.model_copy(update={"version": 2})
+    with pytest.raises(filon.InvalidInput, match="not 2"):
+        buyer.verify_disclosure(wrong_version)
+
+
+def test_withheld_fields_are_not_published(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    miner = client_with_store(roles.miner)
+    lot_id = miner.declare_lot_with_passport(
+        world.mine,
+        _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0),
+        public_fields=["carbon", "facility"],
+    )
+    buyer = client_with_store(None)
+
+    with pytest.raises(filon.PassportWithheld) as info:
+        buyer.passport(lot_id)
+
+    assert info.value.disclosed == ("carbon", "facility")
+    published = buyer.published_passport(lot_id)
+    assert (published.lot_id, published.version, sorted(published.fields)) == (
+        lot_id,
+        1,
+        ["carbon", "facility"],
+    )
+
+
+def test_missing_package_is_a_clear_error(
+    client_with_store: Callable[[LocalAccount | None], filon.Client],
+    roles: Roles,
+    world: World,
+    tmp_path: Path,
+) -> None:
+    lot_id = client_with_store(roles.miner).declare_lot_with_passport(
+        world.mine, _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+    )
+    elsewhere = filon.connect(world.url, deployment=world.deployment, store=tmp_path / "empty")
+
+    with pytest.raises(filon.PassportUnavailable, match=f"Lot {lot_id} passport version 1 .* is not in the"):
+        elsewhere.passport(lot_id)
+
+
+def test_uncited_document_is_refused_before_anything_is_sent(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    miner = client_with_store(roles.miner)
+    before = nonce(world.url, roles.miner)
+
+    with pytest.raises(filon.InvalidInput, match=r"'craft.pdf' .* is not cited"):
+        miner.declare_lot_with_passport(
+            world.mine,
+            _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0),
+            documents={"craft.pdf": CRAFT_PDF},
+        )
+
+    assert nonce(world.url, roles.miner) == before
+    assert not miner.store.has(filon.cid_for_sha256(_sha(CRAFT_PDF)))
+
+
+def test_carbon_rolls_up_a_merge_and_a_split(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    """Worked by hand: ore A (10 g fine, 4 kg CO2e, mine 1) and ore B (30 g fine, 6 kg, mine 2) merge into a
+    doré of 39 g (own 2 kg), split into bars of 26 g and 13 g (own 0.3 kg for the split, 0.2 and 0.1 by fine
+    gold). Doré = 4 + 6 + 2 = 12 kg. Bar of 26 g = 12 x 26/39 + 0.2 = 8.2 kg: 4 x 2/3 = 2.6667 from mine 1,
+    6 x 2/3 = 4 from mine 2."""
+    miner, miner2 = client_with_store(roles.miner), client_with_store(roles.miner2)
+    plant, refiner = client_with_store(roles.plant), client_with_store(roles.refiner)
+    ore_a = miner.declare_lot_with_passport(world.mine, _passport(fine=10_000, gross=50_000, kg_co2e=4.0))
+    ore_b = miner2.declare_lot_with_passport(
+        world.mine2, _passport(fine=30_000, gross=90_000, kg_co2e=6.0, mine_id=2)
+    )
+    miner.transfer(ore_a, roles.plant.address)
+    miner2.transfer(ore_b, roles.plant.address)
+    dore_passport = _passport(
+        fine=39_000, gross=45_000, kg_co2e=2.0, mine_id=None, parents=((ore_a, 0.25), (ore_b, 0.75))
+    )
+    prepared = filon.prepare_passport(dore_passport, plant.store)
+    (dore,) = plant.transform(
+        [ore_a, ore_b],
+        [filon.LotOutput(filon.Form.DORE, 39_000, 45_000)],
+        passport_root=prepared.root,
+        passport_uri=prepared.uri,
+    )
+    plant.transfer(dore, roles.refiner.address)
+    bars_passport = _passport(fine=26_000, gross=26_000, kg_co2e=0.2, mine_id=None, parents=((dore, 1.0),))
+    bars_prepared = filon.prepare_passport(bars_passport, refiner.store)
+    bars = refiner.transform(
+        [dore],
+        [
+            filon.LotOutput(filon.Form.REFINED, 26_000, 26_000),
+            filon.LotOutput(filon.Form.REFINED, 13_000, 13_000),
+        ],
+        passport_root=bars_prepared.root,
+        passport_uri=bars_prepared.uri,
+    )
+    refiner.publish_passport(
+        bars[1], _passport(fine=13_000, gross=13_000, kg_co2e=0.1, mine_id=None, parents=((dore, 1.0),))
+    )
+
+    footprint = client_with_store(None).carbon(bars[0])
+
+    assert footprint.total_kg_co2e == pytest.approx(8.2)
+    assert footprint.by_mine == {1: pytest.approx(8 / 3), 2: pytest.approx(4.0)}
+    assert footprint.transformations_kg_co2e == pytest.approx(12 * 26 / 39 - 10 * 26 / 39 + 0.2)
