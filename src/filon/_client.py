@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from filon._types import (
 )
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._disclosure import Disclosure
+from filon.passport._exports import epcis_document, passport_credential, sign_credential
 from filon.passport._schema import Passport
 from filon.passport._store import DocumentStore
 
@@ -776,6 +778,57 @@ class Client:
     def carbon(self, lot_id: LotId) -> CarbonFootprint:
         """The lot's embodied carbon: its share (by fine gold) of every ancestor's emissions, per mine."""
         return _passports.footprint(self, self.store, lot_id)
+
+    def epcis(self, lot_id: LotId) -> dict[str, Any]:
+        """The lot's history as a GS1 EPCIS 2.0 JSON-LD document (see `filon.epcis_document`).
+
+        Event times are the timestamps of the blocks, read in one batch of requests.
+        """
+        history = self.history(lot_id)
+        lots: dict[int, Lot] = {int(i): lot for i, lot in self.provenance(lot_id).lots.items()}
+        for event in history:
+            if isinstance(event, Consumed):
+                for output in event.outputs:
+                    if int(output) not in lots:
+                        lots[int(output)] = self.lot(output)
+        blocks = sorted({event.block_number for event in history})
+        answers = self._chain.batch([("eth_getBlockByNumber", [hex(number), False]) for number in blocks])
+        times: dict[int, datetime.datetime] = {}
+        for number, block in zip(blocks, answers, strict=True):
+            if isinstance(block, FilonError):
+                raise block
+            times[number] = datetime.datetime.fromtimestamp(int(block["timestamp"], 16), tz=datetime.UTC)
+        return epcis_document(
+            history,
+            chain_id=self.deployment.chain_id,
+            contract=self.deployment.address,
+            lots=lots,
+            block_times=times,
+        )
+
+    def passport_credential(self, lot_id: LotId, version: int | None = None) -> dict[str, Any]:
+        """A passport version as a W3C Verifiable Credential 2.0 (UNTP DPP), signed by the client's account
+        with EIP-712; anyone checks it with `filon.verify_credential`.
+
+        Raises:
+            AccountRequired: The client has no account to sign with.
+            PassportWithheld, PassportUnavailable, DisclosureMismatch: As `passport`.
+        """
+        account = self.account
+        if account is None:
+            raise AccountRequired("Cannot sign a passport credential: this client is read-only.")
+        entry = _passports.pick_version(self, lot_id, version)
+        passport = _passports.passport_of(_passports.published_package(self.store, entry), entry)
+        credential = passport_credential(
+            passport.model_dump(mode="json"),
+            issuer_address=account.address,
+            lot_id=int(lot_id),
+            chain_id=self.deployment.chain_id,
+            contract=self.deployment.address,
+            version=entry.version,
+            valid_from=datetime.datetime.now(datetime.UTC),
+        )
+        return sign_credential(credential, account)
 
     def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
         """The lot `issuer` declared with `external_ref`, or None."""

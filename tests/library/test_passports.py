@@ -272,3 +272,34 @@ def test_carbon_rolls_up_a_merge_and_a_split(
     assert footprint.total_kg_co2e == pytest.approx(8.2)
     assert footprint.by_mine == {1: pytest.approx(8 / 3), 2: pytest.approx(4.0)}
     assert footprint.transformations_kg_co2e == pytest.approx(12 * 26 / 39 - 10 * 26 / 39 + 0.2)
+
+
+def test_history_exports_as_epcis_and_passport_as_signed_credential(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    miner, plant = client_with_store(roles.miner), client_with_store(roles.plant)
+    ore = miner.declare_lot_with_passport(world.mine, _passport(fine=10_000, gross=50_000, kg_co2e=4.0))
+    miner.transfer(ore, roles.plant.address)
+    prepared = filon.prepare_passport(
+        _passport(fine=9_000, gross=9_500, kg_co2e=1.0, mine_id=None), plant.store
+    )
+    (dore,) = plant.transform(
+        [ore], [filon.LotOutput(filon.Form.DORE, 9_000, 9_500)], prepared.root, prepared.uri
+    )
+
+    document = plant.epcis(ore)
+    credential = miner.passport_credential(ore)
+
+    events = document["epcisBody"]["eventList"]
+    assert [e["type"] for e in events] == ["ObjectEvent", "ObjectEvent", "TransformationEvent"]
+    transformation = events[2]
+    assert transformation["inputQuantityList"][0]["quantity"] == 10.0
+    assert transformation["outputQuantityList"][0]["quantity"] == 9.0
+    assert transformation["outputEPCList"] == [
+        filon.passport._exports.lot_urn(world.deployment.chain_id, world.deployment.address, dore)
+    ]
+    assert all(e["eventTime"].endswith("Z") and e["eventTimeZoneOffset"] == "+00:00" for e in events)
+    assert filon.verify_credential(credential) == roles.miner.address
+    assert credential["credentialSubject"]["carbon"]["kg_co2e"] == 4.0
+    with pytest.raises(filon.AccountRequired):
+        client_with_store(None).passport_credential(ore)
