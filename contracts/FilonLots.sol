@@ -6,7 +6,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
 import {FilonRegistry} from "./FilonRegistry.sol";
 import {IFilonLots} from "./interfaces/IFilonLots.sol";
 import {CalendarYear} from "./libraries/CalendarYear.sol";
@@ -22,7 +22,7 @@ import {LotMetadata} from "./libraries/LotMetadata.sol";
 /// approvals, safe transfers, ERC-165 and its errors; `_ownerOf`, `balanceOf` and `_update` read and write the
 /// packed slots instead of its own mappings. What no rule reads (gross mass, parents, passport URIs, external
 /// references) lives in events.
-contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
+contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
     /// @notice The most inputs, or outputs, one transformation may have (keeps every call's gas bounded).
     uint256 public constant MAX_TRANSFORM_LOTS = 64;
 
@@ -103,6 +103,13 @@ contract FilonLots is ERC721, EIP712, Nonces, FilonRegistry, IFilonLots {
             declaration.externalRef
         );
         emit DeclarationRelayed(lotId, operator, msg.sender, declaration.nonce);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Requirements: `keyNonce` is the caller's next nonce for its key. Emits a {DeclarationCancelled} event.
+    function cancelDeclaration(uint256 keyNonce) external {
+        _useCheckedNonce(msg.sender, keyNonce);
+        emit DeclarationCancelled(msg.sender, keyNonce);
     }
 
     /// @inheritdoc IFilonLots

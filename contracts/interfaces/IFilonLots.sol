@@ -22,8 +22,11 @@ interface IFilonLots {
     }
 
     /// @notice A lot declaration signed off-chain (EIP-712) by a mine's operator, for anyone admitted to submit.
-    /// @dev `recipient` receives the lot: the operator itself, or the plant buying it. `nonce` is the operator's
-    /// next declaration nonce ({nonces}); the declaration is void after `deadline` (a Unix time).
+    /// @dev `recipient` receives the lot: the operator itself, or the plant buying it. `nonce` is a keyed nonce
+    /// (ERC-4337 style: a 192-bit key, then a 64-bit sequence; see OpenZeppelin's `NoncesKeyed`): declarations
+    /// under one key are used in sequence order, declarations under different keys in any order, so a miner who
+    /// signs each declaration under a fresh random key is never blocked by one that expired or was lost. The
+    /// declaration is void after `deadline` (a Unix time).
     struct Declaration {
         uint256 mineId;
         uint256 fineGoldMg;
@@ -104,6 +107,8 @@ interface IFilonLots {
     );
     /// @notice A declaration signed off-chain by `operator` was submitted by `relayer` (lot `lotId`, nonce `nonce`).
     event DeclarationRelayed(uint256 indexed lotId, address indexed operator, address indexed relayer, uint256 nonce);
+    /// @notice `operator` cancelled the declaration it signed with `keyNonce`, which can no longer be submitted.
+    event DeclarationCancelled(address indexed operator, uint256 keyNonce);
     /// @notice Passport version `version` (2, 3, ...) of lot `lotId` was recorded.
     event PassportRecorded(uint256 indexed lotId, uint256 version, bytes32 passportRoot, string passportURI);
 
@@ -122,6 +127,9 @@ interface IFilonLots {
     function submitDeclaration(Declaration calldata declaration, string calldata passportURI, bytes calldata signature)
         external
         returns (uint256 lotId);
+
+    /// @notice Cancels a declaration the caller signed offline, by using up its `keyNonce`.
+    function cancelDeclaration(uint256 keyNonce) external;
 
     /// @notice Records a new passport version of `lotId`.
     function recordPassport(uint256 lotId, bytes32 passportRoot, string calldata passportURI) external;

@@ -76,7 +76,7 @@ from filon._errors import (
     UnknownMine,
     error_classes,
 )
-from filon._offline import DeclarationDomain, SignedDeclaration, sign_declaration
+from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
 from filon._passports import (
     DocumentMatch,
     PassportUnavailable,
@@ -248,6 +248,7 @@ __all__ = [
     "carbon_footprint",
     "cid_for_sha256",
     "connect",
+    "declaration_nonce",
     "deploy",
     "disclose",
     "epcis_document",

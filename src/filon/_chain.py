@@ -43,15 +43,17 @@ def _abi_type(param: dict[str, Any]) -> str:
 
 @cache
 def _functions() -> dict[str, tuple[bytes, tuple[str, ...], tuple[str, ...]]]:
-    """Function name -> (selector, input types, output types), first overload only."""
+    """Function name (its first overload) and full signature -> (selector, input types, output types)."""
     table: dict[str, tuple[bytes, tuple[str, ...], tuple[str, ...]]] = {}
     for item in _artifact.abi():
-        if item.get("type") != "function" or item["name"] in table:
+        if item.get("type") != "function":
             continue
         inputs = tuple(_abi_type(p) for p in item["inputs"])
         outputs = tuple(_abi_type(p) for p in item["outputs"])
-        selector = Web3.keccak(text=f"{item['name']}({','.join(inputs)})")[:4]
-        table[item["name"]] = (bytes(selector), inputs, outputs)
+        signature = f"{item['name']}({','.join(inputs)})"
+        entry = (bytes(Web3.keccak(text=signature)[:4]), inputs, outputs)
+        table.setdefault(item["name"], entry)
+        table[signature] = entry
     return table
 
 

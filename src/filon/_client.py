@@ -551,10 +551,27 @@ class Client:
         )
         return self._declared_id(receipt)
 
-    def declaration_nonce(self, operator: str) -> int:
-        """The nonce the next declaration `operator` signs offline must carry."""
-        (value,) = self._read("nonces", _address(operator, "operator"))
+    def declaration_nonce(self, operator: str, key: int = 0) -> int:
+        """The nonce the next declaration `operator` signs offline under `key` must carry (key and sequence
+        packed, as `filon.declaration_nonce` makes them). Key 0 is the plain sequence 0, 1, 2, ...
+        """
+        if not 0 <= key < 2**192:
+            raise InvalidInput(f"A nonce key is below 2**192, not {key}")
+        (value,) = self._read("nonces(address,uint192)", _address(operator, "operator"), key)
         return int(value)
+
+    def cancel_declaration(self, key_nonce: int) -> str:
+        """Cancels a declaration the client's account (a mine operator) signed offline: its nonce is used up,
+        so it can never be submitted.
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            InvalidAccountNonce: `key_nonce` is not the next nonce of its key (already used, or out of order).
+        """
+        receipt = self._send("cancel a declaration", "cancelDeclaration", key_nonce)
+        return _hex(receipt["transactionHash"])
 
     def record_passport(self, lot_id: LotId, passport_root: bytes | str, passport_uri: str = "") -> int:
         """Records a new passport version of a lot the client's account holds.

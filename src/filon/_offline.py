@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -203,6 +204,24 @@ class SignedDeclaration:
         return segno.make(self.to_json(), error="m", micro=False)
 
 
+def declaration_nonce(key: int | None = None, sequence: int = 0) -> int:
+    """A declaration nonce: a 192-bit key and a 64-bit sequence, packed (OpenZeppelin `NoncesKeyed`).
+
+    Declarations under one key must be submitted in sequence order; declarations under different keys in any
+    order. With no key, a fresh random one is drawn, so that the declaration depends on no other: what a miner
+    signing several declarations offline wants.
+
+    Args:
+        key: The key (below 2**192); None draws a random non-zero one.
+        sequence: The position under that key (0 for a fresh key).
+    """
+    if key is None:
+        key = secrets.randbits(192) or 1
+    if not 0 <= key < 2**192 or not 0 <= sequence < 2**64:
+        raise InvalidInput(f"A nonce key is below 2**192 and a sequence below 2**64, not {key}, {sequence}")
+    return (key << 64) | sequence
+
+
 def sign_declaration(
     account: LocalAccount,
     domain: DeclarationDomain | _HasDomain,
@@ -227,8 +246,8 @@ def sign_declaration(
         gross_mass_mg: Gross mass, in milligrams.
         passport_root: The passport's 32-byte root (bytes or 0x hex).
         recipient: Who receives the lot (the operator, or the plant buying it).
-        nonce: The operator's next unused declaration nonce (`Client.declaration_nonce` tells it when
-            online; each declaration signed offline takes the next one).
+        nonce: A declaration nonce: `declaration_nonce()` for a fresh random key (independent of every other
+            declaration), or the next one of a key (`Client.declaration_nonce` tells it when online).
         deadline: Unix time after which the declaration can no longer be submitted.
         external_ref: The operator's own reference for the lot, unique per operator ("" for none).
         passport_uri: Where the passport can be fetched (carried along, not signed).

@@ -22,7 +22,7 @@ from filon.passport._carbon import CarbonFootprint, carbon_footprint
 from filon.passport._disclosure import Disclosure, DisclosureMismatch, disclose, verify_disclosure_offline
 from filon.passport._merkle import build_tree, field_names
 from filon.passport._schema import Document, Passport
-from filon.passport._store import DocumentNotFound, DocumentStore
+from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, InvalidCid
 
 if TYPE_CHECKING:
     from filon._client import Client
@@ -226,6 +226,10 @@ def published_package(store: DocumentStore, entry: PassportVersion) -> Disclosur
     cid = entry.uri.removeprefix(URI_SCHEME)
     try:
         data = store.get(cid)
+    except (InvalidCid, DocumentCorrupted) as error:
+        raise PassportUnavailable(
+            f"Lot {entry.lot_id} passport version {entry.version} cannot be read from {entry.uri}: {error}"
+        ) from None
     except DocumentNotFound:
         raise PassportUnavailable(
             f"Lot {entry.lot_id} passport version {entry.version} ({cid}) is not in the document store "

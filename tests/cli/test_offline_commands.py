@@ -153,17 +153,21 @@ def test_plant_submits_the_signed_file(
     assert "nonce" in err and "Traceback" not in err
 
 
-def test_offline_sign_needs_a_nonce(
+def test_sign_without_nonce_takes_a_fresh_key_and_never_overwrites(
     files: dict[str, Path], tmp_path: Path, password: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _filon(*_sign_args(files, tmp_path), capsys=capsys)
+    code, _, err = _filon(*_sign_args(files, tmp_path), capsys=capsys)
+    first = filon.SignedDeclaration.from_json((tmp_path / "pit-1.json").read_text())
+    again_code, again_out, again_err = _filon(*_sign_args(files, tmp_path), capsys=capsys)
 
-    assert (code, out) == (1, "")
-    assert (
-        err
-        == "Error: --offline needs --nonce: your next declaration nonce (filon lot nonce tells it online)\n"
+    assert (code, err) == (0, "")
+    assert first.nonce >> 64 != 0 and first.nonce % 2**64 == 0  # a random key, sequence 0
+    assert (again_code, again_out) == (1, "")
+    assert again_err == (
+        f"Error: {tmp_path / 'pit-1.json'} already exists: a signed declaration is never overwritten "
+        "(choose another --out)\n"
     )
-    assert not (tmp_path / "pit-1.json").exists()
+    assert filon.SignedDeclaration.from_json((tmp_path / "pit-1.json").read_text()) == first
 
 
 def test_wrong_password_is_one_clear_line(
@@ -212,7 +216,7 @@ def test_console_script_never_prints_the_key(files: dict[str, Path], tmp_path: P
     )
 
     assert proc.returncode == 0, proc.stderr
-    assert "Signed declaration (nonce 5)" in proc.stdout
+    assert f"Signed declaration written to {tmp_path / 'pit-1.json'}" in proc.stdout
     key = miner.key.hex().removeprefix("0x")
     for text in (proc.stdout, proc.stderr, (tmp_path / "pit-1.json").read_text()):
         assert key not in text.lower()

@@ -425,3 +425,39 @@ def test_declaration_by_an_operator_moved_to_another_role_is_refused(
 
     with reverts(lots.NotMineOperatorRole, account=miner.address):
         _submit(lots, declaration, plant)
+
+
+def test_declarations_under_different_keys_are_independent(
+    lots: Any, sign: Callable[..., Any], miner: Any, plant: Any, chain: Any, reverts: Any
+) -> None:
+    """A miner signs each declaration under a fresh key: one that expires blocks none of the others."""
+    expiring = sign(nonce=filon.declaration_nonce(7), deadline=chain.pending_timestamp + 60, external_ref="A")
+    later = sign(nonce=filon.declaration_nonce(8), deadline=expiring.deadline + 10 * HOUR, external_ref="B")
+    chain.pending_timestamp = expiring.deadline + 1
+
+    with reverts(lots.DeclarationExpired, deadline=expiring.deadline, nowTimestamp=expiring.deadline + 1):
+        _submit(lots, expiring, plant)
+    _submit(lots, later, plant)
+
+    assert lots.lotByExternalRef(miner, "B") == 1
+    assert lots.nonces(miner, 8) == filon.declaration_nonce(8, 1)
+    assert lots.nonces(miner, 7) == filon.declaration_nonce(7, 0)
+
+
+def test_operator_cancels_a_signed_declaration(
+    lots: Any, sign: Callable[..., Any], miner: Any, plant: Any, emitted: Any, reverts: Any
+) -> None:
+    key_nonce = filon.declaration_nonce(42)
+    declaration = sign(nonce=key_nonce)
+
+    receipt = lots.cancelDeclaration(key_nonce, sender=miner)
+
+    assert emitted(receipt) == [("DeclarationCancelled", {"operator": miner.address, "keyNonce": key_nonce})]
+    with reverts(
+        lots.InvalidAccountNonce, account=miner.address, currentNonce=filon.declaration_nonce(42, 1)
+    ):
+        _submit(lots, declaration, plant)
+    with reverts(
+        lots.InvalidAccountNonce, account=miner.address, currentNonce=filon.declaration_nonce(42, 1)
+    ):
+        lots.cancelDeclaration(key_nonce, sender=miner)

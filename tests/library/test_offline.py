@@ -197,3 +197,26 @@ def test_qr_code_as_svg_and_png(world: World, roles: Roles) -> None:
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     width, height = _png_size(png)
     assert width == height and width > 100
+
+
+def test_fresh_keys_submit_in_any_order_and_cancel(world: World, plant: filon.Client, roles: Roles) -> None:
+    miner = filon.connect(world.url, deployment=world.deployment, account=roles.miner)
+    first = _sign(world, roles, nonce=filon.declaration_nonce(), external_ref="K-1")
+    second = _sign(world, roles, nonce=filon.declaration_nonce(), external_ref="K-2")
+    cancelled = _sign(world, roles, nonce=filon.declaration_nonce(), external_ref="K-3")
+
+    later = plant.submit_declaration(second)
+    earlier = plant.submit_declaration(first)
+    miner.cancel_declaration(cancelled.nonce)
+
+    assert (plant.lot(later).external_ref, plant.lot(earlier).external_ref) == ("K-2", "K-1")
+    key = cancelled.nonce >> 64
+    assert plant.declaration_nonce(roles.miner.address, key) == filon.declaration_nonce(key, 1)
+    with pytest.raises(filon.InvalidAccountNonce) as info:
+        plant.submit_declaration(cancelled)
+    assert info.value.arguments == {
+        "account": roles.miner.address,
+        "current_nonce": filon.declaration_nonce(key, 1),
+    }
+    with pytest.raises(filon.InvalidInput, match="nonce key"):
+        plant.declaration_nonce(roles.miner.address, 2**192)

@@ -11,7 +11,7 @@ import click
 from filon._cli._common import emit, fail, load_account
 from filon._client import connect
 from filon._deployment import Deployment
-from filon._offline import SignedDeclaration, sign_declaration
+from filon._offline import SignedDeclaration, declaration_nonce, sign_declaration
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -52,8 +52,7 @@ def lot() -> None:
 @lot.command()
 @deployment_option
 @account_option
-@click.option("--offline", is_flag=True, help="Touch no network: the nonce must be given.")
-@rpc_option
+@click.option("--offline", is_flag=True, help="Assert that nothing touches the network (it never does).")
 @click.option("--mine", "mine_id", required=True, type=click.IntRange(min=1), help="The mine's id.")
 @click.option("--fine-gold-mg", required=True, type=click.IntRange(min=1), help="Fine gold, in mg.")
 @click.option("--gross-mass-mg", required=True, type=click.IntRange(min=1), help="Gross mass, in mg.")
@@ -78,7 +77,6 @@ def sign(
     deployment: Path,
     account: Path,
     offline: bool,
-    rpc: str | None,
     mine_id: int,
     fine_gold_mg: int,
     gross_mass_mg: int,
@@ -94,19 +92,20 @@ def sign(
 ) -> None:
     """Sign a lot declaration as the mine's operator, for a plant to submit later.
 
-    With --offline nothing is sent or read over the network: the deployment manifest and your keystore
-    are all it needs, so it works underground. Each declaration you sign takes the next nonce.
+    Nothing is sent or read over the network: the deployment manifest and your keystore are all it needs,
+    so it works underground. Each declaration gets a fresh random nonce key, so the plant may submit your
+    declarations in any order, and one that is lost or expires blocks none of the others.
     """
     manifest = Deployment.load(deployment)
-    if nonce is None:
-        if offline:
-            fail("--offline needs --nonce: your next declaration nonce (filon lot nonce tells it online)")
-        if not rpc:
-            fail("Give --nonce, or --rpc to read your next nonce from the chain")
+    out = out or Path(f"declaration-mine{mine_id}-{time.strftime('%Y%m%dT%H%M%S')}.json")
+    qr = qr or out.with_suffix(".png")
+    for target in (out, qr):
+        if target.exists():
+            fail(f"{target} already exists: a signed declaration is never overwritten (choose another --out)")
     signer = load_account(account)
     if nonce is None:
-        assert rpc is not None
-        nonce = connect(rpc, deployment=manifest).declaration_nonce(signer.address)
+        # A fresh random key: this declaration can be submitted whatever happens to the others.
+        nonce = declaration_nonce()
     declaration = sign_declaration(
         signer,
         manifest,
@@ -120,8 +119,6 @@ def sign(
         external_ref=external_ref,
         passport_uri=passport_uri,
     )
-    out = out or Path(f"declaration-mine{mine_id}-nonce{nonce}.json")
-    qr = qr or out.with_suffix(".png")
     out.write_text(declaration.to_json() + "\n")
     if qr.suffix.lower() == ".svg":
         qr.write_text(declaration.to_qr_svg())
@@ -131,7 +128,7 @@ def sign(
         {"declaration": str(out), "qr": str(qr), "nonce": nonce, "deadline": declaration.deadline},
         as_json=as_json,
         lines=[
-            f"Signed declaration (nonce {nonce}) written to {out}",
+            f"Signed declaration written to {out}",
             f"QR code written to {qr}: show it at the plant's gate.",
         ],
     )
@@ -164,14 +161,33 @@ def submit(file: Path, rpc: str | None, deployment: Path, account: Path, as_json
 
 
 @lot.command()
+@click.argument("nonce", type=click.IntRange(min=0))
+@rpc_option
+@deployment_option
+@account_option
+@json_option
+def cancel(nonce: int, rpc: str | None, deployment: Path, account: Path, as_json: bool) -> None:
+    """Cancel a declaration you signed offline (its NONCE is used up, so it can never be submitted)."""
+    if not rpc:
+        fail("Give --rpc (or FILON_RPC_URL)")
+    assert rpc is not None
+    client = connect(rpc, deployment=Deployment.load(deployment), account=load_account(account))
+    tx = client.cancel_declaration(nonce)
+    emit(
+        {"nonce": nonce, "transaction": tx}, as_json=as_json, lines=[f"Declaration {nonce} cancelled ({tx})"]
+    )
+
+
+@lot.command()
 @click.argument("operator")
 @rpc_option
 @deployment_option
 @json_option
-def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool) -> None:
-    """Print OPERATOR's next declaration nonce (what the next signed declaration must carry)."""
+@click.option("--key", type=click.IntRange(min=0, max=2**192 - 1), default=0, help="The nonce key.")
+def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: int) -> None:
+    """Print OPERATOR's next declaration nonce under --key (0: the plain sequence)."""
     if not rpc:
         fail("Give --rpc (or FILON_RPC_URL)")
     assert rpc is not None
-    value = connect(rpc, deployment=Deployment.load(deployment)).declaration_nonce(operator)
+    value = connect(rpc, deployment=Deployment.load(deployment)).declaration_nonce(operator, key)
     emit({"operator": operator, "nonce": value}, as_json=as_json, lines=[str(value)])
