@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from eth_typing import BlockIdentifier, ChecksumAddress, HexStr
 from web3 import HTTPProvider, Web3
@@ -39,6 +40,19 @@ def _abi_type(param: dict[str, Any]) -> str:
         inner = ",".join(_abi_type(component) for component in param["components"])
         return f"({inner}){kind[len('tuple') :]}"
     return kind
+
+
+def shown_url(url: str) -> str:
+    """`url` as it may appear in messages: scheme, host and port only.
+
+    Hosted RPC URLs often carry an API key in their path, query or user part; it is never shown.
+    """
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname:
+        return "the configured RPC URL"
+    port = f":{parts.port}" if parts.port else ""
+    hidden = "/…" if parts.path.strip("/") or parts.query or parts.username else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{hidden}"
 
 
 @cache
@@ -171,6 +185,7 @@ class Chain:
         self, rpc_url: str, *, request_timeout: float = 30.0, max_log_range: int | None = None
     ) -> None:
         self.url = rpc_url
+        self.shown_url = shown_url(rpc_url)
         self.max_log_range = max_log_range
         provider = HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout})
         # No middleware: the library formats and checks what it sends itself, and each default
@@ -188,12 +203,15 @@ class Chain:
             raise decode_revert(_revert_data(exc), self.w3.codec) from None
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             raise RpcUnavailable(
-                f"Cannot reach the Ethereum node at {self.url} ({_transport_reason(exc)}).", url=self.url
+                f"Cannot reach the Ethereum node at {self.shown_url} ({_transport_reason(exc)}).",
+                url=self.shown_url,
             ) from None
         except Web3RPCError as exc:
-            raise RpcError(f"The Ethereum node at {self.url} answered with an error: {exc.message}") from None
+            raise RpcError(
+                f"The Ethereum node at {self.shown_url} answered with an error: {exc.message}"
+            ) from None
         except (Web3Exception, ValueError) as exc:
-            raise RpcError(f"Unexpected answer from the Ethereum node at {self.url}: {exc}") from None
+            raise RpcError(f"Unexpected answer from the Ethereum node at {self.shown_url}: {exc}") from None
 
     # ------------------------------------------------------------------ ABI
 
@@ -410,7 +428,7 @@ class Chain:
                 responses = provider.make_batch_request(chunk)
             if not isinstance(responses, list) or len(responses) != len(chunk):
                 error = responses.get("error") if isinstance(responses, dict) else responses
-                raise RpcError(f"The Ethereum node at {self.url} rejected a batch of requests: {error}")
+                raise RpcError(f"The Ethereum node at {self.shown_url} rejected a batch of requests: {error}")
             for response in responses:
                 error = response.get("error")
                 results.append(self._error(error) if error is not None else response.get("result"))
@@ -419,7 +437,7 @@ class Chain:
     def _error(self, error: Any) -> FilonError:
         """The `FilonError` for a JSON-RPC error object."""
         if not isinstance(error, dict):
-            return RpcError(f"The Ethereum node at {self.url} answered with an error: {error}")
+            return RpcError(f"The Ethereum node at {self.shown_url} answered with an error: {error}")
         data = error.get("data")
         if isinstance(data, dict):
             data = data.get("data")
@@ -432,4 +450,4 @@ class Chain:
             return decode_revert(bytes.fromhex(data[2:]), self.w3.codec)
         if "revert" in message.lower():
             return decode_revert(b"", self.w3.codec)
-        return RpcError(f"The Ethereum node at {self.url} answered with an error: {message}")
+        return RpcError(f"The Ethereum node at {self.shown_url} answered with an error: {message}")

@@ -158,7 +158,7 @@ class Client:
 
     def __repr__(self) -> str:
         who = self.account.address if self.account else "read-only"
-        where = f"{self.deployment.address} on chain {self.deployment.chain_id} via {self._chain.url}"
+        where = f"{self.deployment.address} on chain {self.deployment.chain_id} via {self._chain.shown_url}"
         return f"<filon.Client {where} ({who})>"
 
     @property
@@ -1082,11 +1082,12 @@ def connect(
     problem = None
     if rpc_chain_id != deployment.chain_id:
         problem = (
-            f"The deployment is on chain {deployment.chain_id} but {rpc_url} serves chain {rpc_chain_id}."
+            f"The deployment is on chain {deployment.chain_id} "
+            f"but {chain.shown_url} serves chain {rpc_chain_id}."
         )
     elif not chain.code(deployment.address):
         problem = (
-            f"There is no contract at {deployment.address} on chain {rpc_chain_id} ({rpc_url}): "
+            f"There is no contract at {deployment.address} on chain {rpc_chain_id} ({chain.shown_url}): "
             "the manifest does not describe a deployment on this chain."
         )
     if problem is not None:

@@ -11,7 +11,7 @@ from web3 import HTTPProvider, Web3
 import filon
 from filon.devchain import Anvil, dev_accounts, start_anvil
 
-from .helpers import Roles
+from .helpers import Roles, World
 
 ARTIFACT = json.loads((Path(filon.__file__).parent / "artifacts" / "FilonLots.json").read_text())
 
@@ -163,3 +163,14 @@ def test_an_unreachable_rpc(deployment: filon.Deployment, roles: Roles) -> None:
 
     with pytest.raises(filon.RpcUnavailable):
         filon.deploy(url, roles.registrar)
+
+
+def test_rpc_url_secrets_never_appear_in_errors_or_repr(world: World, tmp_path: Path) -> None:
+    """Hosted RPC URLs carry API keys in their path or query: messages show scheme, host and port only."""
+    secret = "k3y-4bc123"
+    with pytest.raises(filon.RpcUnavailable) as info:
+        filon.connect(f"http://user:{secret}@127.0.0.1:9/v3/{secret}?apikey={secret}", world.deployment)
+    assert secret not in str(info.value)
+    assert "http://127.0.0.1:9/…" in str(info.value)
+    client = filon.connect(world.url + f"/?apikey={secret}", world.deployment)
+    assert secret not in repr(client)
