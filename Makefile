@@ -73,6 +73,7 @@ test: setup lint
 bench: setup
 	$(PY) bench/gas.py
 	$(PY) bench/throughput.py
+	$(PY) bench/throughput.py --block-time 0.25 --lots 50
 	$(PY) bench/report.py
 
 # No ruff cache: how an import is classified depends on files its cache does not track.
