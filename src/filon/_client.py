@@ -715,6 +715,30 @@ class Client:
         _passports.save_salts(self.salts_folder, self, lot_id, 1, prepared.salts)
         return lot_id
 
+    def transform_with_passport(
+        self,
+        inputs: Sequence[LotId],
+        outputs: Sequence[LotOutput],
+        passport: Passport,
+        *,
+        documents: Mapping[str, bytes] | None = None,
+        public_fields: Sequence[str] | None = None,
+    ) -> list[LotId]:
+        """Transforms lots, giving every output the same first passport, and keeps its salts for each output.
+
+        Returns:
+            The new lots' ids, in the order of `outputs`.
+
+        Raises:
+            InvalidInput: A document is not cited by the passport.
+            ContractRevert: Any rule of `transform`.
+        """
+        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
+        lot_ids = self.transform(inputs, outputs, prepared.root, prepared.uri)
+        for lot_id in lot_ids:
+            _passports.save_salts(self.salts_folder, self, lot_id, 1, prepared.salts)
+        return lot_ids
+
     def publish_passport(
         self,
         lot_id: LotId,

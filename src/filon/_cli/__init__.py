@@ -2,8 +2,8 @@
 
 Every command calls the library; nothing here re-implements a rule. Errors print one line on stderr and
 exit with status 1 (2 for a usage error); no traceback reaches the operator. Private keys come only from
-an encrypted keystore file, whose password is read from an environment variable or a hidden prompt: a key
-is never a command-line argument and never printed.
+an encrypted keystore file (a path, or an Ape account alias), whose password is read from an environment
+variable or a hidden prompt: a key is never a command-line argument and never printed.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from collections.abc import Sequence
 
 import click
 
+from filon._cli._admin import deploy, mine, participant
+from filon._cli._chain import chain
 from filon._cli._common import run
 from filon._cli._lot import lot
+from filon._cli._passport import passport
 
 __all__ = ["cli", "main"]
 
@@ -25,7 +28,8 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
-cli.add_command(lot)
+for command in (deploy, participant, mine, lot, passport, chain):
+    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

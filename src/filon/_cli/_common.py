@@ -1,20 +1,33 @@
-"""What every `filon` command shares: accounts, output, and turning errors into one line."""
+"""What every `filon` command shares: options, accounts, files, output, and turning errors into one line."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import click
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from pydantic import ValidationError
+from rich.console import Console
 
+from filon._client import Client, connect
+from filon._deployment import Deployment
 from filon._errors import FilonError
+from filon.passport import Passport
 
 PASSWORD_ENV = "FILON_ACCOUNT_PASSWORD"
 """The environment variable holding the keystore password (else it is asked for, hidden)."""
+
+APE_DATA_FOLDER_ENV = "APE_DATA_FOLDER"
+"""Ape's data folder, whose `accounts/<alias>.json` are keystores (default `.filon/ape` here)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CliError(FilonError):
@@ -24,7 +37,7 @@ class CliError(FilonError):
 def run(command: click.Command, argv: list[str] | None) -> int:
     """Runs `command`, turning every error into one line on stderr and an exit status."""
     try:
-        command.main(args=argv, prog_name="filon", standalone_mode=False)
+        code = command.main(args=argv, prog_name="filon", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
@@ -34,41 +47,215 @@ def run(command: click.Command, argv: list[str] | None) -> int:
     except FilonError as exc:
         click.echo(f"Error: {_one_line(str(exc))}", err=True)
         return 1
+    except OSError as exc:  # e.g. the document store's folder is not writable
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {_one_line(exc.strerror or str(exc))}{where}", err=True)
+        return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    return 0
+    # Without standalone mode click returns a `ctx.exit(code)` status instead of exiting.
+    return code if isinstance(code, int) else 0
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def load_account(path: Path) -> LocalAccount:
-    """Decrypts the eth-account keystore at `path`.
+def fail(message: str) -> NoReturn:
+    """Stops the command with `message` as its one error line."""
+    raise CliError(message)
+
+
+# ----------------------------------------------------------------------------- options
+
+rpc_option = click.option(
+    "--rpc", envvar="FILON_RPC_URL", metavar="URL", help="The node's JSON-RPC URL (or FILON_RPC_URL)."
+)
+deployment_option = click.option(
+    "--deployment",
+    envvar="FILON_DEPLOYMENT",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The deployment manifest (or FILON_DEPLOYMENT).",
+)
+account_option = click.option(
+    "--account",
+    envvar="FILON_ACCOUNT",
+    required=True,
+    metavar="KEYSTORE|ALIAS",
+    help="An encrypted keystore file or an Ape account alias (or FILON_ACCOUNT); "
+    "password from FILON_ACCOUNT_PASSWORD or a prompt.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+
+
+def connected(func: F) -> F:
+    """Adds --rpc and --deployment (a read-only command)."""
+    return rpc_option(deployment_option(func))
+
+
+def signed(func: F) -> F:
+    """Adds --rpc, --deployment and --account (a command that sends transactions)."""
+    return rpc_option(deployment_option(account_option(func)))
+
+
+def need_rpc(rpc: str | None) -> str:
+    """The RPC URL, or a clear error when neither --rpc nor FILON_RPC_URL gives one."""
+    if not rpc:
+        fail("Give --rpc (or FILON_RPC_URL): this command needs the chain")
+    return rpc
+
+
+def open_client(rpc: str | None, deployment: Path, account: str | None = None) -> Client:
+    """Connects to the deployment, with the decrypted `account` (keystore or alias) if one is given."""
+    url = need_rpc(rpc)
+    manifest = Deployment.load(deployment)
+    signer = load_account(account) if account is not None else None
+    return connect(url, deployment=manifest, account=signer)
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+def ape_accounts_folder() -> Path:
+    """Where Ape keeps account keystores: `$APE_DATA_FOLDER/accounts` (default `.filon/ape/accounts`)."""
+    return Path(os.environ.get(APE_DATA_FOLDER_ENV) or Path(".filon") / "ape") / "accounts"
+
+
+def keystore_path(account: str | Path) -> Path:
+    """The keystore file `account` names: a path to one, else an Ape account alias.
+
+    Raises:
+        CliError: It is neither an existing file nor a known alias.
+    """
+    path = Path(account)
+    if path.is_file():
+        return path
+    text = str(account)
+    if text and os.sep not in text and "/" not in text and not text.endswith(".json"):
+        aliased = ape_accounts_folder() / f"{text}.json"
+        if aliased.is_file():
+            return aliased
+        fail(f"No keystore file at {text}, and no Ape account alias {text!r} in {ape_accounts_folder()}")
+    fail(f"No keystore file at {path}")
+
+
+def load_account(account: str | Path) -> LocalAccount:
+    """Decrypts the keystore `account` names: an eth-account keystore file, or an Ape account alias.
 
     The password comes from the `FILON_ACCOUNT_PASSWORD` environment variable, else from a hidden prompt.
+    The key is never printed: error messages name the file only.
 
     Raises:
         CliError: The file is missing or not a keystore, or the password is wrong.
     """
+    path = keystore_path(account)
     try:
         keystore = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CliError(f"No keystore file at {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CliError(f"{path} is not an encrypted keystore file ({exc.__class__.__name__})") from None
+        fail(f"{path} is not an encrypted keystore file ({exc.__class__.__name__})")
     if not isinstance(keystore, dict) or "crypto" not in {k.lower() for k in keystore}:
-        raise CliError(f"{path} is not an encrypted keystore file (no 'crypto' section)")
+        fail(f"{path} is not an encrypted keystore file (no 'crypto' section)")
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         password = click.prompt(f"Password for {path.name}", hide_input=True, err=True)
     try:
         key = Account.decrypt(keystore, password)
+    except (ValueError, KeyError, TypeError):
+        fail(f"Wrong password for the keystore {path}")
+    signer: LocalAccount = Account.from_key(key)
+    return signer
+
+
+# ----------------------------------------------------------------------------- files and values
+
+
+def read_file(path: Path, what: str = "") -> bytes:
+    """The bytes of `path`, or one clear line saying why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"Cannot read {what + ' ' if what else ''}{path}: {exc.strerror or exc}")
+
+
+def read_documents(paths: Sequence[Path]) -> dict[str, bytes]:
+    """The documents to store with a passport, by file name."""
+    documents: dict[str, bytes] = {}
+    for path in paths:
+        if path.name in documents:
+            fail(f"Two documents are named {path.name}: give each document a distinct file name")
+        documents[path.name] = read_file(path, "document")
+    return documents
+
+
+def validation_summary(exc: ValidationError) -> str:
+    """A pydantic error as one short phrase: the first problem and where it is."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the document"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def load_passport(path: Path) -> Passport:
+    """A passport from a JSON file, or one clear line saying what is wrong with it."""
+    data = read_file(path, "passport")
+    try:
+        return Passport.model_validate_json(data)
+    except ValidationError as exc:
+        fail(f"{path} is not a valid passport: {validation_summary(exc)}")
+
+
+def write_new(path: Path, text: str) -> None:
+    """Writes `text` to `path`, which must not exist yet (an output is never overwritten)."""
+    try:
+        with path.open("x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        fail(f"{path} already exists: choose another --out")
+    except OSError as exc:
+        fail(f"Cannot write {path}: {exc.strerror or exc}")
+
+
+def milligrams(text: str, unit_mg: int, what: str) -> int:
+    """`text`, a decimal amount in a unit of `unit_mg` milligrams, as a whole positive number of mg.
+
+    Decimal arithmetic keeps it exact: 0.85 g is 850 mg, never 849.9999.
+    """
+    try:
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        fail(f"{what} is not a number: {text!r}")
+    if not amount.is_finite():
+        fail(f"{what} is not a number: {text!r}")
+    if amount <= 0:
+        fail(f"{what} must be positive, not {text}")
+    mg = amount * unit_mg
+    if mg != mg.to_integral_value():
+        fail(f"{what} {text} is more precise than a milligram")
+    return int(mg)
+
+
+def unix_time(text: str, what: str) -> int:
+    """A date (YYYY-MM-DD, midnight UTC), an ISO date-time, or Unix seconds, as Unix seconds."""
+    value = text.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = datetime.datetime.fromisoformat(value)
     except ValueError:
-        raise CliError(f"Wrong password for the keystore {path}") from None
-    account: LocalAccount = Account.from_key(key)
-    return account
+        fail(f"{what} is not a date (YYYY-MM-DD), a date-time or Unix seconds: {text!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return int(moment.timestamp())
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A rich console on the current stdout (or stderr), resolved at print time."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
 def emit(data: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
@@ -80,6 +267,6 @@ def emit(data: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
             click.echo(line)
 
 
-def fail(message: str) -> None:
-    """Stops the command with `message` as its one error line."""
-    raise CliError(message)
+def print_json(data: dict[str, Any]) -> None:
+    """Prints `data` as one JSON object on stdout."""
+    click.echo(json.dumps(data, sort_keys=True))

@@ -8,39 +8,47 @@ from pathlib import Path
 
 import click
 
-from filon._cli._common import emit, fail, load_account
-from filon._client import connect
+from filon._cli._common import (
+    account_option,
+    connected,
+    console,
+    deployment_option,
+    emit,
+    fail,
+    json_option,
+    load_account,
+    load_passport,
+    milligrams,
+    need_rpc,
+    open_client,
+    print_json,
+    read_documents,
+    read_file,
+    rpc_option,
+    signed,
+)
+from filon._cli._intake import import_csv
+from filon._cli._render import (
+    event_json,
+    grams,
+    history_table,
+    lot_json,
+    lot_table,
+    provenance_json,
+    provenance_tree,
+)
 from filon._deployment import Deployment
 from filon._offline import SignedDeclaration, declaration_nonce, sign_declaration
+from filon._types import Form, LotId, LotOutput, MineId
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-rpc_option = click.option(
-    "--rpc", envvar="FILON_RPC_URL", metavar="URL", help="The node's JSON-RPC URL (or FILON_RPC_URL)."
-)
-deployment_option = click.option(
-    "--deployment",
-    envvar="FILON_DEPLOYMENT",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The deployment manifest (or FILON_DEPLOYMENT).",
-)
-account_option = click.option(
-    "--account",
-    envvar="FILON_ACCOUNT",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="An encrypted keystore file (or FILON_ACCOUNT); password from FILON_ACCOUNT_PASSWORD or a prompt.",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
 
 
 def _duration(text: str) -> int:
     match = _DURATION.match(text.strip())
     if not match:
         fail(f"--valid-for takes a number and a unit (s, m, h or d), like 7d, not {text!r}")
-        raise AssertionError  # unreachable: fail raises
     return int(match.group(1)) * _SECONDS[match.group(2)]
 
 
@@ -75,7 +83,7 @@ def lot() -> None:
 @json_option
 def sign(
     deployment: Path,
-    account: Path,
+    account: str,
     offline: bool,
     mine_id: int,
     fine_gold_mg: int,
@@ -140,18 +148,11 @@ def sign(
 @deployment_option
 @account_option
 @json_option
-def submit(file: Path, rpc: str | None, deployment: Path, account: Path, as_json: bool) -> None:
+def submit(file: Path, rpc: str | None, deployment: Path, account: str, as_json: bool) -> None:
     """Submit a declaration a mine operator signed offline; the lot goes to its recipient."""
-    if not rpc:
-        fail("Give --rpc (or FILON_RPC_URL): submitting needs the chain")
-    assert rpc is not None
-    try:
-        text = file.read_bytes()
-    except OSError as exc:
-        fail(f"Cannot read {file}: {exc.strerror}")
-        raise AssertionError from None  # unreachable: fail raises
-    declaration = SignedDeclaration.from_json(text)
-    client = connect(rpc, deployment=Deployment.load(deployment), account=load_account(account))
+    need_rpc(rpc)
+    declaration = SignedDeclaration.from_json(read_file(file))
+    client = open_client(rpc, deployment, account)
     lot_id = client.submit_declaration(declaration)
     emit(
         {"lot_id": lot_id, "recipient": declaration.recipient, "operator": declaration.operator},
@@ -166,12 +167,9 @@ def submit(file: Path, rpc: str | None, deployment: Path, account: Path, as_json
 @deployment_option
 @account_option
 @json_option
-def cancel(nonce: int, rpc: str | None, deployment: Path, account: Path, as_json: bool) -> None:
+def cancel(nonce: int, rpc: str | None, deployment: Path, account: str, as_json: bool) -> None:
     """Cancel a declaration you signed offline (its NONCE is used up, so it can never be submitted)."""
-    if not rpc:
-        fail("Give --rpc (or FILON_RPC_URL)")
-    assert rpc is not None
-    client = connect(rpc, deployment=Deployment.load(deployment), account=load_account(account))
+    client = open_client(rpc, deployment, account)
     tx = client.cancel_declaration(nonce)
     emit(
         {"nonce": nonce, "transaction": tx}, as_json=as_json, lines=[f"Declaration {nonce} cancelled ({tx})"]
@@ -186,8 +184,284 @@ def cancel(nonce: int, rpc: str | None, deployment: Path, account: Path, as_json
 @click.option("--key", type=click.IntRange(min=0, max=2**192 - 1), default=0, help="The nonce key.")
 def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: int) -> None:
     """Print OPERATOR's next declaration nonce under --key (0: the plain sequence)."""
-    if not rpc:
-        fail("Give --rpc (or FILON_RPC_URL)")
-    assert rpc is not None
-    value = connect(rpc, deployment=Deployment.load(deployment)).declaration_nonce(operator, key)
+    value = open_client(rpc, deployment).declaration_nonce(operator, key)
     emit({"operator": operator, "nonce": value}, as_json=as_json, lines=[str(value)])
+
+
+@lot.command()
+@click.option(
+    "--mine", "mine_id", type=click.IntRange(min=1), help="The mine's id (with --from-csv: the default)."
+)
+@click.option("--fine-gold-g", metavar="G", help="Fine gold, in grams (default: the passport's).")
+@click.option("--gross-mass-kg", metavar="KG", help="Gross mass, in kg (default: the passport's).")
+@click.option(
+    "--passport",
+    "passport_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The lot's passport (JSON); stored with its documents, its root recorded on chain.",
+)
+@click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A document the passport cites (repeatable).",
+)
+@click.option("--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields.")
+@click.option("--passport-root", metavar="HEX", help="Without --passport: a root you built (0x...).")
+@click.option("--passport-uri", default="", help="With --passport-root: where the passport can be fetched.")
+@click.option("--external-ref", default="", help="Your own reference for the lot (unique per operator).")
+@click.option(
+    "--from-csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A plant's ore-intake ledger: one lot per row (columns above).",
+)
+@click.option(
+    "--producer-name", help="With --from-csv: the producer named in each passport (default: the account)."
+)
+@signed
+@json_option
+def declare(
+    mine_id: int | None,
+    fine_gold_g: str | None,
+    gross_mass_kg: str | None,
+    passport_file: Path | None,
+    documents: tuple[Path, ...],
+    public_fields: tuple[str, ...],
+    passport_root: str | None,
+    passport_uri: str,
+    external_ref: str,
+    csv_file: Path | None,
+    producer_name: str | None,
+    rpc: str | None,
+    deployment: Path,
+    account: str,
+    as_json: bool,
+) -> None:
+    """Declare an ore lot from your mine, with its passport (--passport) or a root you built.
+
+    With --from-csv FILE, declare one lot per row of an ore-intake ledger with the columns mine_id
+    (or --mine), gross_mass_kg, grade_g_per_t or fine_gold_g, date (YYYY-MM-DD), external_ref and
+    documents (;-separated paths, relative to the file). Bad rows are reported and skipped; rows whose
+    external_ref you already declared are skipped, so a rerun or a resumed import declares nothing twice.
+    Exit status 1 if any row was rejected.
+    """
+    if csv_file is not None:
+        clashing = [
+            name
+            for name, value in (
+                ("--fine-gold-g", fine_gold_g),
+                ("--gross-mass-kg", gross_mass_kg),
+                ("--passport", passport_file),
+                ("--passport-root", passport_root),
+                ("--external-ref", external_ref or None),
+                ("--document", documents or None),
+            )
+            if value is not None
+        ]
+        if clashing:
+            fail(f"--from-csv takes every lot from the file: drop {', '.join(clashing)}")
+        ctx = click.get_current_context()
+        ctx.exit(
+            import_csv(
+                csv_file,
+                open_client(rpc, deployment, account),
+                default_mine=mine_id,
+                producer_name=producer_name,
+                public_fields=list(public_fields) or None,
+                as_json=as_json,
+            )
+        )
+    if mine_id is None:
+        fail("Give --mine (or --from-csv)")
+    if passport_file is None and passport_root is None:
+        fail("Give --passport FILE (or --passport-root HEX with --fine-gold-g and --gross-mass-kg)")
+    if passport_file is not None and passport_root is not None:
+        fail("Give --passport or --passport-root, not both")
+    fine_mg = milligrams(fine_gold_g, 1000, "--fine-gold-g") if fine_gold_g is not None else None
+    gross_mg = milligrams(gross_mass_kg, 1_000_000, "--gross-mass-kg") if gross_mass_kg is not None else None
+    if passport_file is not None:
+        passport = load_passport(passport_file)
+        quantity = passport.quantity
+        for option, given, stated in (
+            ("--fine-gold-g", fine_mg, quantity.fine_gold_mg),
+            ("--gross-mass-kg", gross_mg, quantity.gross_mass_mg),
+        ):
+            if given is not None and given != stated:
+                fail(f"{option} ({given} mg) differs from the passport's quantity ({stated} mg)")
+        docs = read_documents(documents)
+        client = open_client(rpc, deployment, account)
+        lot_id = client.declare_lot_with_passport(
+            MineId(mine_id),
+            passport,
+            documents=docs,
+            external_ref=external_ref,
+            public_fields=list(public_fields) or None,
+        )
+        fine_mg, gross_mg = quantity.fine_gold_mg, quantity.gross_mass_mg
+    else:
+        if documents or public_fields:
+            fail("--document and --public go with --passport")
+        if fine_mg is None or gross_mg is None:
+            fail("With --passport-root, give --fine-gold-g and --gross-mass-kg")
+        assert passport_root is not None
+        client = open_client(rpc, deployment, account)
+        lot_id = client.declare_lot(
+            MineId(mine_id),
+            fine_gold_mg=fine_mg,
+            gross_mass_mg=gross_mg,
+            passport_root=passport_root,
+            passport_uri=passport_uri,
+            external_ref=external_ref,
+        )
+    emit(
+        {
+            "lot_id": int(lot_id),
+            "mine_id": mine_id,
+            "fine_gold_mg": fine_mg,
+            "gross_mass_mg": gross_mg,
+            "external_ref": external_ref,
+        },
+        as_json=as_json,
+        lines=[f"Lot {lot_id} declared from mine {mine_id}: {grams(fine_mg)} fine gold"],
+    )
+
+
+@lot.command()
+@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("to", metavar="TO")
+@signed
+@json_option
+def transfer(lot_id: int, to: str, rpc: str | None, deployment: Path, account: str, as_json: bool) -> None:
+    """Move LOT_ID to TO, an admitted participant."""
+    client = open_client(rpc, deployment, account)
+    tx = client.transfer(LotId(lot_id), to)
+    emit(
+        {"lot_id": lot_id, "from": client.address, "to": to, "transaction": tx},
+        as_json=as_json,
+        lines=[f"Lot {lot_id} transferred to {to} ({tx})"],
+    )
+
+
+def _output(text: str) -> LotOutput:
+    parts = text.split(":")
+    if len(parts) != 3:
+        fail(f"--output takes FORM:FINE_G:GROSS_G, like dore:850:1000, not {text!r}")
+    form_name, fine, gross = parts
+    forms = {form.name.lower(): form for form in Form}
+    if form_name.lower() not in forms:
+        fail(f"--output form {form_name!r} is not one of {', '.join(forms)}")
+    return LotOutput(
+        form=forms[form_name.lower()],
+        fine_gold_mg=milligrams(fine, 1000, f"--output {text} fine gold"),
+        gross_mass_mg=milligrams(gross, 1000, f"--output {text} gross mass"),
+    )
+
+
+@lot.command()
+@click.option(
+    "--input", "inputs", multiple=True, required=True, type=click.IntRange(min=1), help="A lot to consume."
+)
+@click.option(
+    "--output", "outputs", multiple=True, required=True, metavar="FORM:FINE_G:GROSS_G", help="A new lot."
+)
+@click.option(
+    "--passport",
+    "passport_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The outputs' passport (JSON).",
+)
+@click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A document the passport cites (repeatable).",
+)
+@click.option("--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields.")
+@signed
+@json_option
+def transform(
+    inputs: tuple[int, ...],
+    outputs: tuple[str, ...],
+    passport_file: Path,
+    documents: tuple[Path, ...],
+    public_fields: tuple[str, ...],
+    rpc: str | None,
+    deployment: Path,
+    account: str,
+    as_json: bool,
+) -> None:
+    """Consume the --input lots and produce the --output lots (merge, split, process, refine)."""
+    produced = [_output(text) for text in outputs]
+    passport = load_passport(passport_file)
+    docs = read_documents(documents)
+    client = open_client(rpc, deployment, account)
+    lot_ids = client.transform_with_passport(
+        [LotId(i) for i in inputs],
+        produced,
+        passport,
+        documents=docs,
+        public_fields=list(public_fields) or None,
+    )
+    recorded = client.passport_versions(lot_ids[0])[0]
+    emit(
+        {
+            "inputs": list(inputs),
+            "outputs": [
+                {"lot_id": int(i), "form": o.form.name.lower(), "fine_gold_mg": o.fine_gold_mg}
+                for i, o in zip(lot_ids, produced, strict=True)
+            ],
+            "passport_root": "0x" + recorded.root.hex(),
+            "passport_uri": recorded.uri,
+        },
+        as_json=as_json,
+        lines=[
+            f"Consumed {', '.join(str(i) for i in inputs)}; produced "
+            + ", ".join(
+                f"{i} ({o.form.name.lower()}, {grams(o.fine_gold_mg)})"
+                for i, o in zip(lot_ids, produced, strict=True)
+            )
+        ],
+    )
+
+
+@lot.command()
+@click.argument("lot_id", type=click.IntRange(min=1))
+@connected
+@json_option
+def show(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
+    """Show LOT_ID: holder, form, fine gold, mine or parents, passport."""
+    record = open_client(rpc, deployment).lot(LotId(lot_id))
+    if as_json:
+        print_json(lot_json(record))
+    else:
+        console().print(lot_table(record))
+
+
+@lot.command()
+@click.argument("lot_id", type=click.IntRange(min=1))
+@connected
+@json_option
+def history(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
+    """Everything that happened to LOT_ID, in chain order."""
+    events = open_client(rpc, deployment).history(LotId(lot_id))
+    if as_json:
+        print_json({"lot_id": lot_id, "events": [event_json(event) for event in events]})
+    else:
+        console().print(history_table(LotId(lot_id), events))
+
+
+@lot.command()
+@click.argument("lot_id", type=click.IntRange(min=1))
+@connected
+@json_option
+def provenance(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
+    """LOT_ID's ancestry, down to the ore lots and their mines."""
+    found = open_client(rpc, deployment).provenance(LotId(lot_id))
+    if as_json:
+        print_json(provenance_json(found))
+    else:
+        console().print(provenance_tree(found))

@@ -1,0 +1,315 @@
+"""`filon lot declare --from-csv`: a plant's ore-intake ledger, one passport and one lot per row.
+
+Each row is checked on its own; a bad row is reported by its number (the header is row 1, as in a
+spreadsheet) and skipped. The external reference makes the import idempotent: a row whose reference the
+account already declared is counted as already there, so a rerun, or a rerun after an interruption,
+declares nothing twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from filon._cli._common import console, fail, print_json, validation_summary
+from filon._client import Client
+from filon._errors import ContractRevert, DuplicateExternalRef, UnknownMine
+from filon._types import LotId, Mine, MineId
+from filon.passport import Document, DocumentType, Facility, LotReference, Party, Passport, Quantity
+
+REQUIRED_COLUMNS = ("gross_mass_kg", "date", "external_ref")
+MAX_GROSS_MASS_KG = Decimal(1_000_000)
+"""A thousand tonnes: no single intake lot is heavier; a bigger figure is a typing error."""
+MAX_GRADE_G_PER_T = Decimal(100_000)
+"""A tenth of the ore's mass: beyond any real ore grade (the richest bonanza ores are a few percent)."""
+
+
+class RowRejected(Exception):
+    """The row cannot be declared; the message says why."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One parsed, checked row, ready to declare."""
+
+    number: int
+    mine_id: MineId
+    fine_gold_mg: int
+    gross_mass_mg: int
+    date: datetime.date
+    external_ref: str
+    documents: dict[str, bytes]
+
+
+@dataclass
+class Summary:
+    """What an import did, row by row."""
+
+    declared: list[dict[str, Any]]
+    already: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+
+
+def import_csv(
+    path: Path,
+    client: Client,
+    *,
+    default_mine: int | None,
+    producer_name: str | None,
+    public_fields: Sequence[str] | None,
+    as_json: bool,
+) -> int:
+    """Declares every good row of the ledger at `path`; returns the exit status (1 if a row was rejected)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        fail(f"Cannot read {path}: {exc.strerror or exc}")
+    # Undecodable bytes survive as lone surrogates, so that only the rows holding them are rejected.
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8", errors="surrogateescape"), newline=""))
+    header = reader.fieldnames
+    if header is None:
+        fail(f"{path} is empty: expected a header row with {', '.join(REQUIRED_COLUMNS)}")
+    header = [name.strip() for name in header]
+    reader.fieldnames = header
+    if any(_undecodable(name) for name in header):
+        fail(f"{path} is not a UTF-8 CSV file: its header holds bytes that are not UTF-8")
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if "grade_g_per_t" not in header and "fine_gold_g" not in header:
+        missing.append("grade_g_per_t or fine_gold_g")
+    if "mine_id" not in header and default_mine is None:
+        missing.append("mine_id (or give --mine)")
+    if missing:
+        fail(f"{path} is not an ore-intake ledger: no column {', '.join(missing)}")
+    account = client.address
+    assert account is not None, "import_csv needs a client with an account"
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        fail(f"{path} is not a valid CSV file (row {reader.line_num}): {exc}")
+    mines: dict[int, Mine] = {}
+    summary = Summary([], [], [])
+    with _progress(len(rows)) as advance:
+        for number, record in enumerate(rows, start=2):
+            ref = (record.get("external_ref") or "").strip()
+            if _undecodable(ref):
+                ref = ref.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            try:
+                if None in record or any(value is None for value in record.values()):
+                    raise RowRejected(f"has {_cells(record)} cells, the header {len(header)}")
+                if any(_undecodable(value) for value in record.values()):
+                    raise RowRejected("holds bytes that are not UTF-8")
+                if not ref:
+                    raise RowRejected("external_ref is missing")
+                existing = client.lot_by_external_ref(account, ref)
+                if existing is not None:
+                    summary.already.append({"row": number, "external_ref": ref, "lot_id": int(existing)})
+                    continue
+                row = _parse(number, record, path.parent, default_mine)
+                mine = _mine(client, mines, row.mine_id)
+                passport = _passport(row, mine, account, producer_name or account, client)
+                lot_id = _declare(client, row, passport, public_fields)
+                summary.declared.append({"row": number, "external_ref": ref, "lot_id": int(lot_id)})
+            except RowRejected as rejected:
+                summary.rejected.append({"row": number, "external_ref": ref, "reason": str(rejected)})
+                click.echo(f"Row {number}: {rejected}", err=True)
+            except DuplicateExternalRef as duplicate:  # declared by a concurrent run since the check
+                summary.already.append({"row": number, "external_ref": ref, "lot_id": int(duplicate.lot_id)})
+            finally:
+                advance()
+    _report(path, summary, as_json=as_json)
+    return 1 if summary.rejected else 0
+
+
+def _cells(record: dict[str | None, Any]) -> int:
+    extra = record.get(None) or []
+    return sum(1 for key, value in record.items() if key is not None and value is not None) + len(extra)
+
+
+def _undecodable(text: object) -> bool:
+    return isinstance(text, str) and any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def _decimal(record: dict[str, str], column: str) -> Decimal:
+    text = (record.get(column) or "").strip()
+    if not text:
+        raise RowRejected(f"{column} is missing")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise RowRejected(f"{column} is not a number: {text!r}") from None
+    if not value.is_finite():
+        raise RowRejected(f"{column} is not a number: {text!r}")
+    if value <= 0:
+        raise RowRejected(f"{column} must be positive, not {text}")
+    return value
+
+
+def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int | None) -> Row:
+    mine_text = (record.get("mine_id") or "").strip()
+    if mine_text:
+        if not mine_text.isdigit() or int(mine_text) == 0:
+            raise RowRejected(f"mine_id is not a mine id: {mine_text!r}")
+        mine_id = int(mine_text)
+    elif default_mine is not None:
+        mine_id = default_mine
+    else:
+        raise RowRejected("mine_id is missing (or give --mine)")
+    gross_kg = _decimal(record, "gross_mass_kg")
+    if gross_kg > MAX_GROSS_MASS_KG:
+        raise RowRejected(f"gross_mass_kg {gross_kg} is implausible (more than {MAX_GROSS_MASS_KG} kg)")
+    gross_mg = gross_kg * 1_000_000
+    if gross_mg != gross_mg.to_integral_value():
+        raise RowRejected(f"gross_mass_kg {gross_kg} is more precise than a milligram")
+    fine_text = (record.get("fine_gold_g") or "").strip()
+    grade_text = (record.get("grade_g_per_t") or "").strip()
+    if fine_text and grade_text:
+        raise RowRejected("give grade_g_per_t or fine_gold_g, not both")
+    if fine_text:
+        fine_mg = _decimal(record, "fine_gold_g") * 1000
+        if fine_mg != fine_mg.to_integral_value():
+            raise RowRejected(f"fine_gold_g {fine_text} is more precise than a milligram")
+    elif grade_text:
+        grade = _decimal(record, "grade_g_per_t")
+        if grade > MAX_GRADE_G_PER_T:
+            raise RowRejected(f"grade_g_per_t {grade} is implausible (more than {MAX_GRADE_G_PER_T} g/t)")
+        # g/t times kg is mg; a fraction of a milligram is left out rather than claimed.
+        fine_mg = (gross_kg * grade).to_integral_value(rounding=ROUND_FLOOR)
+        if fine_mg == 0:
+            raise RowRejected(f"grade_g_per_t {grade} on {gross_kg} kg is less than a milligram of gold")
+    else:
+        raise RowRejected("grade_g_per_t or fine_gold_g is missing")
+    if fine_mg > gross_mg:
+        raise RowRejected(f"fine gold ({fine_mg} mg) exceeds the gross mass ({gross_mg} mg)")
+    date_text = (record.get("date") or "").strip()
+    try:
+        date = datetime.date.fromisoformat(date_text)
+    except ValueError:
+        raise RowRejected(f"date is not a YYYY-MM-DD date: {date_text!r}") from None
+    documents: dict[str, bytes] = {}
+    for name in (record.get("documents") or "").split(";"):
+        if not name.strip():
+            continue
+        document = folder / name.strip()
+        try:
+            documents[document.name] = document.read_bytes()
+        except OSError as exc:
+            raise RowRejected(f"cannot read document {name.strip()}: {exc.strerror or exc}") from None
+    return Row(
+        number=number,
+        mine_id=MineId(mine_id),
+        fine_gold_mg=int(fine_mg),
+        gross_mass_mg=int(gross_mg),
+        date=date,
+        external_ref=(record.get("external_ref") or "").strip(),
+        documents=documents,
+    )
+
+
+def _mine(client: Client, mines: dict[int, Mine], mine_id: MineId) -> Mine:
+    if mine_id not in mines:
+        try:
+            mines[mine_id] = client.mine(mine_id)
+        except UnknownMine:
+            raise RowRejected(f"mine {mine_id} is not registered") from None
+    return mines[mine_id]
+
+
+def _passport(row: Row, mine: Mine, account: str, producer: str, client: Client) -> Passport:
+    try:
+        return _build_passport(row, mine, account, producer, client)
+    except ValidationError as exc:
+        raise RowRejected(f"its passport would be invalid: {validation_summary(exc)}") from None
+
+
+def _build_passport(row: Row, mine: Mine, account: str, producer: str, client: Client) -> Passport:
+    return Passport(
+        lot=LotReference(
+            batch_id=row.external_ref,
+            external_ref=row.external_ref,
+            chain_id=client.deployment.chain_id,
+            contract=client.deployment.address,
+        ),
+        producer=Party(address=account, name=producer),
+        facility=Facility(mine_id=int(mine.id), name=f"Mine {mine.id}", country=mine.country),
+        production_date=row.date,
+        quantity=Quantity(
+            gross_mass_mg=row.gross_mass_mg,
+            fineness_ppt=float(Decimal(row.fine_gold_mg * 1000) / row.gross_mass_mg),
+            fine_gold_mg=row.fine_gold_mg,
+        ),
+        conformity=[
+            Document(
+                type=DocumentType.OTHER,
+                issuer=producer,
+                date=row.date,
+                sha256=hashlib.sha256(data).hexdigest(),
+                name=name,
+            )
+            for name, data in row.documents.items()
+        ],
+    )
+
+
+def _declare(client: Client, row: Row, passport: Passport, public_fields: Sequence[str] | None) -> LotId:
+    try:
+        return client.declare_lot_with_passport(
+            row.mine_id,
+            passport,
+            documents=row.documents,
+            external_ref=row.external_ref,
+            public_fields=public_fields,
+        )
+    except DuplicateExternalRef:
+        raise
+    except ContractRevert as refused:  # this row breaks a rule (suspended mine, capacity, ...)
+        raise RowRejected(" ".join(str(refused).split())) from None
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    progress = Progress(
+        TextColumn("Declaring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("rows", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _report(path: Path, summary: Summary, *, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "file": str(path),
+                "declared": summary.declared,
+                "already_declared": summary.already,
+                "rejected": summary.rejected,
+            }
+        )
+        return
+    for entry in summary.declared:
+        click.echo(f"Row {entry['row']}: lot {entry['lot_id']} declared ({entry['external_ref']})")
+    click.echo(
+        f"{len(summary.declared)} declared, {len(summary.already)} already there, "
+        f"{len(summary.rejected)} rejected"
+    )

@@ -1,0 +1,178 @@
+"""`filon passport ...`: publish a new version, verify the latest (and a document), disclose fields."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from filon._cli._common import (
+    connected,
+    emit,
+    fail,
+    json_option,
+    load_passport,
+    open_client,
+    read_documents,
+    read_file,
+    signed,
+    write_new,
+)
+from filon._passports import PassportWithheld
+from filon._types import LotId
+from filon.passport import Passport, disclose
+
+
+@click.group()
+def passport() -> None:
+    """Publish, verify and selectively disclose lot passports."""
+
+
+@passport.command()
+@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A document the passport cites (repeatable).",
+)
+@click.option("--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields.")
+@signed
+@json_option
+def publish(
+    lot_id: int,
+    file: Path,
+    documents: tuple[Path, ...],
+    public_fields: tuple[str, ...],
+    rpc: str | None,
+    deployment: Path,
+    account: str,
+    as_json: bool,
+) -> None:
+    """Publish FILE as the next passport version of LOT_ID (you hold it); the salts stay with you."""
+    new = load_passport(file)
+    docs = read_documents(documents)
+    client = open_client(rpc, deployment, account)
+    recorded = client.publish_passport(LotId(lot_id), new, docs, public_fields=list(public_fields) or None)
+    published = list(public_fields) or list(Passport.model_fields)
+    emit(
+        {
+            "lot_id": lot_id,
+            "version": recorded.version,
+            "root": "0x" + recorded.root.hex(),
+            "uri": recorded.uri,
+            "public": published,
+        },
+        as_json=as_json,
+        lines=[f"Lot {lot_id} passport version {recorded.version} recorded ({recorded.uri})"],
+    )
+
+
+@passport.command()
+@click.argument("lot_id", type=click.IntRange(min=1))
+@click.option(
+    "--document",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A document to look for among the ones the passport cites.",
+)
+@connected
+@json_option
+def verify(lot_id: int, document: Path | None, rpc: str | None, deployment: Path, as_json: bool) -> None:
+    """Fetch LOT_ID's latest passport and check it against the chain (and whether it cites --document)."""
+    client = open_client(rpc, deployment)
+    package = client.published_passport(LotId(lot_id))
+    client.verify_disclosure(package)
+    published = [name for name in Passport.model_fields if name in package.fields]
+    withheld = [name for name in Passport.model_fields if name not in package.fields]
+    result: dict[str, Any] = {
+        "lot_id": lot_id,
+        "version": package.version,
+        "root": package.root,
+        "published": published,
+        "withheld": withheld,
+    }
+    lines = [
+        f"Lot {lot_id} passport version {package.version} checks out against the chain (root {package.root})",
+        f"Published: {', '.join(published)}",
+    ]
+    if withheld:
+        lines.append(f"Withheld: {', '.join(withheld)}")
+    if document is not None:
+        data = read_file(document, "document")
+        digest = hashlib.sha256(data).hexdigest()
+        match = client.verify_document(LotId(lot_id), data)
+        if match is None:
+            fail(
+                f"{document} (SHA-256 {digest}) matches no document cited by lot {lot_id}'s passport: "
+                "it is altered or belongs to something else"
+            )
+        cited = match.document
+        result["document"] = {
+            "path": str(document),
+            "sha256": digest,
+            "version": match.version,
+            "field": match.field,
+            "index": match.index,
+            "type": cited.type.value,
+            "issuer": cited.issuer,
+            "date": cited.date.isoformat(),
+        }
+        lines.append(
+            f"{document} is cited by passport version {match.version}, {match.field}[{match.index}]: "
+            f"{cited.type.value} issued by {cited.issuer} on {cited.date.isoformat()}"
+        )
+    emit(result, as_json=as_json, lines=lines)
+
+
+@passport.command("disclose")
+@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("fields", nargs=-1, required=True)
+@click.option("--version", type=click.IntRange(min=1), help="The passport version (default: the latest).")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write it."
+)
+@click.option(
+    "--passport",
+    "passport_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The full passport, when its published package withholds fields.",
+)
+@connected
+@json_option
+def disclose_fields(
+    lot_id: int,
+    fields: tuple[str, ...],
+    version: int | None,
+    out: Path,
+    passport_file: Path | None,
+    rpc: str | None,
+    deployment: Path,
+    as_json: bool,
+) -> None:
+    """Prove FIELDS of LOT_ID's passport to someone, revealing nothing else, with the salts you kept."""
+    unknown = [name for name in fields if name not in Passport.model_fields]
+    if unknown:
+        fail(f"Not passport fields: {', '.join(unknown)} (fields: {', '.join(Passport.model_fields)})")
+    if out.exists():
+        fail(f"{out} already exists: choose another --out")
+    full = load_passport(passport_file) if passport_file is not None else None
+    client = open_client(rpc, deployment)
+    chosen = version if version is not None else client.lot(LotId(lot_id)).passport_version
+    salts = client.passport_salts(LotId(lot_id), chosen)
+    if full is None:
+        try:
+            full = client.passport(LotId(lot_id), chosen)
+        except PassportWithheld as exc:
+            fail(f"{exc}: give --passport FILE, the full passport, to disclose from it")
+    disclosure = disclose(full, salts, list(fields), lot_id=lot_id, version=chosen)
+    client.verify_disclosure(disclosure)
+    write_new(out, disclosure.model_dump_json(indent=2) + "\n")
+    emit(
+        {"lot_id": lot_id, "version": chosen, "fields": list(fields), "out": str(out)},
+        as_json=as_json,
+        lines=[f"Disclosed {', '.join(fields)} of lot {lot_id} passport version {chosen} in {out}"],
+    )
