@@ -26,7 +26,7 @@ SOLC_STAMP := $(SOLCX_BINARY_PATH)/.installed-$(SOLC_VERSION)
 .PHONY: help setup demo test bench lint compile artifacts lock clean
 
 help:
-	@echo "make demo    start a local Anvil, deploy Filón, print the contract addresses (Ctrl-C stops)"
+	@echo "make demo    start a local Anvil, play a supply chain from mines to a jeweller, show a buyer's view"
 	@echo "make test    set up and run every test"
 	@echo "make bench   gas and throughput benchmarks -> bench/results.json, bench/RESULTS.md"
 	@echo "make lint    ruff and mypy"
@@ -67,7 +67,7 @@ artifacts: setup
 # The whole suite on Ape's in-process EVM and real Anvil nodes, then the contract tests marked `anvil`
 # again through Ape's Anvil provider (the real RPC path).
 test: setup lint
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --network ethereum:local:test
 	$(PY) -m pytest -q -m anvil tests/contracts --network ethereum:local:foundry
 
 bench: setup

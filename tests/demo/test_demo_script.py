@@ -1,0 +1,109 @@
+"""`scripts/demo.py` (what `make demo` runs) as a newcomer runs it: twice, stopped with Ctrl-C each time."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from filon.devchain import dev_accounts, find_anvil
+
+DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_until_ctrl_c(env: dict[str, str], cwd: Path, timeout: float = 40.0) -> tuple[int, str]:
+    """Runs the demo, waits for its "Ctrl-C" line, sends SIGINT; returns its exit code and whole output."""
+    process = subprocess.Popen(
+        [sys.executable, str(DEMO)],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    output: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail("the demo did not print its Ctrl-C line in time:\n" + "".join(output))
+            if line is None:
+                pytest.fail("the demo exited before its Ctrl-C line:\n" + "".join(output))
+            output.append(line)
+            if "Ctrl-C" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=20)
+        while (line := lines.get(timeout=5)) is not None:
+            output.append(line)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return code, "".join(output)
+
+
+def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
+    data = tmp_path / "demo-data"
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "FILON_DEMO_DIR": str(data),
+        "FILON_DEMO_PORT": str(_free_port()),
+        "FILON_ANVIL": str(find_anvil()),
+    }
+    env.pop("FILON_STORE", None)
+
+    code, first = _run_until_ctrl_c(env, tmp_path)
+
+    assert code == 0, first
+    assert "Traceback" not in first
+    assert "(deployed now, block 1)" in first
+    assert "Registrar registers four permitted mines:" in first
+    assert "is refused: Mine 4 is SUSPENDED, not active: it cannot declare lots." in first
+    assert "Buyer's view of bar #501: 100.000 g of fine gold" in first
+    assert "Documents: 13 of 13 match" in first
+    assert "Carbon: 1184.5 kg CO2e" in first
+    assert first.rstrip().endswith("Stopped.")
+    assert (data / "anvil-state.json").is_file() and (data / "deployment.json").is_file()
+    assert any((data / "store").iterdir())
+
+    env["FILON_DEMO_PORT"] = str(_free_port())
+    code, second = _run_until_ctrl_c(env, tmp_path)
+
+    assert code == 0, second
+    assert "found from the last run: scenario not replayed" in second
+    assert "deployed now" not in second and "Registrar registers" not in second
+    assert "Buyer's view of bar #501" in second and "Documents: 13 of 13 match" in second
+    assert second.rstrip().endswith("Stopped.")
+
+    both = (first + second).lower()
+    for account in dev_accounts(10):
+        key = bytes(account.key).hex()
+        assert key not in both, f"the private key of {account.address} is printed"
