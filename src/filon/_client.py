@@ -704,6 +704,7 @@ class Client:
             ContractRevert: Any rule of `declare_lot` (the documents stay in the store, harmlessly).
         """
         prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
+        _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
         lot_id = self.declare_lot(
             mine_id,
             fine_gold_mg=passport.quantity.fine_gold_mg,
@@ -734,6 +735,7 @@ class Client:
             ContractRevert: Any rule of `transform`.
         """
         prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
+        _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
         lot_ids = self.transform(inputs, outputs, prepared.root, prepared.uri)
         for lot_id in lot_ids:
             _passports.save_salts(self.salts_folder, self, lot_id, 1, prepared.salts)
@@ -760,6 +762,7 @@ class Client:
             NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport.
         """
         prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
+        _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
         version = self.record_passport(lot_id, prepared.root, prepared.uri)
         _passports.save_salts(self.salts_folder, self, lot_id, version, prepared.salts)
         return PassportVersion(lot_id, version, prepared.root, prepared.uri)

@@ -153,25 +153,27 @@ def prepare_passport(
     )
 
 
+def keep_salts(folder: Path, client: Client, root: bytes, salts: Mapping[str, bytes]) -> Path:
+    """Writes a prepared passport's salts under its root, before anything is sent: a transaction that times
+    out, or a crash before `save_salts`, must never lose them (they cannot be made again)."""
+    return _write_private(_root_path(folder, client, root), salts)
+
+
 def save_salts(folder: Path, client: Client, lot_id: int, version: int, salts: Mapping[str, bytes]) -> Path:
-    """Writes the salts of a passport version to the holder's salt folder (readable by the owner only)."""
-    path = _salts_path(folder, client, lot_id, version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({name: "0x" + salt.hex() for name, salt in salts.items()}, out, sort_keys=True)
-    temporary.replace(path)
-    return path
+    """Writes the salts of a recorded passport version to the holder's salt folder (owner-only, synced)."""
+    return _write_private(_salts_path(folder, client, lot_id, version), salts)
 
 
 def load_salts(folder: Path, client: Client, lot_id: int, version: int) -> dict[str, bytes]:
-    """Reads the salts of a passport version from the holder's salt folder.
+    """Reads the salts of a passport version from the holder's salt folder (by lot and version, else by the
+    root recorded for that version).
 
     Raises:
         PassportUnavailable: This holder kept no salts for that version.
     """
     path = _salts_path(folder, client, lot_id, version)
+    if not path.exists():
+        path = _root_path(folder, client, pick_version(client, LotId(lot_id), version).root)
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -181,9 +183,29 @@ def load_salts(folder: Path, client: Client, lot_id: int, version: int) -> dict[
     return {name: bytes.fromhex(text.removeprefix("0x")) for name, text in data.items()}
 
 
-def _salts_path(folder: Path, client: Client, lot_id: int, version: int) -> Path:
+def _write_private(path: Path, salts: Mapping[str, bytes]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({name: "0x" + salt.hex() for name, salt in salts.items()}, out, sort_keys=True)
+        out.flush()
+        os.fsync(out.fileno())
+    temporary.replace(path)
+    return path
+
+
+def _folder(folder: Path, client: Client) -> Path:
     deployment = client.deployment
-    return folder / f"{deployment.chain_id}-{deployment.address}" / f"lot-{lot_id}-v{version}.json"
+    return folder / f"{deployment.chain_id}-{deployment.address}"
+
+
+def _salts_path(folder: Path, client: Client, lot_id: int, version: int) -> Path:
+    return _folder(folder, client) / f"lot-{lot_id}-v{version}.json"
+
+
+def _root_path(folder: Path, client: Client, root: bytes) -> Path:
+    return _folder(folder, client) / f"root-{root.hex()}.json"
 
 
 def versions(client: Client, lot_id: LotId) -> list[PassportVersion]:

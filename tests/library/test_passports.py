@@ -303,3 +303,25 @@ def test_history_exports_as_epcis_and_passport_as_signed_credential(
     assert credential["credentialSubject"]["carbon"]["kg_co2e"] == 4.0
     with pytest.raises(filon.AccountRequired):
         client_with_store(None).passport_credential(ore)
+
+
+def test_salts_are_kept_before_sending_so_a_crash_cannot_lose_them(
+    client_with_store: Callable[[LocalAccount | None], filon.Client],
+    roles: Roles,
+    world: World,
+    tmp_path: Path,
+) -> None:
+    miner = client_with_store(roles.miner)
+    passport = _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+    lot_id = miner.declare_lot_with_passport(world.mine, passport)
+    folder = tmp_path / "salts" / f"{world.deployment.chain_id}-{world.deployment.address}"
+    (folder / f"lot-{lot_id}-v1.json").unlink()  # as if the process died right after the receipt
+
+    salts = miner.passport_salts(lot_id, 1)
+
+    root = miner.passport_versions(lot_id)[0].root
+    assert filon.build_tree(passport, salts).root == root
+    assert stat.S_IMODE((folder / f"root-{root.hex()}.json").stat().st_mode) == 0o600
+    elsewhere = filon.connect(world.url, deployment=world.deployment, store=tmp_path / "elsewhere" / "store")
+    with pytest.raises(filon.PassportUnavailable, match=f"No salts are kept for lot {lot_id} version 1"):
+        elsewhere.passport_salts(lot_id, 1)
