@@ -270,3 +270,15 @@ def emit(data: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
 def print_json(data: dict[str, Any]) -> None:
     """Prints `data` as one JSON object on stdout."""
     click.echo(json.dumps(data, sort_keys=True))
+
+
+documents_option = click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A document the passport cites (repeatable).",
+)
+public_option = click.option(
+    "--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields."
+)

@@ -13,6 +13,7 @@ from filon._cli._common import (
     connected,
     console,
     deployment_option,
+    documents_option,
     emit,
     fail,
     json_option,
@@ -22,6 +23,7 @@ from filon._cli._common import (
     need_rpc,
     open_client,
     print_json,
+    public_option,
     read_documents,
     read_file,
     rpc_option,
@@ -200,14 +202,8 @@ def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: 
     type=click.Path(dir_okay=False, path_type=Path),
     help="The lot's passport (JSON); stored with its documents, its root recorded on chain.",
 )
-@click.option(
-    "--document",
-    "documents",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A document the passport cites (repeatable).",
-)
-@click.option("--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields.")
+@documents_option
+@public_option
 @click.option("--passport-root", metavar="HEX", help="Without --passport: a root you built (0x...).")
 @click.option("--passport-uri", default="", help="With --passport-root: where the passport can be fetched.")
 @click.option("--external-ref", default="", help="Your own reference for the lot (unique per operator).")
@@ -373,14 +369,8 @@ def _output(text: str) -> LotOutput:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The outputs' passport (JSON).",
 )
-@click.option(
-    "--document",
-    "documents",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A document the passport cites (repeatable).",
-)
-@click.option("--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields.")
+@documents_option
+@public_option
 @signed
 @json_option
 def transform(

@@ -10,11 +10,13 @@ import click
 
 from filon._cli._common import (
     connected,
+    documents_option,
     emit,
     fail,
     json_option,
     load_passport,
     open_client,
+    public_option,
     read_documents,
     read_file,
     signed,
@@ -33,14 +35,8 @@ def passport() -> None:
 @passport.command()
 @click.argument("lot_id", type=click.IntRange(min=1))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--document",
-    "documents",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A document the passport cites (repeatable).",
-)
-@click.option("--public", "public_fields", multiple=True, metavar="FIELD", help="Publish only these fields.")
+@documents_option
+@public_option
 @signed
 @json_option
 def publish(
