@@ -185,6 +185,10 @@ class Client:
         sender = self._transactor(action)
         return sender.transact(self.contract_address, self._chain.encode_call(function, args))
 
+    def _send_for_hash(self, action: str, function: str, *args: Any) -> str:
+        """`_send` for writes that create nothing: returns the transaction hash."""
+        return _hex(self._send(action, function, *args)["transactionHash"])
+
     def _read(self, function: str, *args: Any) -> tuple[Any, ...]:
         return self._chain.read(self.contract_address, function, *args)
 
@@ -233,10 +237,9 @@ class Client:
             Unauthorized: The client's account is not a registrar.
             InvalidAccount: `address` is the zero address.
         """
-        receipt = self._send(
+        return self._send_for_hash(
             "register a participant", "registerParticipant", _address(address, "address"), int(Role(role))
         )
-        return _hex(receipt["transactionHash"])
 
     def remove_participant(self, address: str) -> str:
         """Withdraws the admission of `address`; it keeps its lots but can receive none (registrar only).
@@ -248,8 +251,7 @@ class Client:
             Unauthorized: The client's account is not a registrar.
             NotParticipant: `address` is not admitted.
         """
-        receipt = self._send("remove a participant", "removeParticipant", _address(address, "address"))
-        return _hex(receipt["transactionHash"])
+        return self._send_for_hash("remove a participant", "removeParticipant", _address(address, "address"))
 
     def role_of(self, address: str) -> Role | None:
         """The role `address` is admitted with, or None if it is not admitted."""
@@ -313,14 +315,13 @@ class Client:
             UnknownMine: No such mine.
             InvalidPermitExpiry: `permit_expiry` is not in the future.
         """
-        receipt = self._send(
+        return self._send_for_hash(
             "update a permit",
             "updatePermit",
             _uint(mine_id, "mine_id"),
             _bytes32(permit_hash, "permit_hash"),
             _uint(permit_expiry, "permit_expiry"),
         )
-        return _hex(receipt["transactionHash"])
 
     def set_mine_capacity(self, mine_id: MineId, capacity_mg: int) -> str:
         """Changes a mine's yearly capacity (registrar only); this year's declarations count against it.
@@ -332,13 +333,12 @@ class Client:
             UnknownMine: No such mine.
             InvalidCapacity: `capacity_mg` is zero or too large.
         """
-        receipt = self._send(
+        return self._send_for_hash(
             "set a mine's capacity",
             "setMineCapacity",
             _uint(mine_id, "mine_id"),
             _uint(capacity_mg, "capacity_mg"),
         )
-        return _hex(receipt["transactionHash"])
 
     def set_mine_passport(self, mine_id: MineId, passport_hash: bytes | str) -> str:
         """Changes the hash of a mine's own documents (registrar only).
@@ -346,13 +346,12 @@ class Client:
         Returns:
             The transaction hash.
         """
-        receipt = self._send(
+        return self._send_for_hash(
             "set a mine's passport",
             "setMinePassport",
             _uint(mine_id, "mine_id"),
             _bytes32(passport_hash, "passport_hash"),
         )
-        return _hex(receipt["transactionHash"])
 
     def set_mine_status(self, mine_id: MineId, status: MineStatus) -> str:
         """Suspends, reactivates or revokes a mine (registrar only).
@@ -367,8 +366,7 @@ class Client:
             InvalidMineStatusChange: The mine's current status does not allow the change.
         """
         function = _STATUS_FUNCTIONS[MineStatus(status)]
-        receipt = self._send("change a mine's status", function, _uint(mine_id, "mine_id"))
-        return _hex(receipt["transactionHash"])
+        return self._send_for_hash("change a mine's status", function, _uint(mine_id, "mine_id"))
 
     def mine(self, mine_id: MineId) -> Mine:
         """The mine's current record.
@@ -570,8 +568,7 @@ class Client:
         Raises:
             InvalidAccountNonce: `key_nonce` is not the next nonce of its key (already used, or out of order).
         """
-        receipt = self._send("cancel a declaration", "cancelDeclaration", key_nonce)
-        return _hex(receipt["transactionHash"])
+        return self._send_for_hash("cancel a declaration", "cancelDeclaration", key_nonce)
 
     def record_passport(self, lot_id: LotId, passport_root: bytes | str, passport_uri: str = "") -> int:
         """Records a new passport version of a lot the client's account holds.
@@ -613,10 +610,9 @@ class Client:
         """
         sender = self._transactor("transfer a lot")
         holder = _address(from_address, "from_address") if from_address is not None else sender.address
-        receipt = self._send(
+        return self._send_for_hash(
             "transfer a lot", "transferFrom", holder, _address(to, "to"), _uint(lot_id, "lot_id")
         )
-        return _hex(receipt["transactionHash"])
 
     def transform(
         self,

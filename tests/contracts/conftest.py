@@ -65,8 +65,8 @@ def _strict_reverts(error: Any, **inputs: Any) -> Iterator[Any]:
     assert dict(raised.inputs) == inputs
 
 
-@ape.fixture(scope="session", chain_isolation=False)
-def reverts() -> Callable[..., Any]:
+@ape.fixture(scope="session", chain_isolation=False, name="reverts")
+def strict_reverts() -> Callable[..., Any]:
     """`with reverts(lots.UnknownMine, mineId=7): ...` — the exact custom error with all its arguments.
 
     On Anvil, ape-foundry drops the revert data of a failed `eth_call`: in `anvil` tests, check a view's
