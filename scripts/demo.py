@@ -77,7 +77,10 @@ def _play(rpc_url: str, registrar: LocalAccount) -> tuple[filon.Deployment, str,
 
 
 def main() -> None:
-    port = int(os.environ.get("FILON_DEMO_PORT", "8545"))
+    port_text = os.environ.get("FILON_DEMO_PORT", "8545")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        sys.exit(f"FILON_DEMO_PORT must be a TCP port number (1-65535), not {port_text!r}")
+    port = int(port_text)
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
