@@ -14,10 +14,10 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from filon._errors import FilonError, InvalidInput
-from filon._types import Consumed, Declared, LotId, PassportRecorded, Produced
+from filon._types import Consumed, Declared, HistoryEvent, Lot, LotId, PassportRecorded, Produced, Provenance
 from filon.passport._carbon import CarbonFootprint, carbon_footprint
 from filon.passport._disclosure import Disclosure, DisclosureMismatch, disclose, verify_disclosure_offline
 from filon.passport._merkle import build_tree, field_names
@@ -26,6 +26,17 @@ from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentS
 
 if TYPE_CHECKING:
     from filon._client import Client
+
+
+class LotReader(Protocol):
+    """What the passport checks read about lots: a `Client` (from the chain) or an `Index` (from SQL)."""
+
+    def lot(self, lot_id: LotId) -> Lot: ...
+
+    def history(self, lot_id: LotId) -> list[HistoryEvent]: ...
+
+    def provenance(self, lot_id: LotId) -> Provenance: ...
+
 
 DEFAULT_STORE_ENV = "FILON_STORE"
 """The environment variable naming the document store folder (default `.filon/store`)."""
@@ -208,7 +219,7 @@ def _root_path(folder: Path, client: Client, root: bytes) -> Path:
     return _folder(folder, client) / f"root-{root.hex()}.json"
 
 
-def versions(client: Client, lot_id: LotId) -> list[PassportVersion]:
+def versions(client: LotReader, lot_id: LotId) -> list[PassportVersion]:
     """Every recorded passport version of a lot, oldest first, from its events."""
     found: list[PassportVersion] = []
     for event in client.history(lot_id):
@@ -219,7 +230,7 @@ def versions(client: Client, lot_id: LotId) -> list[PassportVersion]:
     return found
 
 
-def pick_version(client: Client, lot_id: LotId, version: int | None) -> PassportVersion:
+def pick_version(client: LotReader, lot_id: LotId, version: int | None) -> PassportVersion:
     """The requested version of a lot's passport (None: the latest).
 
     Raises:
@@ -280,7 +291,9 @@ def passport_of(package: Disclosure, entry: PassportVersion) -> Passport:
     return Passport.model_validate({name: package.fields[name].value for name in field_names()})
 
 
-def find_document(client: Client, store: DocumentStore, lot_id: LotId, data: bytes) -> DocumentMatch | None:
+def find_document(
+    client: LotReader, store: DocumentStore, lot_id: LotId, data: bytes
+) -> DocumentMatch | None:
     """The latest passport version of `lot_id` whose published conformity evidence cites `data`, or None."""
     digest = hashlib.sha256(data).hexdigest()
     for entry in reversed(versions(client, lot_id)):
@@ -319,7 +332,7 @@ def check_disclosure(client: Client, disclosure: Disclosure) -> None:
                 raise DisclosureMismatch(name, "the contract's verifyPassportLeaf rejects its proof")
 
 
-def footprint(client: Client, store: DocumentStore, lot_id: LotId) -> CarbonFootprint:
+def footprint(client: LotReader, store: DocumentStore, lot_id: LotId) -> CarbonFootprint:
     """The embodied carbon of a lot over its provenance, from each lot's latest published passport."""
     provenance = client.provenance(lot_id)
     parents: dict[int, list[int]] = {}

@@ -1,0 +1,43 @@
+"""The index: a Filón deployment's events in SQLite or PostgreSQL, for lookups in one query and red flags.
+
+::
+
+    from filon.index import open_index, lot_flags
+
+    index = open_index("deployment.json", rpc_url="http://127.0.0.1:8545")
+    index.sync()                      # resumable; rewinds by itself after a reorg
+    index.provenance(lot_id)          # the same records as Client.provenance, from one recursive query
+    lot_flags(index, lot_id, store)   # what a buyer should look at twice
+
+The database is `FILON_DATABASE_URL` when set (`postgresql://...` needs `pip install 'filon[postgres]'`),
+else an SQLite file per deployment under `.filon/index/`. Its schema is migrated with Alembic when opened.
+"""
+
+from filon.index._flags import FlagRules, RedFlag, lot_flags, mine_flags
+from filon.index._index import (
+    Index,
+    IndexDatabaseError,
+    IndexMismatch,
+    IndexReadOnly,
+    SearchResults,
+    SyncReport,
+    Timed,
+    default_database_url,
+    open_index,
+)
+
+__all__ = [
+    "FlagRules",
+    "Index",
+    "IndexDatabaseError",
+    "IndexMismatch",
+    "IndexReadOnly",
+    "RedFlag",
+    "SearchResults",
+    "SyncReport",
+    "Timed",
+    "default_database_url",
+    "lot_flags",
+    "mine_flags",
+    "open_index",
+]

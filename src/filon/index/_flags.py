@@ -1,0 +1,248 @@
+"""Red flags: what a buyer should look at twice, each explained in one sentence.
+
+The contract stops what it can (an unpermitted mine, a declaration over capacity, gold created in a
+transformation); these flags point at what is legal on chain but worth a question, or at what changed after
+the fact (a mine suspended since, a capacity lowered since). They read only the index (and, for documents,
+the document store): what they say, the chain backs.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from filon._errors import FilonError, InvalidInput
+from filon._passports import published_package, versions
+from filon._types import Lot, LotId, Mine, MineId, MineStatus
+from filon.index._index import Index
+from filon.passport._store import DocumentStore, cid_for_sha256
+
+DAY = 86_400
+URI_SCHEME = "ipfs://"
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """One reason for a closer look.
+
+    Attributes:
+        code: A stable identifier (e.g. `MINE_NEAR_CAPACITY`), for programs.
+        message: One sentence for people, naming the lot or mine and the figures.
+    """
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FlagRules:
+    """The thresholds of the red flags.
+
+    Attributes:
+        capacity_warning: A mine's share of its yearly capacity declared, above which it is flagged
+            (0.8: above 80%). Above 100% is always flagged.
+        loss_band: The plausible share of fine gold lost in a transformation, (lowest, highest): a loss
+            outside it is flagged. The default, up to 10%, fits a plant's recovery from ore (cyanidation
+            recovers about 90% or more) and a refiner's or a jeweller's much smaller losses; tighten it for
+            a chain of refined gold only. Fine gold is never created (the contract refuses it), so the
+            lowest only matters when set above 0.
+        idle_days: A live lot with no event for longer than this is flagged.
+    """
+
+    capacity_warning: float = 0.8
+    loss_band: tuple[float, float] = (0.0, 0.10)
+    idle_days: int = 30
+
+    def __post_init__(self) -> None:
+        low, high = self.loss_band
+        if not 0 < self.capacity_warning <= 1:
+            raise InvalidInput(f"capacity_warning is a share between 0 and 1, not {self.capacity_warning}")
+        if not 0 <= low <= high <= 1:
+            raise InvalidInput(
+                f"loss_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not {self.loss_band}"
+            )
+        if self.idle_days < 1:
+            raise InvalidInput(f"idle_days is 1 or more, not {self.idle_days}")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _grams(mg: int) -> str:
+    return f"{mg / 1000:,.3f} g"
+
+
+def _date(timestamp: int) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC).strftime("%Y-%m-%d")
+
+
+def mine_flags(mine: Mine, rules: FlagRules = FlagRules()) -> list[RedFlag]:
+    """The flags of a mine's own record: its status and its capacity used this year."""
+    flags: list[RedFlag] = []
+    if mine.status is not MineStatus.ACTIVE:
+        flags.append(
+            RedFlag(
+                f"MINE_{mine.status.name}",
+                f"Mine {mine.id} is {mine.status.name.lower()}: it can declare no more gold.",
+            )
+        )
+    if mine.capacity_mg > 0:
+        share = mine.declared_this_year_mg / mine.capacity_mg
+        used = (
+            f"Mine {mine.id} declared {_grams(mine.declared_this_year_mg)} of fine gold in {mine.year}, "
+            f"{_percent(share)} of its yearly capacity of {_grams(mine.capacity_mg)}"
+        )
+        if share > 1:
+            flags.append(RedFlag("MINE_OVER_CAPACITY", f"{used}: more than it may produce."))
+        elif share > rules.capacity_warning:
+            flags.append(
+                RedFlag("MINE_NEAR_CAPACITY", f"{used}: above the {_percent(rules.capacity_warning)} mark.")
+            )
+    return flags
+
+
+def lot_flags(
+    index: Index, lot_id: LotId, store: DocumentStore | None = None, rules: FlagRules = FlagRules()
+) -> list[RedFlag]:
+    """Every red flag of a lot, over its whole provenance.
+
+    Args:
+        index: The index to read.
+        lot_id: The lot.
+        store: Where its passports' documents should be; None skips the missing-document check.
+        rules: The thresholds.
+
+    Raises:
+        UnknownLot: The index has no such lot.
+    """
+    provenance = index.provenance(lot_id)
+    lot = provenance.lots[provenance.lot_id]
+    flags: list[RedFlag] = []
+    for mine in provenance.mines.values():
+        flags.extend(_origin_flags(mine, rules))
+    for ore in (a for a in provenance.lots.values() if a.mine_id is not None):
+        flags.extend(_permit_flags(index, ore))
+    flags.extend(_loss_flags(index, provenance.lots.values(), rules))
+    flags.extend(_idle_flags(index, lot, rules))
+    if store is not None:
+        flags.extend(_document_flags(index, lot.id, store))
+    return flags
+
+
+def _origin_flags(mine: Mine, rules: FlagRules) -> list[RedFlag]:
+    flags = []
+    if mine.status is MineStatus.SUSPENDED:
+        flags.append(
+            RedFlag(
+                "ORIGIN_SUSPENDED", f"Gold in this lot comes from mine {mine.id}, which is now suspended."
+            )
+        )
+    elif mine.status is MineStatus.REVOKED:
+        flags.append(
+            RedFlag(
+                "ORIGIN_REVOKED", f"Gold in this lot comes from mine {mine.id}, whose permit is now revoked."
+            )
+        )
+    flags.extend(flag for flag in mine_flags(mine, rules) if flag.code.endswith("CAPACITY"))
+    return flags
+
+
+def _permit_flags(index: Index, ore: Lot) -> list[RedFlag]:
+    assert ore.mine_id is not None
+    declared = index.history(ore.id)[0]
+    expiry = index.permit_expiry_at(MineId(ore.mine_id), declared.block_number, declared.log_index)
+    when = index.block_time(declared.block_number)
+    if expiry is None or when is None or when <= expiry:
+        return []
+    return [
+        RedFlag(
+            "DECLARED_AFTER_PERMIT_EXPIRY",
+            f"Ore lot {ore.id} was declared on {_date(when)}, after mine {ore.mine_id}'s permit expired on "
+            f"{_date(expiry)}.",
+        )
+    ]
+
+
+def _loss_flags(index: Index, lots: Iterable[Lot], rules: FlagRules) -> list[RedFlag]:
+    low, high = rules.loss_band
+    flags = []
+    seen: set[tuple[LotId, ...]] = set()
+    for lot in lots:
+        if not lot.parents:
+            continue
+        inputs, outputs = index.transformation_of(lot.id)
+        key = tuple(i.id for i in inputs)
+        if key in seen:
+            continue
+        seen.add(key)
+        fine_in = sum(i.fine_gold_mg for i in inputs)
+        fine_out = sum(o.fine_gold_mg for o in outputs)
+        loss = (fine_in - fine_out) / fine_in if fine_in else 0.0
+        if low <= loss <= high:
+            continue
+        made = ", ".join(str(o.id) for o in outputs)
+        taken = ", ".join(str(i.id) for i in inputs)
+        flags.append(
+            RedFlag(
+                "LOSS_OUT_OF_BAND",
+                f"The transformation of lots {taken} into {made} lost {_percent(loss)} of its fine gold "
+                f"({_grams(fine_in - fine_out)}), outside the plausible {_percent(low)} to {_percent(high)}.",
+            )
+        )
+    return flags
+
+
+def _idle_flags(index: Index, lot: Lot, rules: FlagRules) -> list[RedFlag]:
+    if lot.consumed:
+        return []
+    last = index.last_activity([lot.id]).get(lot.id)
+    now = index.head_time()
+    if last is None or now - last <= rules.idle_days * DAY:
+        return []
+    days = (now - last) // DAY
+    return [
+        RedFlag(
+            "LOT_IDLE",
+            f"Lot {lot.id} has not moved for {days} days (since {_date(last)}), "
+            f"over the {rules.idle_days}-day mark.",
+        )
+    ]
+
+
+def _document_flags(index: Index, lot_id: LotId, store: DocumentStore) -> list[RedFlag]:
+    flags = []
+    for entry in versions(index, lot_id):
+        if not entry.uri.startswith(URI_SCHEME):
+            continue
+        cid = entry.uri.removeprefix(URI_SCHEME)
+        if not store.has(cid):
+            flags.append(
+                RedFlag(
+                    "DOCUMENT_MISSING",
+                    f"Passport version {entry.version} of lot {lot_id} ({cid}) is not in the document store.",
+                )
+            )
+            continue
+        try:
+            package = published_package(store, entry)
+        except FilonError:  # a package that fails its checks is shown as such on the passport section
+            continue
+        evidence = package.fields.get("conformity")
+        if evidence is None or not isinstance(evidence.value, list):
+            continue
+        for item in evidence.value:
+            digest = item.get("sha256") if isinstance(item, dict) else None
+            if not isinstance(item, dict) or not isinstance(digest, str):
+                continue
+            if not store.has(cid_for_sha256(digest)):
+                name = item.get("name") or item.get("type") or digest
+                flags.append(
+                    RedFlag(
+                        "DOCUMENT_MISSING",
+                        f"Passport version {entry.version} of lot {lot_id} cites {name} (SHA-256 "
+                        f"{digest[:12]}...), which is not in the document store.",
+                    )
+                )
+    return flags

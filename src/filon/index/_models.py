@@ -1,0 +1,130 @@
+"""The index's tables: what the contract's events say, one row per fact, each tagged with its block.
+
+Rows are only ever inserted (by the sync) or deleted from a block onwards (by a rewind after a reorg), never
+updated: the current state of a lot or a mine is the latest of its facts. That is what makes a rewind exact.
+Lot ids and amounts are stored as Python ints in 64-bit columns: lot ids are below 2^48 and amounts below
+2^40 by the contract's own packing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Constraint names that Alembic can refer to on every database.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SyncState(Base):
+    """Where the index stands: one row, for the deployment it follows."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    contract: Mapped[str] = mapped_column(String(42))
+    deployment_block: Mapped[int] = mapped_column(BigInteger)
+    last_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class IndexedBlock(Base):
+    """A block the index has seen: those with events, and the last one synced (to detect reorgs)."""
+
+    __tablename__ = "blocks"
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+
+
+class LotRow(Base):
+    """A lot's birth: `LotDeclared` (ore from a mine) or `LotProduced` (a transformation's output)."""
+
+    __tablename__ = "lots"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    log_index: Mapped[int] = mapped_column(Integer)
+    transaction_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    form: Mapped[int] = mapped_column(Integer)
+    fine_gold_mg: Mapped[int] = mapped_column(BigInteger)
+    gross_mass_mg: Mapped[int] = mapped_column(BigInteger)
+    mine_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    issuer: Mapped[str] = mapped_column(String(42))
+    external_ref: Mapped[str] = mapped_column(Text, index=True)
+
+
+class ParentRow(Base):
+    """An edge of the provenance graph: `child` was produced from `parent`."""
+
+    __tablename__ = "lot_parents"
+    child_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    parent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, index=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class TransferRow(Base):
+    """An ERC-721 `Transfer`: a mint (from zero), a change of custody, or a consumption (to zero)."""
+
+    __tablename__ = "transfers"
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    transaction_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    lot_id: Mapped[int] = mapped_column(BigInteger)
+    from_address: Mapped[str] = mapped_column(String(42))
+    to_address: Mapped[str] = mapped_column(String(42), index=True)
+    __table_args__ = (Index("ix_transfers_lot", "lot_id", "block_number", "log_index"),)
+
+
+class PassportRow(Base):
+    """A passport version: the first comes with the lot's birth, later ones with `PassportRecorded`."""
+
+    __tablename__ = "passports"
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    log_index: Mapped[int] = mapped_column(Integer)
+    transaction_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    uri: Mapped[str] = mapped_column(Text)
+
+
+class MineEventRow(Base):
+    """A change to a mine's record: registration, permit, capacity, passport hash or status.
+
+    Each row carries only what its event says (the other columns are null); the mine's current record is
+    the latest value of each column.
+    """
+
+    __tablename__ = "mine_events"
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    mine_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    operator: Mapped[str | None] = mapped_column(String(42), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    status: Mapped[int | None] = mapped_column(Integer)
+    permit_expiry: Mapped[int | None] = mapped_column(BigInteger)
+    capacity_mg: Mapped[int | None] = mapped_column(BigInteger)
+    permit_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    location_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    passport_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+
+
+class ParticipantRow(Base):
+    """`ParticipantRegistered` (role set) or `ParticipantRemoved` (role null)."""
+
+    __tablename__ = "participants"
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(42), index=True)
+    role: Mapped[int | None] = mapped_column(Integer)
+
+
+# Every table whose rows belong to a block, for rewinds.
+BLOCK_TABLES = (LotRow, ParentRow, TransferRow, PassportRow, MineEventRow, ParticipantRow)
