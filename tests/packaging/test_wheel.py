@@ -2,12 +2,14 @@
 
 The wheel is built from this checkout, installed into a new virtualenv with its declared dependencies
 (at the versions of constraints.txt), and a script run in that virtualenv — with a PATH holding nothing
-but the virtualenv — deploys to a real Anvil, saves and reloads the manifest, connects, declares a lot, and
-counts the lots from the event logs.
+but the virtualenv — deploys to a real Anvil, saves and reloads the manifest, connects, declares a lot,
+counts the lots from the event logs, and indexes them into SQLite (the index's migrations ship in the wheel).
+The explorer and PostgreSQL extras are not installed, and importing the library must not need them.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import venv
@@ -24,6 +26,7 @@ from eth_account import Account
 
 assert importlib.util.find_spec("ape") is None, "Ape leaked into the wheel's dependencies"
 assert importlib.util.find_spec("solcx") is None, "py-solc-x leaked into the wheel's dependencies"
+assert importlib.util.find_spec("fastapi") is None, "the explorer extra leaked into the wheel's dependencies"
 assert filon.__file__.startswith(sys.prefix), filon.__file__
 
 url = os.environ["RPC_URL"]
@@ -38,8 +41,13 @@ mine = client.register_mine(operator=miner.address, permit_hash=b"\1" * 32, perm
 lot_id = filon.connect(url, deployment=path, account=miner).declare_lot(
     mine, fine_gold_mg=850_000, gross_mass_mg=1_000_000, passport_root=b"\3" * 32, passport_uri="ipfs://x")
 lot = filon.connect(url, deployment=path).lot(lot_id)
+from filon.index import open_index
+index = open_index(path, rpc_url=url)
+synced = index.sync()
+assert index.lot(lot_id) == lot, (index.lot(lot_id), lot)
 print(json.dumps({"lot": lot_id, "holder": lot.holder, "fine": lot.fine_gold_mg, "mine": lot.mine_id,
-                  "count": client.lot_count()}))
+                  "count": client.lot_count(), "indexed": synced.events,
+                  "index": os.path.relpath(index.engine.url.database)}))
 """
 
 
@@ -73,6 +81,14 @@ def test_wheel_alone_deploys_and_connects(tmp_path: Path) -> None:
                 "MANIFEST": str(tmp_path / "deployment.json"),
             },
         )
-    assert proc.stdout.strip().splitlines()[-1] == (
-        f'{{"lot": 1, "holder": "{miner.address}", "fine": 850000, "mine": 1, "count": 1}}'
-    )
+    address = json.loads((tmp_path / "deployment.json").read_text())["address"].lower()
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
+        "lot": 1,
+        "holder": miner.address,
+        "fine": 850000,
+        "mine": 1,
+        "count": 1,
+        # two RoleGranted (deployment), ParticipantRegistered, MineRegistered, Transfer (mint), LotDeclared
+        "indexed": 6,
+        "index": f".filon/index/31337-{address}.sqlite",
+    }
