@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, delete, event, func, literal, select, union
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.types import LogReceipt
@@ -292,10 +292,9 @@ class Index:
         target = chain.block_number() - self.confirmations
         if to_block is not None:
             target = min(target, to_block)
-        start = self.last_block + 1
-        first = start
+        first = self.last_block + 1
         stored = 0
-        while start <= target:
+        while (start := self.last_block + 1) <= target:
             end = min(start + self.blocks_per_step - 1, target)
             step_events = self._sync_step(chain, start, end)
             if step_events is None:  # the chain changed under us: the next sync rewinds
@@ -303,7 +302,6 @@ class Index:
             stored += step_events
             if progress is not None:
                 progress(end, target)
-            start = end + 1
         return SyncReport(from_block=first, to_block=self.last_block, events=stored, rewound_to=rewound)
 
     def _headers(self, chain: Chain, numbers: Sequence[int]) -> dict[int, tuple[bytes, int]]:
@@ -353,27 +351,44 @@ class Index:
             state.last_block = min(state.last_block, max(block, self.deployment.deployment_block - 1))
 
     def _sync_step(self, chain: Chain, start: int, end: int) -> int | None:
+        """Stores the events of blocks `start`..`end` in one transaction; None if the chain changed meanwhile
+        (nothing stored), 0 if another sync stored them first."""
+        before = self._headers(chain, [end]).get(end)
         logs = chain.logs(self.deployment.address, [], from_block=start, to_block=end)
         numbers = sorted({int(log["blockNumber"]) for log in logs} | {end})
         headers = self._headers(chain, numbers)
+        # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is.
+        if before is None or headers.get(end) != before:
+            return None
         for log in logs:
             header = headers.get(int(log["blockNumber"]))
             if header is None or header[0] != bytes(log["blockHash"]):
                 return None
-        if end not in headers:
-            return None
         rows = self._rows(chain, logs)
-        with self._session() as session, session.begin():
-            state = session.get(SyncState, 1)
-            assert state is not None
-            if state.last_block != start - 1:  # another process synced meanwhile
+        try:
+            with self._session() as session, session.begin():
+                # Locks the row on PostgreSQL, so that two syncs of one database take turns.
+                state = session.get(SyncState, 1, with_for_update=True)
+                assert state is not None
+                if state.last_block != start - 1:  # another sync stored these blocks first
+                    return 0
+                self._store(session, state, rows, headers, end)
+        except (IntegrityError, IndexDatabaseError) as exc:
+            if self.last_block >= end:  # another sync won the race for these blocks
                 return 0
-            session.add_all(rows)
-            for number in numbers:
-                block_hash, timestamp = headers[number]
-                session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=timestamp))
-            state.last_block = end
+            raise IndexDatabaseError(
+                f"The index database {self.url} refused blocks {start}-{end}: {exc}"
+            ) from None
         return sum(1 for log in logs if chain.decode_log(log) is not None)
+
+    @staticmethod
+    def _store(
+        session: Session, state: SyncState, rows: list[Any], headers: dict[int, tuple[bytes, int]], end: int
+    ) -> None:
+        session.add_all(rows)
+        for number, (block_hash, timestamp) in headers.items():
+            session.merge(IndexedBlock(number=number, hash=block_hash, timestamp=timestamp))
+        state.last_block = end
 
     def _rows(self, chain: Chain, logs: Iterable[LogReceipt]) -> list[Any]:
         rows: list[Any] = []
