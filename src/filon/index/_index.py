@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, delete, event, func, literal, select, union
+from sqlalchemy import BigInteger, Engine, create_engine, delete, event, func, literal, select, union
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -625,7 +625,8 @@ class Index:
             UnknownLot: The index has no lot with this id.
         """
         start = self._lot_id(lot_id)
-        tree = select(literal(start).label("id")).cte("ancestry", recursive=True)
+        # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
+        tree = select(literal(start, BigInteger).label("id")).cte("ancestry", recursive=True)
         tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
         with self._session() as session:
             ids = list(session.scalars(select(tree.c.id)))
