@@ -1,0 +1,19 @@
+"""The buyers' explorer: lot pages, provenance graphs, document checks and red flags, over the index.
+
+::
+
+    from filon.explorer import create_app
+    from filon.index import open_index
+
+    index = open_index("deployment.json", rpc_url="http://127.0.0.1:8545")
+    app = create_app(index, DocumentStore(".filon/store"), sync_interval=2.0)
+    uvicorn.run(app, host="127.0.0.1", port=8000)
+
+Pages are plain server-rendered HTML that work without JavaScript; each one's data is also JSON under
+`/api/` (the same function builds both), described at `/openapi.json` and browsable at `/docs`.
+Needs the `explorer` extra: `pip install 'filon[explorer]'`.
+"""
+
+from filon.explorer._app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,213 @@
+"""The explorer's data, one model per page: the JSON API returns them and the HTML templates render them.
+
+Amounts are integers in milligrams, times are Unix seconds (UTC), hashes and roots are 0x hex, enums are
+lower-case names: what the chain holds, in a form any client can read without Filón.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+MineStatusName = Literal["active", "suspended", "revoked"]
+FormName = Literal["ore", "concentrate", "dore", "refined", "product"]
+
+
+class ErrorOut(BaseModel):
+    """An error, said in one sentence."""
+
+    detail: str = Field(description="What went wrong, for people.", examples=["No lot has id 7."])
+
+
+class StatusOut(BaseModel):
+    """What the index holds and how far it has read the chain."""
+
+    chain_id: int
+    contract: str = Field(description="The FilonLots contract indexed.")
+    deployment_block: int
+    last_block: int = Field(description="The last block the index has read.")
+    last_block_time: int | None = Field(description="Its time (Unix seconds); None before the first sync.")
+    lots: int = Field(description="Lots minted, consumed ones included.")
+    mines: int = Field(description="Mines registered.")
+
+
+class FlagOut(BaseModel):
+    """A red flag: a reason for a closer look."""
+
+    code: str = Field(examples=["ORIGIN_SUSPENDED"])
+    message: str = Field(description="One sentence naming the lot or mine and the figures.")
+
+
+class MineSummary(BaseModel):
+    """A mine as a lot page, a search or the home page lists it."""
+
+    id: int
+    operator: str = Field(description="The address that declares the mine's ore lots.")
+    country: str = Field(description="ISO 3166-1 alpha-2 code.", examples=["PE"])
+    status: MineStatusName
+    permit_expiry: int = Field(description="Unix time after which the mine can declare no lot.")
+    permit_expired: bool = Field(description="Whether the permit had expired at the last indexed block.")
+    capacity_mg: int = Field(description="Fine gold it may declare per UTC calendar year.")
+    declared_this_year_mg: int = Field(
+        description="Fine gold declared in the year of the last indexed block."
+    )
+
+
+class LotSummary(BaseModel):
+    """A lot as a list shows it."""
+
+    id: int
+    form: FormName
+    fine_gold_mg: int
+    gross_mass_mg: int
+    mine_id: int | None = Field(description="The mine of an ore lot; None for a produced lot.")
+    consumed: bool
+    holder: str | None = Field(description="The current holder; None once consumed.")
+    external_ref: str
+
+
+class ProvenanceOut(BaseModel):
+    """A lot's ancestry down to its ore lots."""
+
+    lots: list[LotSummary] = Field(description="Every lot of the ancestry, the lot itself included, by id.")
+    edges: list[tuple[int, int]] = Field(description="(parent, child): the child was made from the parent.")
+
+
+class CustodyEntry(BaseModel):
+    """One change of hands: the mint (declared or produced), a transfer, or the consumption."""
+
+    event: Literal["declared", "produced", "transferred", "consumed"]
+    from_address: str | None = Field(description="None for the mint.")
+    to_address: str | None = Field(description="None when consumed.")
+    outputs: list[int] = Field(description="For a consumption, the lots the transformation produced.")
+    block_number: int
+    log_index: int
+    transaction_hash: str
+    timestamp: int
+
+
+class PassportVersionOut(BaseModel):
+    """One recorded version of a lot's passport."""
+
+    version: int
+    root: str = Field(description="The Merkle root recorded on chain, 0x hex.")
+    uri: str
+    block_number: int
+    transaction_hash: str
+    timestamp: int
+
+
+class MineCarbon(BaseModel):
+    """The part of a lot's footprint that comes from one mine's extraction."""
+
+    mine_id: int
+    kg_co2e: float
+
+
+class CarbonOut(BaseModel):
+    """A lot's embodied carbon, rolled up over its ancestry by fine gold."""
+
+    total_kg_co2e: float
+    by_mine: list[MineCarbon]
+    transformations_kg_co2e: float = Field(description="The part added by processing steps.")
+    own_kg_co2e: float
+    unreported_lots: list[int] = Field(description="Lots with no emissions figure (counted as zero).")
+
+
+class LotOut(BaseModel):
+    """Everything the lot page shows."""
+
+    id: int
+    holder: str | None = Field(description="The current holder; None once consumed.")
+    form: FormName
+    fine_gold_mg: int
+    gross_mass_mg: int
+    consumed: bool
+    external_ref: str
+    mine_id: int | None = Field(description="The mine of an ore lot; None for a produced lot.")
+    parents: list[int] = Field(description="The lots it was made from.")
+    children: list[int] = Field(description="The lots it was consumed into (empty while live).")
+    mines: list[MineSummary] = Field(description="The mines of its ore, with their status now.")
+    passport_versions: list[PassportVersionOut]
+    custody: list[CustodyEntry]
+    provenance: ProvenanceOut
+    carbon_kg_co2e: float | None = Field(description="The embodied carbon; None when it cannot be computed.")
+    carbon: CarbonOut | None
+    carbon_note: str | None = Field(description="Why the carbon figure is missing or only a lower bound.")
+    flags: list[FlagOut]
+    flags_note: str | None = Field(description="Why the flags could not all be computed, if so.")
+    url: str = Field(description="The lot's page: what its QR code encodes.")
+    qr: str = Field(description="The QR code of `url`, as SVG.")
+    qr_png: str = Field(description="The same QR code as PNG.")
+
+
+class MineOut(BaseModel):
+    """Everything the mine page shows."""
+
+    id: int
+    operator: str
+    country: str
+    status: MineStatusName
+    permit_expiry: int
+    permit_expired: bool
+    capacity_mg: int
+    declared_this_year_mg: int
+    year: int = Field(
+        description="The UTC year `declared_this_year_mg` counts (that of the last indexed block)."
+    )
+    capacity_used_percent: float | None = Field(
+        description="Declared over capacity, in %; None for no capacity."
+    )
+    remaining_mg: int
+    permit_hash: str
+    location_hash: str
+    passport_hash: str
+    flags: list[FlagOut]
+    lots: list[LotSummary] = Field(description="Ore lots declared from the mine, newest first.")
+    lots_truncated: bool = Field(description="Whether only the newest lots are listed.")
+
+
+class SearchOut(BaseModel):
+    """What a search found."""
+
+    query: str
+    lots: list[LotSummary]
+    mines: list[MineSummary]
+
+
+class HomeOut(BaseModel):
+    """The home page: the index's status and every mine."""
+
+    status: StatusOut
+    mines: list[MineSummary]
+
+
+class DocumentOut(BaseModel):
+    """A document as a passport cites it."""
+
+    type: str
+    issuer: str
+    date: str = Field(description="Its issue date, ISO 8601.")
+    sha256: str
+    uri: str | None
+    name: str | None
+
+
+class VerifyOut(BaseModel):
+    """Whether a passport cites an uploaded document."""
+
+    lot_id: int = Field(description="The lot asked about.")
+    match: bool = Field(description="Whether a published passport of the lot or of its ancestry cites it.")
+    cited_by: int | None = Field(description="The lot whose passport cites it: this lot or an ancestor.")
+    version: int | None = Field(description="The latest passport version of that lot citing it.")
+    field: str | None = Field(description="The passport field citing it.")
+    index: int | None = Field(description="Its position in that field's list.")
+    document: DocumentOut | None
+    sha256: str = Field(description="The SHA-256 of the uploaded bytes.")
+    size: int = Field(description="Bytes uploaded.")
+    filename: str | None
+    checked_lots: int = Field(
+        description="Lots whose passports were searched: the lot, then its nearest ancestors first."
+    )
+    unreadable_lots: list[int] = Field(description="Lots whose passports could not be checked.")

@@ -1,0 +1,414 @@
+"""One function per page builds the page's data from the index and the document store.
+
+The HTML page renders what the function returns and the JSON API returns it as is, so the two cannot
+disagree. Every figure comes from the index (the contract's events) or from a passport package that checks
+out against the root recorded on chain: nothing is shown that the chain does not back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from filon._errors import FilonError
+from filon._passports import DocumentMatch
+from filon._types import (
+    Consumed,
+    Declared,
+    Lot,
+    LotId,
+    Mine,
+    MineId,
+    PassportRecorded,
+    Produced,
+    Provenance,
+    Transferred,
+)
+from filon.explorer._models import (
+    CarbonOut,
+    CustodyEntry,
+    DocumentOut,
+    FlagOut,
+    FormName,
+    HomeOut,
+    LotOut,
+    LotSummary,
+    MineCarbon,
+    MineOut,
+    MineStatusName,
+    MineSummary,
+    PassportVersionOut,
+    ProvenanceOut,
+    SearchOut,
+    StatusOut,
+    VerifyOut,
+)
+from filon.index import FlagRules, Index, IndexDatabaseError, RedFlag, Timed, lot_flags, mine_flags
+from filon.passport import DocumentStore
+
+logger = logging.getLogger("filon.explorer")
+
+MINE_LOTS_LIMIT = 200
+"""The mine page lists this many of the mine's newest lots."""
+
+VERIFY_MAX_LOTS = 200
+"""A document check searches the passports of the lot and of at most this many lots in all, nearest first:
+enough for any real ancestry, and a bound on the work one upload can cause."""
+
+FILENAME_LIMIT = 255
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """What every page reads: the index, the document store, the red-flag thresholds.
+
+    Attributes:
+        index: The index of the deployment.
+        store: The document store holding the passports' packages and documents.
+        rules: The red-flag thresholds.
+    """
+
+    index: Index
+    store: DocumentStore
+    rules: FlagRules
+
+
+@dataclass(frozen=True)
+class Links:
+    """The absolute addresses of a lot's page and QR codes (from the configured public URL or the request)."""
+
+    url: str
+    qr: str
+    qr_png: str
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _form(lot: Lot) -> FormName:
+    name: FormName = lot.form.name.lower()  # type: ignore[assignment]  # Form's names are FormName's values
+    return name
+
+
+def _status(mine: Mine) -> MineStatusName:
+    name: MineStatusName = mine.status.name.lower()  # type: ignore[assignment]  # the same for MineStatus
+    return name
+
+
+def _flags(flags: Iterable[RedFlag]) -> list[FlagOut]:
+    return [FlagOut(code=flag.code, message=flag.message) for flag in flags]
+
+
+def _permit_expired(mine: Mine, now: int) -> bool:
+    # The contract accepts a declaration up to and including the expiry second; "now" is the last indexed
+    # block, so a stale index never calls a permit expired before the chain does.
+    return now > 0 and now > mine.permit_expiry
+
+
+def mine_summary(mine: Mine, now: int) -> MineSummary:
+    """A mine as lists show it, its permit judged against `now` (the last indexed block's time)."""
+    return MineSummary(
+        id=mine.id,
+        operator=mine.operator,
+        country=mine.country,
+        status=_status(mine),
+        permit_expiry=mine.permit_expiry,
+        permit_expired=_permit_expired(mine, now),
+        capacity_mg=mine.capacity_mg,
+        declared_this_year_mg=mine.declared_this_year_mg,
+    )
+
+
+def lot_summary(lot: Lot) -> LotSummary:
+    """A lot as lists show it."""
+    return LotSummary(
+        id=lot.id,
+        form=_form(lot),
+        fine_gold_mg=lot.fine_gold_mg,
+        gross_mass_mg=lot.gross_mass_mg,
+        mine_id=lot.mine_id,
+        consumed=lot.consumed,
+        holder=lot.holder,
+        external_ref=lot.external_ref,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- home
+
+
+def status(explorer: Explorer, mines: Sequence[Mine] | None = None) -> StatusOut:
+    """The index's status: the deployment, the last block read, the counts."""
+    index = explorer.index
+    deployment = index.deployment
+    head = index.head_time()
+    return StatusOut(
+        chain_id=deployment.chain_id,
+        contract=deployment.address,
+        deployment_block=deployment.deployment_block,
+        last_block=index.last_block,
+        last_block_time=head or None,
+        lots=index.lot_count(),
+        mines=len(mines if mines is not None else index.mines()),
+    )
+
+
+def home(explorer: Explorer) -> HomeOut:
+    """The home page: the status and every mine."""
+    mines = explorer.index.mines()
+    now = explorer.index.head_time()
+    return HomeOut(status=status(explorer, mines), mines=[mine_summary(m, now) for m in mines])
+
+
+def search(explorer: Explorer, query: str) -> SearchOut:
+    """Lots and mines matching a lot id, an external reference, a mine ("mine 3") or an address."""
+    found = explorer.index.search(query)
+    now = explorer.index.head_time()
+    return SearchOut(
+        query=found.query,
+        lots=[lot_summary(lot) for lot in found.lots],
+        mines=[mine_summary(mine, now) for mine in found.mines],
+    )
+
+
+# ---------------------------------------------------------------------------------------------- lots
+
+
+CustodyEvent = Literal["declared", "produced", "transferred", "consumed"]
+
+
+def _entry(
+    kind: CustodyEvent, timed: Timed, sender: str | None, receiver: str | None, outputs: Iterable[int] = ()
+) -> CustodyEntry:
+    event = timed.event
+    return CustodyEntry(
+        event=kind,
+        from_address=sender,
+        to_address=receiver,
+        outputs=[int(o) for o in outputs],
+        block_number=event.block_number,
+        log_index=event.log_index,
+        transaction_hash=event.transaction_hash,
+        timestamp=timed.timestamp,
+    )
+
+
+def _version(version: int, root: bytes, uri: str, timed: Timed) -> PassportVersionOut:
+    return PassportVersionOut(
+        version=version,
+        root=_hex(root),
+        uri=uri,
+        block_number=timed.event.block_number,
+        transaction_hash=timed.event.transaction_hash,
+        timestamp=timed.timestamp,
+    )
+
+
+def _custody(timeline: Sequence[Timed]) -> tuple[list[CustodyEntry], list[PassportVersionOut]]:
+    """A lot's changes of hands and its passport versions, from its history in chain order."""
+    custody: list[CustodyEntry] = []
+    versions: list[PassportVersionOut] = []
+    for timed in timeline:
+        event = timed.event
+        if isinstance(event, Declared):
+            custody.append(_entry("declared", timed, None, event.holder))
+            versions.append(_version(1, event.passport_root, event.passport_uri, timed))
+        elif isinstance(event, Produced):
+            custody.append(_entry("produced", timed, None, event.holder))
+            versions.append(_version(1, event.passport_root, event.passport_uri, timed))
+        elif isinstance(event, PassportRecorded):
+            versions.append(_version(event.version, event.passport_root, event.passport_uri, timed))
+        elif isinstance(event, Transferred):
+            custody.append(_entry("transferred", timed, event.from_address, event.to_address))
+        elif isinstance(event, Consumed):
+            custody.append(_entry("consumed", timed, event.holder, None, event.outputs))
+    return custody, versions
+
+
+def _carbon(explorer: Explorer, provenance: Provenance) -> tuple[CarbonOut | None, str | None]:
+    try:
+        footprint = explorer.index.carbon(provenance.lot_id, explorer.store)
+    except IndexDatabaseError:
+        raise
+    except FilonError as exc:  # a package that fails its checks, an ancestry the roll-up refuses
+        return None, f"The carbon footprint cannot be computed: {exc}"
+    if len(footprint.unreported_lots) == len(provenance.lots):
+        return None, (
+            "No passport of this lot's ancestry reports its emissions, or the document store does not hold "
+            "the passports."
+        )
+    note = None
+    if footprint.unreported_lots:
+        missing = ", ".join(str(lot) for lot in footprint.unreported_lots)
+        note = f"A lower bound: lots {missing} report no emissions (or their passports are not in the store)."
+    carbon = CarbonOut(
+        total_kg_co2e=footprint.total_kg_co2e,
+        by_mine=[MineCarbon(mine_id=mine, kg_co2e=kg) for mine, kg in footprint.by_mine.items()],
+        transformations_kg_co2e=footprint.transformations_kg_co2e,
+        own_kg_co2e=footprint.own_kg_co2e,
+        unreported_lots=list(footprint.unreported_lots),
+    )
+    return carbon, note
+
+
+def _lot_flags(explorer: Explorer, lot_id: LotId) -> tuple[list[FlagOut], str | None]:
+    try:
+        return _flags(lot_flags(explorer.index, lot_id, explorer.store, explorer.rules)), None
+    except IndexDatabaseError:
+        raise
+    except FilonError as exc:  # e.g. a passport URI that is no valid CID: the page must still show the lot
+        logger.warning("Red flags of lot %s cannot be computed: %s", lot_id, exc)
+        return [], f"The red flags cannot all be computed: {exc}"
+
+
+def lot(explorer: Explorer, lot_id: int, links: Links) -> LotOut:
+    """The lot page: the lot, its provenance and mines, custody, passports, carbon and red flags.
+
+    Raises:
+        UnknownLot: The index has no such lot.
+    """
+    index = explorer.index
+    provenance = index.provenance(LotId(lot_id))
+    this = provenance.lots[provenance.lot_id]
+    now = index.head_time()
+    custody, versions = _custody(index.timeline(this.id))
+    carbon, carbon_note = _carbon(explorer, provenance)
+    flags, flags_note = _lot_flags(explorer, this.id)
+    return LotOut(
+        id=this.id,
+        holder=this.holder,
+        form=_form(this),
+        fine_gold_mg=this.fine_gold_mg,
+        gross_mass_mg=this.gross_mass_mg,
+        consumed=this.consumed,
+        external_ref=this.external_ref,
+        mine_id=this.mine_id,
+        parents=[int(p) for p in this.parents],
+        children=[int(c) for c in index.children(this.id)],
+        mines=[mine_summary(mine, now) for _, mine in sorted(provenance.mines.items())],
+        passport_versions=versions,
+        custody=custody,
+        provenance=ProvenanceOut(
+            lots=[lot_summary(ancestor) for _, ancestor in sorted(provenance.lots.items())],
+            edges=[(int(p), int(c)) for p, c in provenance.edges],
+        ),
+        carbon_kg_co2e=carbon.total_kg_co2e if carbon is not None else None,
+        carbon=carbon,
+        carbon_note=carbon_note,
+        flags=flags,
+        flags_note=flags_note,
+        url=links.url,
+        qr=links.qr,
+        qr_png=links.qr_png,
+    )
+
+
+def nearest_first(provenance: Provenance) -> list[LotId]:
+    """The lots of a provenance, the lot itself first, then its parents, their parents, and so on."""
+    parents: dict[LotId, list[LotId]] = {}
+    for parent, child in provenance.edges:
+        parents.setdefault(child, []).append(parent)
+    order: list[LotId] = []
+    seen = {provenance.lot_id}
+    queue = deque([provenance.lot_id])
+    while queue:
+        current = queue.popleft()
+        order.append(current)
+        for parent in sorted(parents.get(current, [])):
+            if parent not in seen:
+                seen.add(parent)
+                queue.append(parent)
+    return order
+
+
+def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -> VerifyOut:
+    """Whether a published passport of the lot, or else of its nearest ancestors, cites the document.
+
+    A buyer holding a bar may hold the mine's permit as well as the bar's assay: both are evidence of the
+    bar's provenance, so the ancestry is searched too, and the answer names the lot that cites it.
+
+    Raises:
+        UnknownLot: The index has no such lot.
+    """
+    index = explorer.index
+    provenance = index.provenance(LotId(lot_id))
+    candidates = nearest_first(provenance)[:VERIFY_MAX_LOTS]
+    unreadable: list[int] = []
+    match: DocumentMatch | None = None
+    checked = 0
+    for candidate in candidates:
+        checked += 1
+        try:
+            match = index.verify_document(candidate, data, explorer.store)
+        except IndexDatabaseError:
+            raise
+        except FilonError as exc:  # a package that fails its checks cites nothing we can trust
+            logger.warning("Passports of lot %s cannot be checked: %s", candidate, exc)
+            unreadable.append(int(candidate))
+            continue
+        if match is not None:
+            break
+    document = None
+    if match is not None:
+        cited = match.document
+        document = DocumentOut(
+            type=cited.type.value,
+            issuer=cited.issuer,
+            date=cited.date.isoformat(),
+            sha256=cited.sha256,
+            uri=cited.uri,
+            name=cited.name,
+        )
+    return VerifyOut(
+        lot_id=provenance.lot_id,
+        match=match is not None,
+        cited_by=match.lot_id if match is not None else None,
+        version=match.version if match is not None else None,
+        field=match.field if match is not None else None,
+        index=match.index if match is not None else None,
+        document=document,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        filename=filename[:FILENAME_LIMIT] if filename else None,
+        checked_lots=checked,
+        unreadable_lots=unreadable,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- mines
+
+
+def mine(explorer: Explorer, mine_id: int) -> MineOut:
+    """The mine page: permit, capacity used this year, flags, and the lots it declared.
+
+    Raises:
+        UnknownMine: The index has no such mine.
+    """
+    index = explorer.index
+    record = index.mine(MineId(mine_id))
+    now = index.head_time()
+    lots = index.lots_of_mine(record.id, limit=MINE_LOTS_LIMIT + 1)
+    used = 100 * record.declared_this_year_mg / record.capacity_mg if record.capacity_mg else None
+    return MineOut(
+        id=record.id,
+        operator=record.operator,
+        country=record.country,
+        status=_status(record),
+        permit_expiry=record.permit_expiry,
+        permit_expired=_permit_expired(record, now),
+        capacity_mg=record.capacity_mg,
+        declared_this_year_mg=record.declared_this_year_mg,
+        year=record.year,
+        capacity_used_percent=used,
+        remaining_mg=record.remaining_mg,
+        permit_hash=_hex(record.permit_hash),
+        location_hash=_hex(record.location_hash),
+        passport_hash=_hex(record.passport_hash),
+        flags=_flags(mine_flags(record, explorer.rules)),
+        lots=[lot_summary(declared) for declared in lots[:MINE_LOTS_LIMIT]],
+        lots_truncated=len(lots) > MINE_LOTS_LIMIT,
+    )
