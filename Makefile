@@ -23,13 +23,14 @@ NODE_STAMP := node_modules/.filon-installed
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 SOLC_STAMP := $(SOLCX_BINARY_PATH)/.installed-$(SOLC_VERSION)
 
-.PHONY: help setup demo test bench lint compile artifacts lock clean
+.PHONY: help setup system-deps demo test bench lint compile artifacts lock clean
 
 help:
 	@echo "make demo    start a local Anvil, play a supply chain from mines to a jeweller, show a buyer's view"
 	@echo "make test    set up and run every test"
 	@echo "make bench   gas, throughput and lookup benchmarks -> bench/results.json, bench/RESULTS.md"
 	@echo "make lint    ruff and mypy"
+	@echo "make system-deps  Debian's chromium and postgresql for the browser and PostgreSQL tests (as root)"
 	@echo "make lock    re-pin the Python dependencies into constraints.txt"
 
 setup: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
@@ -64,9 +65,15 @@ artifacts: setup
 	ape compile --force
 	$(PY) tools/export_artifacts.py
 
+# The browser and PostgreSQL tests drive Debian's chromium and start throwaway postgresql clusters
+# (tests/servers.py); apt is the only way to get them here, and it needs root. Without them those tests are
+# skipped, and under CI=true this fails instead: CI must run them.
+system-deps:
+	bash tools/system-deps.sh
+
 # The whole suite on Ape's in-process EVM and real Anvil nodes, then the contract tests marked `anvil`
 # again through Ape's Anvil provider (the real RPC path).
-test: setup lint
+test: setup system-deps lint
 	$(PY) -m pytest -q tests --network ethereum:local:test
 	$(PY) -m pytest -q -m anvil tests/contracts --network ethereum:local:foundry
 

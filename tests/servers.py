@@ -1,0 +1,426 @@
+"""Real servers for tests: a throwaway PostgreSQL cluster, headless Chromium driven by Playwright, and an
+ASGI app served by uvicorn, all on loopback.
+
+Importing it: tests/ has no __init__.py, so when pytest (rootdir conftest, default "prepend" import mode)
+imports tests/conftest.py it puts tests/ itself first on sys.path, before any test module or deeper conftest
+is imported. `import servers` therefore works in every test file and conftest under tests/, with nothing to
+register. A conftest re-exports the fixtures its tests use; the `x as x` form marks a deliberate re-export, so
+ruff does not report the imports as unused (tests/infra/conftest.py does exactly this):
+
+    from servers import browser as browser
+    from servers import page as page
+    from servers import postgres_database as postgres_database
+    from servers import postgres_dsn as postgres_dsn
+
+(`page` needs `browser`, and `postgres_database` needs `postgres_dsn`, in the same conftest or above it.)
+
+What the machine must have: Debian's chromium (/usr/bin/chromium) and postgresql (initdb and pg_ctl under
+/usr/lib/postgresql/*/bin), which `make system-deps` (tools/system-deps.sh) installs. Playwright never
+downloads a browser of its own here: it drives Debian's. When one of them is missing, the tests that need it
+are skipped with the reason; under CI=true they fail instead, because CI must run them (see `require`).
+FILON_CHROMIUM (a browser executable) and FILON_POSTGRES_BIN (a directory holding initdb) override where they
+are looked for; a path that does not exist shows the skip path.
+
+Only standard-library modules and pytest are imported at the top: Playwright, SQLAlchemy, psycopg and uvicorn
+are imported where they are used, so that a machine without them skips those tests instead of failing to
+import every conftest that uses this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import importlib.util
+import os
+import pwd
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+# Without the background-networking flags Chromium keeps trying to reach Google's services, which a machine
+# without Internet access refuses, many connections at a time. --no-proxy-server keeps a proxy set in the
+# environment away from the pages the tests serve on loopback.
+CHROMIUM_ARGS = (
+    "--no-sandbox",  # we run as root in CI; the sandbox refuses root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+)
+
+# Each Playwright call waits at most this long (ms): a broken page fails a test quickly instead of hanging.
+PAGE_TIMEOUT_MS = 10_000
+
+POSTGRES_START_TIMEOUT_S = 30
+POSTGRES_USER = "postgres"  # the superuser initdb creates; also Debian's system user that owns the server
+
+_DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def in_ci() -> bool:
+    """Whether this run is CI's (.ci/run sets CI=true), where every test must really run."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(what: str, reason: str) -> NoReturn:
+    """Give up on a test whose dependency `what` is missing: a skip with `reason`, but a failure in CI.
+
+    On a developer's machine without Chromium or PostgreSQL the rest of the suite still runs; CI installs
+    both (make system-deps), so there a missing one is a broken setup that must not pass as a skip.
+    """
+    if in_ci():
+        pytest.fail(f"{what} is required under CI=true, but {reason}", pytrace=False)
+    pytest.skip(f"{what} unavailable: {reason}")
+
+
+# --- Chromium ----------------------------------------------------------------------------------------------
+
+
+def chromium_path() -> str:
+    """The Chromium executable the browser tests use: $FILON_CHROMIUM, else Debian's /usr/bin/chromium."""
+    return os.environ.get("FILON_CHROMIUM") or DEFAULT_CHROMIUM
+
+
+def chromium_problem() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    path = chromium_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return f"no Chromium executable at {path} (make system-deps installs Debian's chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"the Python package playwright cannot be imported ({exc})"
+    return None
+
+
+def launch_chromium(playwright: Playwright, **options: Any) -> Browser:
+    """Headless Debian Chromium under Playwright (never a browser build Playwright would download)."""
+    return playwright.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=list(CHROMIUM_ARGS), **options
+    )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for the tests of one module.
+
+    Module scope, not session scope, on purpose: while Playwright's sync API is running, it marks its asyncio
+    loop as the running loop of the main thread, even between calls, so `asyncio.run()` in any later test
+    fails with "cannot be called from a running event loop". Starting Playwright and Chromium costs about
+    0.6 s, once per module that uses a browser; the modules after it are left as they were.
+    """
+    problem = chromium_problem()
+    if problem:
+        require("Chromium", problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies or storage shared with other tests), closed after."""
+    context = browser.new_context()
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------------
+
+
+def postgres_bin() -> Path | None:
+    """The directory with initdb, pg_ctl and pg_isready: $FILON_POSTGRES_BIN, else Debian's newest."""
+    override = os.environ.get("FILON_POSTGRES_BIN")
+    if override:
+        return Path(override)
+    found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
+    if not found:
+        return None
+    # /usr/lib/postgresql/<major>/bin/initdb: the highest major version, should several be installed.
+    newest = max(
+        (Path(path) for path in found),
+        key=lambda path: int(path.parents[1].name) if path.parents[1].name.isdigit() else 0,
+    )
+    return newest.parent
+
+
+def postgres_problem() -> str | None:
+    """Why the PostgreSQL tests cannot run here, or None when they can."""
+    bindir = postgres_bin()
+    if bindir is None:
+        return "no initdb under /usr/lib/postgresql/*/bin (make system-deps installs Debian's postgresql)"
+    for tool in ("initdb", "pg_ctl", "pg_isready", "postgres"):
+        if not os.access(bindir / tool, os.X_OK):
+            return f"no {tool} in {bindir}"
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            return "running as root, and runuser (to run the server as another user) is missing"
+        try:
+            pwd.getpwnam(POSTGRES_USER)
+        except KeyError:
+            return f"running as root, and there is no {POSTGRES_USER} system user to run the server"
+    for module in ("sqlalchemy", "psycopg"):
+        try:
+            __import__(module)
+        except ImportError as exc:
+            return f"the Python package {module} cannot be imported ({exc})"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; as anyone else it runs as that user.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", POSTGRES_USER, "--", *command]
+    return command
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # The C locale: a minimal machine may have no other, and initdb and the server refuse a missing one.
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    return subprocess.run(
+        _as_postgres_user(command), cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1, yielding its SQLAlchemy URL (user postgres, no password).
+
+    initdb into a fresh temporary directory, the server listening on loopback only, on a free port, its Unix
+    socket inside that directory, trust authentication, durability off (fsync, full-page writes and
+    synchronous commit: nothing here must survive a crash). Stopped at once and removed on exit.
+    """
+    bindir = postgres_bin()
+    if bindir is None:
+        raise RuntimeError("no PostgreSQL binaries (see postgres_problem())")
+    root = Path(tempfile.mkdtemp(prefix="filon-pg-"))
+    data = root / "data"
+    log = root / "server.log"
+    started = False
+    failure = ""
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(root, user=POSTGRES_USER, group=POSTGRES_USER)
+        initdb = _run(
+            [
+                str(bindir / "initdb"),
+                f"--pgdata={data}",
+                f"--username={POSTGRES_USER}",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            cwd=root,
+        )
+        if initdb.returncode != 0:
+            raise RuntimeError(f"initdb failed ({initdb.returncode}):\n{initdb.stdout}{initdb.stderr}")
+        # A free port can be taken by another process before the server binds it: then try another one.
+        for _attempt in range(3):
+            port = _free_port()
+            options = " ".join(
+                [
+                    "-c listen_addresses=127.0.0.1",
+                    f"-p {port}",
+                    f"-k {shlex.quote(str(root))}",
+                    "-c fsync=off",
+                    "-c full_page_writes=off",
+                    "-c synchronous_commit=off",
+                ]
+            )
+            start = _run(
+                [
+                    str(bindir / "pg_ctl"),
+                    "start",
+                    f"--pgdata={data}",
+                    f"--log={log}",
+                    f"--options={options}",
+                    "--wait",
+                    f"--timeout={POSTGRES_START_TIMEOUT_S}",
+                    "--silent",
+                ],
+                cwd=root,
+            )
+            if start.returncode == 0:
+                started = True
+                break
+            server_log = log.read_text(errors="replace") if log.exists() else ""
+            failure = f"{start.stdout}{start.stderr}\n{server_log}"
+            if "could not bind" not in server_log and "already in use" not in server_log:
+                break
+        if not started:
+            raise RuntimeError(f"pg_ctl start failed:\n{failure}")
+        # pg_ctl waited on the Unix socket; the tests connect over TCP, so check that path too.
+        ready = _run(
+            [str(bindir / "pg_isready"), "--host=127.0.0.1", f"--port={port}", "--timeout=10", "--quiet"],
+            cwd=root,
+        )
+        if ready.returncode != 0:
+            raise RuntimeError(
+                f"PostgreSQL does not answer on 127.0.0.1:{port} (pg_isready {ready.returncode})"
+            )
+        yield f"postgresql+psycopg://{POSTGRES_USER}@127.0.0.1:{port}/postgres"
+    finally:
+        if started:
+            _run([str(bindir / "pg_ctl"), "stop", f"--pgdata={data}", "--mode=immediate", "--wait"], cwd=root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _check_database_name(name: str) -> None:
+    if not _DATABASE_NAME.fullmatch(name):
+        raise ValueError(f"database name {name!r}: use lower-case letters, digits and _ (at most 63)")
+
+
+def _admin_execute(dsn: str, statement: str) -> None:
+    # CREATE and DROP DATABASE cannot run in a transaction; no pool, so no connection outlives the call.
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(dsn, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def create_database(dsn: str, name: str) -> str:
+    """Create the empty database `name` on the server of `dsn`; return the same URL for that database."""
+    from sqlalchemy.engine import make_url
+
+    _check_database_name(name)
+    _admin_execute(dsn, f'CREATE DATABASE "{name}"')
+    return make_url(dsn).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(dsn: str, name: str) -> None:
+    """Drop the database `name` on the server of `dsn`, closing any connection still open to it."""
+    _check_database_name(name)
+    _admin_execute(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_POSTGRES_DSN = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(request: pytest.FixtureRequest) -> str:
+    """The SQLAlchemy URL of the session's throwaway PostgreSQL server (its `postgres` database).
+
+    One server for the whole run, even when several conftests re-export this fixture (pytest would otherwise
+    keep one session fixture per conftest): it is kept on the pytest config and stopped when pytest ends.
+    """
+    config = request.config
+    if _POSTGRES_DSN not in config.stash:
+        problem = postgres_problem()
+        if problem:
+            require("PostgreSQL", problem)
+        server = contextlib.ExitStack()
+        config.add_cleanup(server.close)
+        config.stash[_POSTGRES_DSN] = server.enter_context(postgres_server())
+    return config.stash[_POSTGRES_DSN]
+
+
+@pytest.fixture
+def postgres_database(postgres_dsn: str) -> Iterator[str]:
+    """The SQLAlchemy URL of a new, empty database for one test, dropped after it."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    dsn = create_database(postgres_dsn, name)
+    try:
+        yield dsn
+    finally:
+        drop_database(postgres_dsn, name)
+
+
+# --- ASGI apps ---------------------------------------------------------------------------------------------
+
+ASGIApp = Callable[..., Awaitable[None]]
+
+
+@contextlib.contextmanager
+def serve_app(app: ASGIApp, *, timeout: float = 10.0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a background thread on 127.0.0.1; yield its base URL.
+
+    The socket is bound here, before uvicorn starts, so the port is known and no other process can take it.
+    Returns once the app's startup has finished and the port accepts connections; on exit the server stops
+    as on Ctrl+C (`should_exit`), forced only if it has not stopped within `timeout` seconds.
+    """
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port: int = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_config=None,  # leave logging as pytest set it up
+        log_level="warning",
+        access_log=False,
+        # uvicorn's "auto" picks websockets' legacy implementation, which warns that it is deprecated.
+        ws="websockets-sansio" if importlib.util.find_spec("websockets") else "none",
+        timeout_graceful_shutdown=int(timeout),
+    )
+    server = uvicorn.Server(config)
+    exit_codes: list[object] = []
+
+    def run() -> None:
+        # uvicorn leaves by sys.exit() when the app's startup fails: keep the code for the error below.
+        try:
+            server.run(sockets=[sock])
+        except SystemExit as exc:
+            exit_codes.append(exc.code)
+
+    thread = threading.Thread(target=run, name=f"uvicorn:{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError(f"uvicorn stopped before the app started (exit {exit_codes}; see its log)")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start within {timeout} s")
+            time.sleep(0.01)
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            pass
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout)
+        sock.close()
