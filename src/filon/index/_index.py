@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _ZERO_HASH = bytes(32)
 DEFAULT_BLOCKS_PER_STEP = 2_000
 _HASH_CHECKS_PER_REQUEST = 64
+# How many times one sync goes back to a fork it found mid-way before leaving the rest to the next sync.
+_MAX_REWINDS_PER_SYNC = 3
 
 
 class IndexDatabaseError(FilonError):
@@ -274,7 +277,8 @@ class Index:
         """Brings the index up to the chain's head minus `confirmations` (or `to_block`, if lower).
 
         Commits after every step of `blocks_per_step` blocks: stopped at any point, the next sync goes on
-        from the last committed step.
+        from the last committed step. A reorg found before or during the sync (even below blocks this sync
+        already committed) is rewound to the fork and read again from there.
 
         Args:
             to_block: Stop at this block.
@@ -289,20 +293,35 @@ class Index:
         """
         chain = self._require_chain()
         rewound = self._rewind_if_reorged(chain)
-        target = chain.block_number() - self.confirmations
-        if to_block is not None:
-            target = min(target, to_block)
         first = self.last_block + 1
-        stored = 0
-        while (start := self.last_block + 1) <= target:
-            end = min(start + self.blocks_per_step - 1, target)
-            step_events = self._sync_step(chain, start, end)
-            if step_events is None:  # the chain changed under us: the next sync rewinds
+        stored: Counter[int] = Counter()  # events stored, by block: a rewind mid-way takes some back
+        for _ in range(_MAX_REWINDS_PER_SYNC + 1):
+            target = chain.block_number() - self.confirmations
+            if to_block is not None:
+                target = min(target, to_block)
+            changed = False
+            while (start := self.last_block + 1) <= target:
+                end = min(start + self.blocks_per_step - 1, target)
+                step_events = self._sync_step(chain, start, end)
+                if step_events is None:
+                    changed = True
+                    break
+                stored.update(step_events)
+                if progress is not None:
+                    progress(end, target)
+            if not changed:
                 break
-            stored += step_events
-            if progress is not None:
-                progress(end, target)
-        return SyncReport(from_block=first, to_block=self.last_block, events=stored, rewound_to=rewound)
+            # The chain changed under this sync (a reorg, possibly below blocks it already committed):
+            # go back to the fork, if there is one, and read on from there.
+            fork = self._rewind_if_reorged(chain)
+            if fork is not None:
+                rewound = fork if rewound is None else min(rewound, fork)
+                first = min(first, fork + 1)
+                for number in [n for n in stored if n > fork]:
+                    del stored[number]
+        return SyncReport(
+            from_block=first, to_block=self.last_block, events=stored.total(), rewound_to=rewound
+        )
 
     def _headers(self, chain: Chain, numbers: Sequence[int]) -> dict[int, tuple[bytes, int]]:
         """(hash, timestamp) of blocks by number; a block the node no longer has is left out."""
@@ -315,15 +334,25 @@ class Index:
                 found[number] = (bytes.fromhex(block["hash"][2:]), int(block["timestamp"], 16))
         return found
 
+    @staticmethod
+    def _anchor(session: Session, at_most: int) -> IndexedBlock | None:
+        """The newest stored block at or below `at_most` (None before the first step): what the blocks after
+        it must build on. Every block with rows is stored, and so is the end of every step."""
+        return session.scalar(
+            select(IndexedBlock)
+            .where(IndexedBlock.number <= at_most)
+            .order_by(IndexedBlock.number.desc())
+            .limit(1)
+        )
+
     def _rewind_if_reorged(self, chain: Chain) -> int | None:
         with self._session() as session:
             state = session.get(SyncState, 1)
             assert state is not None
-            last = state.last_block
-            stored = session.get(IndexedBlock, last)
+            stored = self._anchor(session, state.last_block)
         if stored is None:  # nothing indexed yet
             return None
-        if self._headers(chain, [last]).get(last, (b"", 0))[0] == stored.hash:
+        if self._headers(chain, [stored.number]).get(stored.number, (b"", 0))[0] == stored.hash:
             return None
         fork = self.deployment.deployment_block - 1
         with self._session() as session:
@@ -341,23 +370,35 @@ class Index:
         return fork
 
     def rewind(self, block: int) -> None:
-        """Forgets everything after `block` (the next sync reads it again)."""
+        """Forgets everything after `block` (the next sync reads it again).
+
+        The index then stands at the newest block it stored up to `block` (blocks in between held none of
+        the contract's events), whose hash the next sync checks against the chain.
+        """
         with self._session() as session, session.begin():
             for table in BLOCK_TABLES:
                 session.execute(delete(table).where(table.block_number > block))
             session.execute(delete(IndexedBlock).where(IndexedBlock.number > block))
             state = session.get(SyncState, 1)
             assert state is not None
-            state.last_block = min(state.last_block, max(block, self.deployment.deployment_block - 1))
+            anchor = self._anchor(session, block)
+            standing = anchor.number if anchor is not None else self.deployment.deployment_block - 1
+            state.last_block = min(state.last_block, standing)
 
-    def _sync_step(self, chain: Chain, start: int, end: int) -> int | None:
-        """Stores the events of blocks `start`..`end` in one transaction; None if the chain changed meanwhile
-        (nothing stored), 0 if another sync stored them first."""
+    def _sync_step(self, chain: Chain, start: int, end: int) -> Counter[int] | None:
+        """Stores the events of blocks `start`..`end` in one transaction; returns how many, by block. None if
+        the chain changed meanwhile (nothing stored), nothing if another sync stored them first."""
+        with self._session() as session:
+            anchor = self._anchor(session, start - 1)
         before = self._headers(chain, [end]).get(end)
         logs = chain.logs(self.deployment.address, [], from_block=start, to_block=end)
         numbers = sorted({int(log["blockNumber"]) for log in logs} | {end})
-        headers = self._headers(chain, numbers)
-        # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is.
+        headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
+        # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
+        # and the anchor unchanged means the range continues the branch already indexed (a reorg between
+        # two steps of one sync would otherwise stack the new branch on the old one's rows).
+        if anchor is not None and headers.pop(anchor.number, (b"", 0))[0] != anchor.hash:
+            return None
         if before is None or headers.get(end) != before:
             return None
         for log in logs:
@@ -371,15 +412,15 @@ class Index:
                 state = session.get(SyncState, 1, with_for_update=True)
                 assert state is not None
                 if state.last_block != start - 1:  # another sync stored these blocks first
-                    return 0
+                    return Counter()
                 self._store(session, state, rows, headers, end)
         except (IntegrityError, IndexDatabaseError) as exc:
             if self.last_block >= end:  # another sync won the race for these blocks
-                return 0
+                return Counter()
             raise IndexDatabaseError(
                 f"The index database {self.url} refused blocks {start}-{end}: {exc}"
             ) from None
-        return sum(1 for log in logs if chain.decode_log(log) is not None)
+        return Counter(int(log["blockNumber"]) for log in logs if chain.decode_log(log) is not None)
 
     @staticmethod
     def _store(

@@ -1,0 +1,151 @@
+"""The index follows a real chain: a first sync from the deployment block, incremental syncs, a restart on
+the same database, confirmations, and a database that belongs to another deployment."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import make_url
+
+import filon
+from filon.index import IndexMismatch, IndexReadOnly, SyncReport, open_index
+
+from .helpers import (
+    World,
+    assert_index_matches_chain,
+    assert_rows_exactly_up_to,
+    contract_logs,
+    declare,
+    first_half,
+    head,
+    rpc,
+    second_half,
+)
+
+
+def test_first_sync_reads_everything_from_the_deployment_block(world: World, database_url: str) -> None:
+    story = second_half(world, first_half(world))
+    with world.index(database_url) as index:
+        assert index.last_block == world.deployment.deployment_block - 1
+
+        report = index.sync()
+
+        tip = head(world.url)
+        assert report == SyncReport(
+            from_block=world.deployment.deployment_block, to_block=tip, events=len(contract_logs(world))
+        )
+        assert_rows_exactly_up_to(index, world, tip)
+        assert_index_matches_chain(index, world.client(), world.roles.everyone())
+        assert index.lot(story.bar).passport_version == 3
+        assert index.ancestors(story.bar) == sorted(
+            [*story.ore[:3], *story.ore[4:], story.concentrate, story.dore[0]]
+        )
+
+
+def test_incremental_syncs_read_only_the_new_blocks(world: World, database_url: str) -> None:
+    with world.index(database_url, blocks_per_step=4) as index:
+        ore = first_half(world)
+        first = index.sync()
+        assert_index_matches_chain(index, world.client(), world.roles.everyone())
+
+        second_half(world, ore)
+        second = index.sync()
+        third = index.sync()
+
+        tip = head(world.url)
+        assert (second.from_block, second.to_block, second.rewound_to) == (first.to_block + 1, tip, None)
+        assert second.events == len(contract_logs(world)) - first.events
+        assert third == SyncReport(from_block=tip + 1, to_block=tip, events=0)
+        assert_rows_exactly_up_to(index, world, tip)
+        assert_index_matches_chain(index, world.client(), world.roles.everyone())
+
+
+def test_a_restart_resumes_where_the_index_stopped(world: World, database_url: str) -> None:
+    ore = first_half(world)
+    with world.index(database_url, blocks_per_step=3) as index:
+        before = index.sync()
+    second_half(world, ore)
+
+    with world.index(database_url, blocks_per_step=3) as reopened:
+        assert reopened.last_block == before.to_block
+        after = reopened.sync()
+
+        assert (after.from_block, after.to_block) == (before.to_block + 1, head(world.url))
+        assert before.events + after.events == len(contract_logs(world))
+        assert_rows_exactly_up_to(reopened, world, head(world.url))
+        assert_index_matches_chain(reopened, world.client(), world.roles.everyone())
+
+
+def test_confirmations_keep_the_newest_blocks_out(world: World, database_url: str) -> None:
+    with world.index(database_url, confirmations=2) as index:
+        lots = declare(world, 5)
+        tip = head(world.url)
+
+        report = index.sync()
+
+        assert report.to_block == index.last_block == tip - 2
+        assert [index.has_lot(lot) for lot in lots] == [True, True, True, False, False]
+        assert_rows_exactly_up_to(index, world, tip - 2)
+
+        rpc(world.url, "anvil_mine", 2)
+        index.sync()
+        assert [index.has_lot(lot) for lot in lots] == [True] * 5
+        assert index.last_block == tip
+
+
+def test_sync_stops_at_to_block(world: World, sqlite_url: str) -> None:
+    lots = declare(world, 3)
+    with world.index(sqlite_url) as index:
+        report = index.sync(to_block=head(world.url) - 1)
+        assert report.to_block == head(world.url) - 1
+        assert [index.has_lot(lot) for lot in lots] == [True, True, False]
+
+
+def test_progress_reports_each_step(world: World, sqlite_url: str) -> None:
+    declare(world, 4)
+    tip = head(world.url)
+    start = world.deployment.deployment_block
+    seen: list[tuple[int, int]] = []
+    with world.index(sqlite_url, blocks_per_step=5) as index:
+        index.sync(progress=lambda done, target: seen.append((done, target)))
+    expected = [(min(end, tip), tip) for end in range(start + 4, tip + 5, 5)]
+    assert seen == expected
+
+
+def test_a_database_of_another_deployment_is_refused(world: World, database_url: str) -> None:
+    with world.index(database_url) as index:
+        index.sync()
+    other = filon.deploy(world.url, world.roles.registrar)
+
+    with pytest.raises(IndexMismatch) as raised:
+        open_index(other, rpc_url=world.url, database_url=database_url)
+
+    shown = (
+        make_url(database_url)
+        .render_as_string(hide_password=True)
+        .replace("postgresql://", "postgresql+psycopg://")
+    )
+    assert str(raised.value) == (
+        f"The database {shown} indexes {world.deployment.address} on chain {world.deployment.chain_id}, "
+        f"not {other.address} on chain {other.chain_id}: give each deployment its own database"
+    )
+
+
+def test_an_index_opened_without_rpc_reads_but_does_not_sync(world: World, sqlite_url: str) -> None:
+    lots = declare(world, 2)
+    with world.index(sqlite_url) as index:
+        index.sync()
+    with open_index(world.deployment, database_url=sqlite_url) as reader:
+        assert reader.lot(lots[1]) == world.client().lot(lots[1])
+        with pytest.raises(IndexReadOnly, match="opened without an RPC URL: it can be read but not synced"):
+            reader.sync()
+
+
+def test_open_index_validates_its_settings(world: World, sqlite_url: str) -> None:
+    with pytest.raises(filon.InvalidInput, match=r"^confirmations must be 0 or more, not -1$"):
+        world.index(sqlite_url, confirmations=-1)
+    with pytest.raises(filon.InvalidInput, match=r"^blocks_per_step must be 1 or more, not 0$"):
+        world.index(sqlite_url, blocks_per_step=0)
+    with pytest.raises(
+        filon.InvalidInput, match=r"^The index keeps its data in SQLite or PostgreSQL, not 'mysql'$"
+    ):
+        world.index("mysql://localhost/filon")
