@@ -16,7 +16,7 @@ from filon._errors import FilonError, InvalidInput
 from filon._passports import published_package, versions
 from filon._types import Lot, LotId, Mine, MineId, MineStatus
 from filon.index._index import Index
-from filon.passport._store import DocumentStore, cid_for_sha256
+from filon.passport._store import DocumentStore, InvalidCid, cid_for_sha256
 
 DAY = 86_400
 URI_SCHEME = "ipfs://"
@@ -211,13 +211,22 @@ def _idle_flags(index: Index, lot: Lot, rules: FlagRules) -> list[RedFlag]:
     ]
 
 
+def _stored(store: DocumentStore, cid: str) -> bool:
+    """Whether the store holds document `cid`. A lot's holder may record any URI: an `ipfs://` one that
+    names no valid CID cannot be in the store (rather than failing every flag of the lot)."""
+    try:
+        return store.has(cid)
+    except InvalidCid:
+        return False
+
+
 def _document_flags(index: Index, lot_id: LotId, store: DocumentStore) -> list[RedFlag]:
     flags = []
     for entry in versions(index, lot_id):
         if not entry.uri.startswith(URI_SCHEME):
             continue
         cid = entry.uri.removeprefix(URI_SCHEME)
-        if not store.has(cid):
+        if not _stored(store, cid):
             flags.append(
                 RedFlag(
                     "DOCUMENT_MISSING",
@@ -236,7 +245,7 @@ def _document_flags(index: Index, lot_id: LotId, store: DocumentStore) -> list[R
             digest = item.get("sha256") if isinstance(item, dict) else None
             if not isinstance(item, dict) or not isinstance(digest, str):
                 continue
-            if not store.has(cid_for_sha256(digest)):
+            if not store.has(cid_for_sha256(digest)):  # a published package's digests are validated
                 name = item.get("name") or item.get("type") or digest
                 flags.append(
                     RedFlag(

@@ -1,0 +1,424 @@
+"""Red flags over an index of a real chain, each with its exact code and sentence."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+import filon
+from filon.index import FlagRules, Index, RedFlag, lot_flags, mine_flags, open_index
+from filon.index._models import IndexedBlock, LotRow, MineEventRow, PassportRow, TransferRow
+from filon.passport import Document, DocumentType, Facility, Party, Quantity
+
+from .helpers import (
+    DAY,
+    LOCATION_HASH,
+    PERMIT_HASH,
+    World,
+    block_time,
+    root,
+    rpc,
+    utc_date,
+    utc_year,
+)
+
+PERMIT_PDF = b"%PDF-1.7 mining permit REINFO-2024-1187 ..."
+CRAFT_PDF = b"%PDF-1.7 CRAFT assessment, Cooperativa Santa Rosa ..."
+MINE = filon.MineId(1)
+
+
+def _synced(world: World, url: str) -> Index:
+    index = world.index(url)
+    index.sync()
+    return index
+
+
+def _ore(world: World, fine: int, *, miner: int = 1) -> filon.LotId:
+    account = {1: world.roles.miner, 2: world.roles.miner2, 3: world.roles.miner3}[miner]
+    return world.client(account).declare_lot(
+        filon.MineId(miner), fine, fine * 10, root(f"{miner}:{fine}"), external_ref=f"F-{miner}-{fine}"
+    )
+
+
+def _to_plant(world: World, lots: list[filon.LotId], *, miner: int = 1) -> None:
+    account = {1: world.roles.miner, 2: world.roles.miner2, 3: world.roles.miner3}[miner]
+    for lot in lots:
+        world.client(account).transfer(lot, world.roles.plant.address)
+
+
+def _merge(world: World, inputs: list[filon.LotId], fine_out: list[int]) -> list[filon.LotId]:
+    outputs = [filon.LotOutput(filon.Form.DORE, fine, fine + 10) for fine in fine_out]
+    return world.client(world.roles.plant).transform(inputs, outputs, root(f"merge:{inputs}"))
+
+
+# ----------------------------------------------------------------------------- capacity
+
+
+def test_a_mine_near_and_then_over_its_capacity(world: World, sqlite_url: str) -> None:
+    lot = _ore(world, 850_000)  # capacity 1 kg: 85%
+    year = utc_year(block_time(world.url))
+    near = RedFlag(
+        "MINE_NEAR_CAPACITY",
+        f"Mine 1 declared 850.000 g of fine gold in {year}, 85.0% of its yearly capacity of 1,000.000 g: "
+        "above the 80.0% mark.",
+    )
+    with _synced(world, sqlite_url) as index:
+        assert index.mine(MINE) == world.client().mine(MINE)
+        assert mine_flags(index.mine(MINE)) == [near]
+        assert lot_flags(index, lot) == [near]
+
+        world.client(world.roles.registrar).set_mine_capacity(MINE, 500_000)
+        index.sync()
+
+        over = RedFlag(
+            "MINE_OVER_CAPACITY",
+            f"Mine 1 declared 850.000 g of fine gold in {year}, 170.0% of its yearly capacity of 500.000 g: "
+            "more than it may produce.",
+        )
+        assert index.mine(MINE) == world.client().mine(MINE)
+        assert index.mine(MINE).declared_this_year_mg == 850_000
+        assert mine_flags(index.mine(MINE)) == [over]
+        assert lot_flags(index, lot) == [over]
+
+
+def test_the_capacity_mark_is_exclusive_and_configurable(world: World, sqlite_url: str) -> None:
+    lot = _ore(world, 800_000)  # exactly 80%: not above the mark
+    with _synced(world, sqlite_url) as index:
+        assert mine_flags(index.mine(MINE)) == []
+        assert lot_flags(index, lot) == []
+        year = index.mine(MINE).year
+        assert mine_flags(index.mine(MINE), FlagRules(capacity_warning=0.5)) == [
+            RedFlag(
+                "MINE_NEAR_CAPACITY",
+                f"Mine 1 declared 800.000 g of fine gold in {year}, 80.0% of its yearly capacity of "
+                "1,000.000 g: above the 50.0% mark.",
+            )
+        ]
+        _ore(world, 1)
+        index.sync()
+        assert [flag.code for flag in mine_flags(index.mine(MINE))] == ["MINE_NEAR_CAPACITY"]
+
+
+# ----------------------------------------------------------------------------- origin
+
+
+def test_gold_from_a_suspended_then_revoked_mine(world: World, sqlite_url: str) -> None:
+    ore = _ore(world, 40_000, miner=2)
+    _to_plant(world, [ore], miner=2)
+    (dore,) = _merge(world, [ore], [39_000])
+    registrar = world.client(world.roles.registrar)
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert lot_flags(index, dore) == []
+        assert mine_flags(index.mine(filon.MineId(2))) == []
+
+        registrar.set_mine_status(filon.MineId(2), filon.MineStatus.SUSPENDED)
+        index.sync()
+        assert lot_flags(index, dore) == [
+            RedFlag("ORIGIN_SUSPENDED", "Gold in this lot comes from mine 2, which is now suspended.")
+        ]
+        assert mine_flags(index.mine(filon.MineId(2))) == [
+            RedFlag("MINE_SUSPENDED", "Mine 2 is suspended: it can declare no more gold.")
+        ]
+
+        registrar.set_mine_status(filon.MineId(2), filon.MineStatus.REVOKED)
+        index.sync()
+        assert lot_flags(index, dore) == [
+            RedFlag("ORIGIN_REVOKED", "Gold in this lot comes from mine 2, whose permit is now revoked.")
+        ]
+        assert mine_flags(index.mine(filon.MineId(2))) == [
+            RedFlag("MINE_REVOKED", "Mine 2 is revoked: it can declare no more gold.")
+        ]
+        assert lot_flags(index, ore) == lot_flags(index, dore)
+
+
+def test_a_reactivated_mine_raises_no_flag(world: World, sqlite_url: str) -> None:
+    ore = _ore(world, 40_000, miner=2)
+    registrar = world.client(world.roles.registrar)
+    registrar.set_mine_status(filon.MineId(2), filon.MineStatus.SUSPENDED)
+    registrar.set_mine_status(filon.MineId(2), filon.MineStatus.ACTIVE)
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, ore) == []
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def test_a_transformation_losing_more_than_ten_percent(world: World, sqlite_url: str) -> None:
+    a, b = _ore(world, 50_000), _ore(world, 50_001)
+    _to_plant(world, [a, b])
+    (dore,) = _merge(world, [a, b], [85_000])  # 15,001 mg of 100,001 lost: 15.0%
+    plausible = _merge(world, [dore], [76_500, 1_000])  # 7,500 of 85,000: 8.8%, within the band
+    with _synced(world, sqlite_url) as index:
+        flag = RedFlag(
+            "LOSS_OUT_OF_BAND",
+            f"The transformation of lots {a}, {b} into {dore} lost 15.0% of its fine gold (15.001 g), "
+            "outside the plausible 0.0% to 10.0%.",
+        )
+        assert lot_flags(index, dore) == [flag]
+        assert lot_flags(index, plausible[0]) == [flag]  # over the whole provenance
+        assert lot_flags(index, plausible[1]) == [flag]
+        assert lot_flags(index, plausible[0], rules=FlagRules(loss_band=(0.0, 0.2))) == []
+
+
+def test_exactly_ten_percent_is_plausible(world: World, sqlite_url: str) -> None:
+    a = _ore(world, 100_000)
+    _to_plant(world, [a])
+    (dore,) = _merge(world, [a], [90_000])
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, dore) == []
+
+
+def test_a_loss_below_the_band_minimum(world: World, sqlite_url: str) -> None:
+    a = _ore(world, 100_000)
+    _to_plant(world, [a])
+    first, second = _merge(world, [a], [60_000, 39_000])  # 1% lost, split in two
+    rules = FlagRules(loss_band=(0.02, 0.10))
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, first) == []
+        expected = RedFlag(
+            "LOSS_OUT_OF_BAND",
+            f"The transformation of lots {a} into {first}, {second} lost 1.0% of its fine gold (1.000 g), "
+            "outside the plausible 2.0% to 10.0%.",
+        )
+        assert lot_flags(index, first, rules=rules) == [expected]
+        assert lot_flags(index, second, rules=rules) == [expected]
+
+
+# ----------------------------------------------------------------------------- idle lots
+
+
+def test_a_lot_idle_for_over_thirty_days(world: World, sqlite_url: str) -> None:
+    idle = _ore(world, 10_000)
+    moved = _ore(world, 10_001)
+    consumed = _ore(world, 10_002)
+    declared_at = block_time(world.url)
+    _to_plant(world, [consumed])
+    (dore,) = _merge(world, [consumed], [10_000])
+    rpc(world.url, "evm_increaseTime", 31 * DAY)
+    rpc(world.url, "evm_mine")
+    world.client(world.roles.miner).transfer(moved, world.roles.plant.address)
+    with _synced(world, sqlite_url) as index:
+        assert index.head_time() == block_time(world.url)
+        assert lot_flags(index, idle) == [
+            RedFlag(
+                "LOT_IDLE",
+                f"Lot {idle} has not moved for 31 days (since {utc_date(declared_at)}), "
+                "over the 30-day mark.",
+            )
+        ]
+        assert lot_flags(index, moved) == []
+        assert lot_flags(index, consumed) == []
+        assert [flag.code for flag in lot_flags(index, dore)] == ["LOT_IDLE"]
+        assert lot_flags(index, idle, rules=FlagRules(idle_days=31)) == []
+
+
+def test_a_new_passport_version_counts_as_activity(world: World, sqlite_url: str) -> None:
+    lot = _ore(world, 10_000)
+    rpc(world.url, "evm_increaseTime", 40 * DAY)
+    world.client(world.roles.miner).record_passport(lot, root("re-assayed"), "")
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, lot) == []
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _passport(fine: int, documents: tuple[tuple[bytes, str | None], ...]) -> filon.Passport:
+    kinds = [DocumentType.MINING_PERMIT, DocumentType.CRAFT_ASSESSMENT]
+    return filon.Passport(
+        lot=filon.LotReference(batch_id="B-1"),
+        producer=Party(name="Cooperativa Santa Rosa"),
+        facility=Facility(mine_id=1, name="Santa Rosa", country="PE", region="Arequipa"),
+        production_date=datetime.date(2026, 11, 2),
+        quantity=Quantity(gross_mass_mg=fine * 2, fineness_ppt=500, fine_gold_mg=fine),
+        conformity=[
+            Document(
+                type=kinds[i], issuer="MINEM", date=datetime.date(2026, 1, 5), sha256=_sha(doc), name=name
+            )
+            for i, (doc, name) in enumerate(documents)
+        ],
+    )
+
+
+def test_a_passport_citing_a_document_missing_from_the_store(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    store = filon.DocumentStore(tmp_path / "store")
+    miner = world.client(world.roles.miner, store=store)
+    lot = miner.declare_lot_with_passport(
+        MINE, _passport(10_000, ((PERMIT_PDF, None),)), documents={"permit.pdf": PERMIT_PDF}
+    )
+    second = miner.publish_passport(
+        lot,
+        _passport(10_000, ((PERMIT_PDF, None), (CRAFT_PDF, "CRAFT self-assessment 2026"))),
+        {"permit.pdf": PERMIT_PDF, "craft.pdf": CRAFT_PDF},
+    )
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, lot, store) == []
+
+        (store.path / filon.cid_for_sha256(_sha(CRAFT_PDF))).unlink()
+        (store.path / filon.cid_for_sha256(_sha(PERMIT_PDF))).unlink()
+
+        assert lot_flags(index, lot, store) == [
+            RedFlag(
+                "DOCUMENT_MISSING",
+                f"Passport version 1 of lot {lot} cites mining_permit (SHA-256 {_sha(PERMIT_PDF)[:12]}...), "
+                "which is not in the document store.",
+            ),
+            RedFlag(
+                "DOCUMENT_MISSING",
+                f"Passport version 2 of lot {lot} cites mining_permit (SHA-256 {_sha(PERMIT_PDF)[:12]}...), "
+                "which is not in the document store.",
+            ),
+            RedFlag(
+                "DOCUMENT_MISSING",
+                f"Passport version 2 of lot {lot} cites CRAFT self-assessment 2026 (SHA-256 "
+                f"{_sha(CRAFT_PDF)[:12]}...), which is not in the document store.",
+            ),
+        ]
+        assert lot_flags(index, lot) == []  # no store: no document check
+
+        package = second.uri.removeprefix("ipfs://")
+        (store.path / package).unlink()
+        assert [flag.message for flag in lot_flags(index, lot, store)][1:] == [
+            f"Passport version 2 of lot {lot} ({package}) is not in the document store."
+        ]
+
+
+def test_a_passport_uri_that_is_no_cid_is_a_missing_document(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    store = filon.DocumentStore(tmp_path / "store")
+    lot = _ore(world, 10_000)
+    world.client(world.roles.miner).record_passport(lot, root("elsewhere"), "ipfs://not-a-cid")
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, lot, store) == [
+            RedFlag(
+                "DOCUMENT_MISSING",
+                f"Passport version 2 of lot {lot} (not-a-cid) is not in the document store.",
+            )
+        ]
+
+
+# ----------------------------------------------------------------------------- permits
+
+
+def test_the_contract_refuses_a_declaration_after_the_permit_expired(world: World) -> None:
+    """Why DECLARED_AFTER_PERMIT_EXPIRY is tested on rows written by hand below: no chain can produce it."""
+    registrar = world.client(world.roles.registrar)
+    expiry = block_time(world.url) + DAY
+    registrar.update_permit(MINE, PERMIT_HASH, expiry)
+    rpc(world.url, "evm_increaseTime", 2 * DAY)
+    rpc(world.url, "evm_mine")
+    with pytest.raises(filon.PermitExpired):
+        _ore(world, 10_000)
+
+
+def test_a_lot_declared_after_its_mine_permit_expired(world: World, sqlite_url: str) -> None:
+    """The flag guards against what the contract refuses (a declaration after the permit's expiry): a
+    misconfigured contract, or an index filled from elsewhere. Its rows are written here by hand into a
+    real SQLite index, as a sync would write them, with the declaration a day after the expiry."""
+    expiry = int(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC).timestamp())
+    declared = expiry + DAY
+    miner = world.roles.miner.address
+    with open_index(world.deployment, database_url=sqlite_url) as index, Session(index.engine) as session:
+        at = world.deployment.deployment_block
+        session.add_all(
+            [
+                IndexedBlock(number=at, hash=b"\x01" * 32, timestamp=expiry - 10 * DAY),
+                IndexedBlock(number=at + 1, hash=b"\x02" * 32, timestamp=declared),
+                MineEventRow(
+                    block_number=at,
+                    log_index=0,
+                    mine_id=1,
+                    kind="registered",
+                    operator=miner,
+                    country="PE",
+                    status=int(filon.MineStatus.ACTIVE),
+                    permit_expiry=expiry,
+                    capacity_mg=1_000_000,
+                    permit_hash=PERMIT_HASH,
+                    location_hash=LOCATION_HASH,
+                    passport_hash=bytes(32),
+                ),
+                TransferRow(
+                    block_number=at + 1,
+                    log_index=0,
+                    transaction_hash=b"\x03" * 32,
+                    lot_id=1,
+                    from_address="0x0000000000000000000000000000000000000000",
+                    to_address=miner,
+                ),
+                LotRow(
+                    id=1,
+                    block_number=at + 1,
+                    log_index=1,
+                    transaction_hash=b"\x03" * 32,
+                    form=int(filon.Form.ORE),
+                    fine_gold_mg=1_000,
+                    gross_mass_mg=2_000,
+                    mine_id=1,
+                    issuer=miner,
+                    external_ref="",
+                ),
+                PassportRow(
+                    lot_id=1,
+                    version=1,
+                    block_number=at + 1,
+                    log_index=1,
+                    transaction_hash=b"\x03" * 32,
+                    root=root("late"),
+                    uri="",
+                ),
+            ]
+        )
+        session.commit()
+
+        assert lot_flags(index, filon.LotId(1)) == [
+            RedFlag(
+                "DECLARED_AFTER_PERMIT_EXPIRY",
+                "Ore lot 1 was declared on 2026-03-02, after mine 1's permit expired on 2026-03-01.",
+            )
+        ]
+
+
+# ----------------------------------------------------------------------------- rules
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"capacity_warning": 0}, "capacity_warning is a share between 0 and 1, not 0"),
+        ({"capacity_warning": 1.5}, "capacity_warning is a share between 0 and 1, not 1.5"),
+        (
+            {"loss_band": (0.2, 0.1)},
+            "loss_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not (0.2, 0.1)",
+        ),
+        (
+            {"loss_band": (-0.1, 0.1)},
+            "loss_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not (-0.1, 0.1)",
+        ),
+        (
+            {"loss_band": (0.0, 1.5)},
+            "loss_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not (0.0, 1.5)",
+        ),
+        ({"idle_days": 0}, "idle_days is 1 or more, not 0"),
+    ],
+)
+def test_flag_rules_are_checked(rules: dict[str, object], message: str) -> None:
+    with pytest.raises(filon.InvalidInput) as raised:
+        FlagRules(**rules)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+
+
+def test_the_default_rules() -> None:
+    assert FlagRules() == FlagRules(capacity_warning=0.8, loss_band=(0.0, 0.10), idle_days=30)
