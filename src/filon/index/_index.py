@@ -473,8 +473,13 @@ class Index:
                 rows.append(lot)
                 if not declared:
                     rows.extend(
-                        ParentRow(child_id=lot_id, parent_id=int(parent), block_number=at["block_number"])
-                        for parent in args["parents"]
+                        ParentRow(
+                            child_id=lot_id,
+                            parent_id=int(parent),
+                            position=position,
+                            block_number=at["block_number"],
+                        )
+                        for position, parent in enumerate(args["parents"])
                     )
                 rows.append(
                     PassportRow(
@@ -548,9 +553,9 @@ class Index:
         if not wanted:
             return {}
         births = {row.id: row for row in self._in(session, select(LotRow), LotRow.id, wanted)}
-        parents: dict[int, list[int]] = {}
+        parents: dict[int, list[ParentRow]] = {}
         for row in self._in(session, select(ParentRow), ParentRow.child_id, wanted):
-            parents.setdefault(row.child_id, []).append(row.parent_id)
+            parents.setdefault(row.child_id, []).append(row)
         latest_transfer = (
             select(
                 TransferRow.lot_id,
@@ -589,7 +594,9 @@ class Index:
                 fine_gold_mg=birth.fine_gold_mg,
                 gross_mass_mg=birth.gross_mass_mg,
                 mine_id=MineId(birth.mine_id) if birth.mine_id is not None else None,
-                parents=tuple(LotId(p) for p in sorted(parents.get(lot_id, []))),
+                parents=tuple(
+                    LotId(p.parent_id) for p in sorted(parents.get(lot_id, []), key=lambda p: p.position)
+                ),
                 consumed=holder == ZERO_ADDRESS,
                 passport_root=passport.root,
                 passport_version=passport.version,
@@ -715,7 +722,7 @@ class Index:
                 for p in session.scalars(
                     select(ParentRow.parent_id)
                     .where(ParentRow.child_id == lot_id)
-                    .order_by(ParentRow.parent_id)
+                    .order_by(ParentRow.position)
                 )
             )
             outputs = tuple(

@@ -60,11 +60,13 @@ class LotRow(Base):
 
 
 class ParentRow(Base):
-    """An edge of the provenance graph: `child` was produced from `parent`."""
+    """An edge of the provenance graph: `child` was produced from `parent`, its input number `position`
+    (the order of the transformation's inputs, which `LotProduced` keeps)."""
 
     __tablename__ = "lot_parents"
     child_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     parent_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, server_default="0")
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
