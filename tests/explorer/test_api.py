@@ -210,6 +210,8 @@ def test_search_finds_lots_and_mines(explored: Explored) -> None:
     assert found(cast.jeweller.address.lower()) == (sorted(summary.bar_ids), [])
     assert found("1") == ([1], [1])  # lot 1 and mine 1
     assert found("no such thing") == ([], [])
+    body = client.get("/api/search", params={"q": f"\x00{explored.bar}\t"}).json()  # controls are spaces
+    assert (body["query"], [lot["id"] for lot in body["lots"]]) == (str(explored.bar), [explored.bar])
     assert found("") == ([], [])
     too_long = client.get("/api/search", params={"q": "x" * 201})
     assert too_long.status_code == 422

@@ -164,9 +164,14 @@ def home(explorer: Explorer) -> HomeOut:
     return HomeOut(status=status(explorer, mines), mines=[mine_summary(m, now) for m in mines])
 
 
+_CONTROLS = dict.fromkeys([*range(32), 127], " ")
+
+
 def search(explorer: Explorer, query: str) -> SearchOut:
     """Lots and mines matching a lot id, an external reference, a mine ("mine 3") or an address."""
-    found = explorer.index.search(query)
+    # Control characters mean nothing in a lot id or a reference, and PostgreSQL refuses NUL in a query
+    # parameter outright: as spaces they are harmless (a pasted tab or newline still finds its lot).
+    found = explorer.index.search(query.translate(_CONTROLS))
     now = explorer.index.head_time()
     return SearchOut(
         query=found.query,
