@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import BigInteger, Engine, create_engine, delete, event, func, literal, select, union
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.types import LogReceipt
@@ -250,7 +250,7 @@ class Index:
         try:
             with self._sessions() as session:
                 yield session
-        except OperationalError as exc:
+        except DatabaseError as exc:  # OperationalError (gone, locked), a corrupted file, ...
             raise IndexDatabaseError(f"The index database {self.url} failed: {exc.orig}") from None
 
     # ------------------------------------------------------------------ sync
