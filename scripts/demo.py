@@ -8,8 +8,12 @@ kept in `deployment.json` and the passports and documents in `store/`, so a seco
 same contracts and lots instead of deploying and playing again. The accounts are Anvil's public
 development keys: this chain is for trying Filón only.
 
+While the chain runs, the buyers' explorer serves its index (`index.sqlite` in the demo folder, kept in step
+with the chain every second) at http://127.0.0.1:8000/: open the bar's page it prints.
+
 Environment:
     FILON_DEMO_PORT: the port Anvil listens on (default 8545).
+    FILON_EXPLORER_PORT: the port the explorer listens on (default 8000).
     FILON_DEMO_DIR: the demo's data folder (default .filon/demo in the project).
 """
 
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -34,6 +40,7 @@ DEMO_DIR = Path(os.environ.get("FILON_DEMO_DIR") or PROJECT / ".filon" / "demo")
 STATE_FILE = DEMO_DIR / "anvil-state.json"
 MANIFEST = DEMO_DIR / "deployment.json"
 STORE = DEMO_DIR / "store"
+INDEX = DEMO_DIR / "index.sqlite"
 
 
 def _say(line: str = "") -> None:
@@ -76,11 +83,63 @@ def _play(rpc_url: str, registrar: LocalAccount) -> tuple[filon.Deployment, str,
     return deployment, "", summary.bar_ids
 
 
+def _port(variable: str, default: int) -> int:
+    text = os.environ.get(variable, str(default))
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        sys.exit(f"{variable} must be a TCP port number (1-65535), not {text!r}")
+    return int(text)
+
+
+class _Explorer:
+    """The explorer served from a background thread while the demo waits for Ctrl-C."""
+
+    def __init__(self, rpc_url: str, deployment: filon.Deployment, port: int) -> None:
+        import uvicorn
+
+        from filon.explorer import create_app
+        from filon.index import open_index
+
+        self.index = open_index(deployment, rpc_url=rpc_url, database_url=f"sqlite:///{INDEX}")
+        self.index.sync()
+        app = create_app(self.index, filon.DocumentStore(STORE), sync_interval=1.0)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none"
+        )
+        self.server = uvicorn.Server(config)
+        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the demo's own
+        self.thread = threading.Thread(target=self.server.run, name="explorer", daemon=True)
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> bool:
+        """Starts serving; False (with the reason said) if the port is taken."""
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", int(self.url.rsplit(":", 1)[1])))
+            except OSError as exc:
+                _say(
+                    f"Explorer         not started: {self.url} is busy ({exc.strerror}); "
+                    "set FILON_EXPLORER_PORT to use another"
+                )
+                return False
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.server.started:
+            _say(f"Explorer         did not start on {self.url}")
+            return False
+        return True
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+        self.index.close()
+
+
 def main() -> None:
-    port_text = os.environ.get("FILON_DEMO_PORT", "8545")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        sys.exit(f"FILON_DEMO_PORT must be a TCP port number (1-65535), not {port_text!r}")
-    port = int(port_text)
+    port = _port("FILON_DEMO_PORT", 8545)
+    explorer_port = _port("FILON_EXPLORER_PORT", 8000)
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -98,7 +157,7 @@ def main() -> None:
     failed = None
     with anvil:
         try:
-            failed = _run(anvil.url, stop)
+            failed = _run(anvil.url, stop, explorer_port)
         except KeyboardInterrupt:  # Ctrl-C while the scenario plays: the next run starts it again
             _say("\nInterrupted.")
             failed = "interrupted"
@@ -108,8 +167,9 @@ def main() -> None:
     _say("Stopped.")
 
 
-def _run(rpc_url: str, stop: threading.Event) -> str | None:
-    """Plays or finds the scenario, shows the buyer's view, then waits for Ctrl-C; returns why it failed."""
+def _run(rpc_url: str, stop: threading.Event, explorer_port: int) -> str | None:
+    """Plays or finds the scenario, shows the buyer's view, serves the explorer, then waits for Ctrl-C;
+    returns why it failed."""
     registrar = dev_accounts(1)[0]
     _say(f"Local chain      {rpc_url} (state kept in {STATE_FILE})")
     _say(f"Registrar        {registrar.address} (Anvil's first development account: public, demo only)")
@@ -128,11 +188,20 @@ def _run(rpc_url: str, stop: threading.Event) -> str | None:
     _say()
     _say(f"Manifest         {MANIFEST}")
     _say(f"Documents        {STORE}")
+    try:
+        explorer = _Explorer(rpc_url, deployment, explorer_port)
+    except (filon.FilonError, OSError) as exc:
+        _say(f"Explorer         not started: {str(exc).splitlines()[0]}")
+        explorer = None
+    if explorer is not None and explorer.start():
+        _say(f"Explorer         {explorer.url}/lots/{bars[0]} (the bar's page; search, upload a document)")
     # From here on Ctrl-C only asks to stop: it never interrupts a line being printed.
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _say("Ctrl-C stops the chain (its state is saved for the next run).")
     stop.wait()
     _say()
+    if explorer is not None:
+        explorer.stop()
     return None
 
 

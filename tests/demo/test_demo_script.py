@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,8 +27,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _run_until_ctrl_c(env: dict[str, str], cwd: Path, timeout: float = 40.0) -> tuple[int, str]:
-    """Runs the demo, waits for its "Ctrl-C" line, sends SIGINT; returns its exit code and whole output."""
+def _run_until_ctrl_c(
+    env: dict[str, str], cwd: Path, timeout: float = 40.0, while_running: Callable[[str], None] | None = None
+) -> tuple[int, str]:
+    """Runs the demo, waits for its "Ctrl-C" line, calls `while_running` with the output so far, sends SIGINT;
+    returns its exit code and whole output."""
     process = subprocess.Popen(
         [sys.executable, str(DEMO)],
         cwd=cwd,
@@ -58,6 +63,8 @@ def _run_until_ctrl_c(env: dict[str, str], cwd: Path, timeout: float = 40.0) -> 
             output.append(line)
             if "Ctrl-C" in line:
                 break
+        if while_running is not None:
+            while_running("".join(output))
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=20)
         while (line := lines.get(timeout=5)) is not None:
@@ -76,11 +83,20 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
         "HOME": str(tmp_path),
         "FILON_DEMO_DIR": str(data),
         "FILON_DEMO_PORT": str(_free_port()),
+        "FILON_EXPLORER_PORT": str(_free_port()),
         "FILON_ANVIL": str(find_anvil()),
     }
     env.pop("FILON_STORE", None)
 
-    code, first = _run_until_ctrl_c(env, tmp_path)
+    pages: list[str] = []
+
+    def open_the_bar_page(output: str) -> None:
+        url = next(line.split()[1] for line in output.splitlines() if line.startswith("Explorer "))
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200
+            pages.append(response.read().decode())
+
+    code, first = _run_until_ctrl_c(env, tmp_path, while_running=open_the_bar_page)
 
     assert code == 0, first
     assert "Traceback" not in first
@@ -91,6 +107,10 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "Documents: 13 of 13 match" in first
     assert "Carbon: 1184.5 kg CO2e" in first
     assert first.rstrip().endswith("Stopped.")
+    assert f"Explorer         http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/lots/501 " in first
+    (page,) = pages
+    assert "Lot 501" in page and "ORIGIN_SUSPENDED" in page
+    assert (data / "index.sqlite").is_file()
     assert (data / "anvil-state.json").is_file() and (data / "deployment.json").is_file()
     assert any((data / "store").iterdir())
 

@@ -118,6 +118,6 @@ def serve(
     )
     click.echo(f"Explorer on http://{host}:{port}/ (Ctrl-C stops it)")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")  # pages only: no websockets
     finally:
         index.close()
