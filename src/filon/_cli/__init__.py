@@ -17,6 +17,7 @@ from filon._cli._admin import deploy, mine, participant
 from filon._cli._chain import chain
 from filon._cli._common import run
 from filon._cli._explorer import explorer
+from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
 
@@ -29,7 +30,7 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
-for command in (deploy, participant, mine, lot, passport, chain, explorer):
+for command in (deploy, participant, mine, lot, passport, chain, explorer, index):
     cli.add_command(command)
 
 
