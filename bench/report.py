@@ -62,6 +62,31 @@ def _scaling_table(gas: dict[str, Any]) -> list[str]:
     return lines
 
 
+# How a provenance is read: (key prefix in lookup_ms, column title).
+LOOKUP_WAYS = [
+    ("rpc_walk_", "raw RPC walk"),
+    ("index_", "index, SQLite"),
+    ("index_postgresql_", "index, PostgreSQL"),
+]
+
+
+def _lookup_table(lookup: dict[str, Any]) -> list[str]:
+    """p50 / p95 of each way to read a provenance, side by side, and how much faster the index is."""
+    sizes = sorted({int(k.rsplit("_", 2)[-2]) for k in lookup if k.endswith("_p50")})
+    ways = [(p, t) for p, t in LOOKUP_WAYS if any(f"{p}{n}_p50" in lookup for n in sizes)]
+    header = "| ancestors | " + " | ".join(f"{title} p50 / p95 (ms)" for _, title in ways)
+    lines = [header + " | RPC walk ÷ SQLite index (p50) |", "|---:|" + "---:|" * (len(ways) + 1)]
+    for n in sizes:
+        cells = []
+        for prefix, _ in ways:
+            p50, p95 = lookup.get(f"{prefix}{n}_p50"), lookup.get(f"{prefix}{n}_p95")
+            cells.append(f"{p50:,.2f} / {p95:,.2f}" if p50 is not None and p95 is not None else "")
+        walk, index = lookup.get(f"rpc_walk_{n}_p50"), lookup.get(f"index_{n}_p50")
+        ratio = f"{walk / index:,.1f}x" if walk and index else ""
+        lines.append(f"| {n:,} | " + " | ".join(cells) + f" | {ratio} |")
+    return lines
+
+
 def _flat_table(title: str, values: dict[str, Any]) -> list[str]:
     lines = [f"| {title} | value |", "|---|---:|"]
     for key, value in sorted(values.items()):
@@ -85,7 +110,17 @@ def render(results: dict[str, Any]) -> str:
         scaling = _scaling_table(gas)
         if scaling:
             out += ["### Does it grow with the chain?", "", *scaling, ""]
-    for section in sorted(k for k in results if k != "gas"):
+    lookup = results.get("lookup_ms", {})
+    if lookup:
+        out += [
+            "## Provenance lookup (`lookup_ms`)",
+            "",
+            "A lot's whole ancestry down to its mines, by its number of ancestor lots (p50 / p95, 25 reads).",
+            "",
+            *_lookup_table(lookup),
+            "",
+        ]
+    for section in sorted(k for k in results if k not in ("gas", "lookup_ms")):
         values = results[section]
         if isinstance(values, dict):
             out += [f"## {section}", "", *_flat_table(section, values), ""]
