@@ -16,9 +16,10 @@ import pytest
 import filon
 from filon._cli import cli
 from filon._cli._common import run
+from filon.devchain import start_anvil
 from filon.index import open_index
 
-from .helpers import World, assert_index_matches_chain, contract_logs, declare, head, rpc
+from .helpers import Roles, World, assert_index_matches_chain, contract_logs, declare, head, rpc
 
 Filon = Callable[..., tuple[int, str, str]]
 FILON = Path(sys.executable).with_name("filon")
@@ -228,3 +229,31 @@ def test_a_progress_bar_on_a_terminal(world: World, manifest: Path, tmp_path: Pa
         [str(FILON), "index", "sync", "--json"], capture_output=True, text=True, env={**os.environ, **env}
     )
     assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+def test_follow_outlives_a_node_that_goes_away(roles: Roles, tmp_path: Path) -> None:
+    """The node stops while following: one warning on stderr, the follower keeps trying, Ctrl-C ends it."""
+    with start_anvil() as node:
+        deployment = filon.deploy(node.url, roles.registrar)
+        manifest = deployment.save(tmp_path / "deployment.json")
+        env = {
+            "FILON_RPC_URL": node.url,
+            "FILON_DEPLOYMENT": str(manifest),
+            "FILON_DATABASE_URL": f"sqlite:///{tmp_path / 'index.sqlite'}",
+        }
+        follower = _spawn("--follow", "--interval", "0.1", env=env)
+        assert follower.stdout is not None and follower.stderr is not None
+        assert follower.stdout.readline().startswith("Index ")
+        block = deployment.deployment_block
+        assert follower.stdout.readline() == f"Indexed blocks {block:,}-{block:,}: 2 new events\n"
+    try:
+        warning = follower.stderr.readline()
+        assert warning.startswith("Warning: ") and warning.endswith(" (retrying)\n"), warning
+        assert f":{node.port}" in warning
+        assert follower.poll() is None, "still following"
+    finally:
+        follower.send_signal(signal.SIGINT)
+        out, err = follower.communicate(timeout=30)
+    assert follower.returncode == 0
+    assert out == f"Stopped following at block {deployment.deployment_block:,}\n"
+    assert err == ""  # the warning was said once, however many syncs failed
