@@ -463,6 +463,14 @@ class Client:
         first one that failed, found by replaying it; the error's `confirmed_lot_ids` lists the lots of
         the batch that were minted anyway and `batch_index` the failed declaration.
 
+        If the node goes away while the receipts are awaited (it crashed, the connection dropped), the
+        `RpcUnavailable` raised says the same: `confirmed_lot_ids` are the lots whose receipts were read,
+        and the declarations from `batch_index` on are unconfirmed — mined or not, nobody knows yet. To
+        finish such a batch without declaring anything twice, give every declaration an `external_ref`
+        and, once the node is back, declare again those that `lot_by_external_ref` does not find.
+        (Resending the whole batch is safe too: estimation refuses the first declaration already on
+        chain with `DuplicateExternalRef` and sends nothing.)
+
         Args:
             declarations: The lots to declare, in order.
 
@@ -473,6 +481,8 @@ class Client:
             InvalidInput: Two declarations share an external reference (nothing is sent).
             ContractRevert: (the specific subclass) a declaration failed; see above.
             TransactionTimeout: A declaration was not mined in time.
+            RpcUnavailable: The node cannot be reached: before sending (nothing was sent, no
+                `batch_index`) or while awaiting the receipts (see above).
         """
         batch = list(declarations)
         sender = self._transactor("declare lots")

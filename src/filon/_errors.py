@@ -25,7 +25,10 @@ class FilonError(Exception):
     Attributes:
         confirmed_lot_ids: For an error raised by `Client.declare_lots` after its transactions were sent:
             the lots of the batch that were confirmed anyway, in batch order. Empty otherwise.
-        batch_index: For such an error, the position (from 0) in the batch of the declaration that failed.
+        batch_index: For such an error, the position (from 0) in the batch of the declaration that failed
+            (a `ContractRevert`), or of the first one left unconfirmed when the node stopped answering or
+            a transaction was not mined in time (any other error; it and those after it may yet be, or
+            may have been, mined).
     """
 
     confirmed_lot_ids: tuple[LotId, ...] = ()
@@ -36,7 +39,12 @@ class FilonError(Exception):
         if self.batch_index is None:
             return text
         confirmed = ", ".join(str(i) for i in self.confirmed_lot_ids) or "none"
-        return f"{text} (declaration {self.batch_index} of the batch failed; confirmed lots: {confirmed})"
+        if isinstance(self, ContractRevert):
+            return f"{text} (declaration {self.batch_index} of the batch failed; confirmed lots: {confirmed})"
+        return (
+            f"{text} (declaration {self.batch_index} of the batch and those after it are not confirmed; "
+            f"confirmed lots: {confirmed})"
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors and decoded attributes survive pickling (multiprocessing, task queues).

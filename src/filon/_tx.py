@@ -177,14 +177,22 @@ class Transactor:
         """Awaits the receipts of `sent` and checks them, in order.
 
         A reverted transaction is replayed to find its specific error. Nothing is raised: each outcome
-        holds its receipt (success) or its error.
+        holds its receipt (success) or its error. If the node stops answering (`RpcUnavailable`, e.g. it
+        was killed), waiting stops: the receipts already read stay, and every transaction without one
+        gets that error (it may or may not have been mined).
         """
         deadline = time.monotonic() + self._timeout
         receipts: dict[int, TxReceipt] = {}
         pause = _POLL_FIRST
+        lost: FilonError | None = None
         while True:
             waiting = [index for index in range(len(sent)) if index not in receipts]
-            found = self._chain.receipts([sent[index].transaction_hash for index in waiting])
+            try:
+                found = self._chain.receipts([sent[index].transaction_hash for index in waiting])
+            except FilonError as error:
+                lost = error
+                self.resync()
+                break
             for index, receipt in zip(waiting, found, strict=True):
                 if receipt is not None:
                     receipts[index] = receipt
@@ -196,7 +204,7 @@ class Transactor:
         for index, item in enumerate(sent):
             receipt = receipts.get(index)
             if receipt is None:
-                outcomes.append(Outcome(None, self._not_mined(item)))
+                outcomes.append(Outcome(None, lost if lost is not None else self._not_mined(item)))
             elif receipt["status"] != 1:
                 outcomes.append(Outcome(receipt, self._revert_reason(item, receipt)))
             else:

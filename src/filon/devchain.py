@@ -143,6 +143,7 @@ def start_anvil(
     state_file: Path | None = None,
     chain_id: int | None = None,
     block_time: float | None = None,
+    state_interval: int | None = None,
     timeout: float = 30.0,
 ) -> Anvil:
     """Starts Anvil on 127.0.0.1 and returns once it listens.
@@ -151,6 +152,8 @@ def start_anvil(
         port: The port; None lets Anvil take a free one.
         state_file: Where Anvil loads its state from at start and saves it at stop, so that a chain
             survives restarts.
+        state_interval: Also save the state to `state_file` every this many seconds, so that a chain
+            survives Anvil being killed (losing at most the last interval).
         chain_id: The chain id (Anvil's default is 31337).
         block_time: Seconds between blocks; None mines a block per transaction.
         timeout: Seconds to wait for Anvil to listen.
@@ -165,6 +168,10 @@ def start_anvil(
     command = [str(find_anvil()), "--host", "127.0.0.1", "--port", str(port if port is not None else 0)]
     if state_file is not None:
         command += ["--state", str(state_file)]
+    if state_interval is not None:
+        if state_file is None:
+            raise AnvilError("state_interval needs a state_file to save the state to")
+        command += ["--state-interval", str(state_interval)]
     if chain_id is not None:
         command += ["--chain-id", str(chain_id)]
     if block_time is not None:

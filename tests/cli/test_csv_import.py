@@ -140,7 +140,11 @@ def test_an_interrupted_import_resumes_where_it_stopped(
     monkeypatch.setattr(filon.Client, "declare_lot_with_passport", declare)
     resumed = _import(filon_cli, keys, ledger)
 
-    assert one_error(interrupted) == f"Cannot reach {world.anvil.url}: connection refused"
+    lot_of = {i: world.client().lot_by_external_ref(world.miner.address, f"{prefix}-{i}") for i in (1, 2)}
+    assert one_error(interrupted) == (
+        f"Row 4 ({prefix}-3): Cannot reach {world.anvil.url}: connection refused. Declared before it: "
+        f"{prefix}-1 (lot {lot_of[1]}), {prefix}-2 (lot {lot_of[2]}). Run the same command again to resume."
+    )
     assert resumed == (
         0,
         "".join(

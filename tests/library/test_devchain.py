@@ -59,6 +59,26 @@ def test_state_file_keeps_the_chain_across_restarts(tmp_path: Path) -> None:
         assert client.mine_count() == 0
 
 
+def test_state_interval_keeps_the_chain_when_anvil_is_killed(tmp_path: Path) -> None:
+    state = tmp_path / "chain.json"
+    registrar = dev_accounts(1)[0]
+    first = start_anvil(state_file=state, state_interval=1)
+    try:
+        deployment = filon.deploy(first.url, registrar)
+        time.sleep(1.5)  # one save after the deployment
+    finally:
+        first.process.kill()  # SIGKILL: nothing is saved on the way out
+        first.process.wait()
+
+    with start_anvil(state_file=state) as second:
+        assert filon.connect(second.url, deployment=deployment).mine_count() == 0
+
+
+def test_state_interval_needs_a_state_file() -> None:
+    with pytest.raises(AnvilError, match=r"^state_interval needs a state_file to save the state to$"):
+        start_anvil(state_interval=1)
+
+
 def test_block_time_mines_blocks_without_transactions() -> None:
     with start_anvil(block_time=0.2) as node:
         w3 = Web3(HTTPProvider(node.url))

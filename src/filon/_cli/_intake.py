@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from filon._cli._common import console, fail, print_json, validation_summary
 from filon._client import Client
-from filon._errors import ContractRevert, DuplicateExternalRef, UnknownMine
+from filon._errors import ContractRevert, DuplicateExternalRef, RpcError, TransactionError, UnknownMine
 from filon._types import LotId, Mine, MineId
 from filon.passport import Document, DocumentType, Facility, LotReference, Party, Passport, Quantity
 
@@ -127,10 +127,23 @@ def import_csv(
                 click.echo(f"Row {number}: {rejected}", err=True)
             except DuplicateExternalRef as duplicate:  # declared by a concurrent run since the check
                 summary.already.append({"row": number, "external_ref": ref, "lot_id": int(duplicate.lot_id)})
+            except (RpcError, TransactionError) as stopped:  # the node, not the row: stop, say how far it got
+                fail(_stopped(number, ref, stopped, summary))
             finally:
                 advance()
     _report(path, summary, as_json=as_json)
     return 1 if summary.rejected else 0
+
+
+def _stopped(number: int, ref: str, error: Exception, summary: Summary) -> str:
+    """Why the import stopped at row `number`, and what it had declared: a rerun resumes from there (a row
+    whose transaction was mined after all is then found by its external reference, not declared again)."""
+    declared = ", ".join(f"{entry['external_ref']} (lot {entry['lot_id']})" for entry in summary.declared)
+    return (
+        f"Row {number} ({ref}): {str(error).rstrip('.')}. "
+        f"{f'Declared before it: {declared}.' if declared else 'Nothing was declared before it.'} "
+        "Run the same command again to resume."
+    )
 
 
 def _cells(record: dict[str | None, Any]) -> int:
