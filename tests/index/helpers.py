@@ -119,7 +119,8 @@ def _ore(mine: int, fine: int, label: str) -> filon.LotDeclaration:
 
 
 def first_half(world: World) -> tuple[filon.LotId, ...]:
-    """Ore from two mines, carried to the plant; a second passport; a mine's capacity and permit change."""
+    """Ore from two mines, carried to the plant; a second passport; ore declared offline and submitted by
+    the plant; a mine's capacity, permit and passport change."""
     roles = world.roles
     miner, miner2 = world.client(roles.miner), world.client(roles.miner2)
     registrar = world.client(roles.registrar)
@@ -130,6 +131,20 @@ def first_half(world: World) -> tuple[filon.LotId, ...]:
     for lot in ore[4:]:
         miner2.transfer(lot, roles.plant.address)
     world.client(roles.plant).record_passport(ore[0], root("ORE-1-0 assayed"), "ipfs://assay")
+    # Declared offline by the miner, submitted by the plant, minted to the plant.
+    signed = filon.sign_declaration(
+        roles.miner,
+        world.deployment,
+        mine_id=1,
+        fine_gold_mg=12_000,
+        gross_mass_mg=300_000,
+        passport_root=root("ORE-1-offline"),
+        recipient=roles.plant.address,
+        nonce=filon.declaration_nonce(),
+        deadline=world.permit_expiry,
+        external_ref="ORE-1-offline",
+    )
+    ore.append(world.client(roles.plant).submit_declaration(signed))
     registrar.set_mine_capacity(filon.MineId(1), 2 * CAPACITY_MG)
     registrar.update_permit(filon.MineId(2), b"\x07" * 32, world.permit_expiry + DAY)
     registrar.set_mine_passport(filon.MineId(1), b"\x08" * 32)

@@ -77,7 +77,9 @@ def test_search_and_holdings(world: World, database_url: str) -> None:
         assert index.lots_by_external_ref("ORE-2-1") == [client.lot(story.ore[5])]
         assert index.mine_of_operator(world.roles.miner3.address) == client.mine(filon.MineId(3))
         assert index.mine_of_operator(world.roles.trader.address) is None
-        assert [lot.id for lot in index.lots_of_mine(filon.MineId(1))] == sorted(story.ore[:4], reverse=True)
+        newest_first = [story.ore[6], *reversed(story.ore[:4])]  # the offline declaration came last
+        assert [lot.id for lot in index.lots_of_mine(filon.MineId(1))] == newest_first
+        assert index.lots_of(world.roles.plant.address) == sorted([story.dore[1], story.ore[6]])
         assert [t.event for t in index.timeline(story.bar)] == client.history(story.bar)
         assert index.lots_of(world.roles.miner.address) == [story.ore[3]]
 

@@ -37,7 +37,7 @@ def test_first_sync_reads_everything_from_the_deployment_block(world: World, dat
         assert_index_matches_chain(index, world.client(), world.roles.everyone())
         assert index.lot(story.bar).passport_version == 3
         assert index.ancestors(story.bar) == sorted(
-            [*story.ore[:3], *story.ore[4:], story.concentrate, story.dore[0]]
+            [*story.ore[:3], *story.ore[4:6], story.concentrate, story.dore[0]]
         )
 
 
