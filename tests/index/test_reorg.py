@@ -138,3 +138,27 @@ def test_a_reorg_in_the_middle_of_a_sync(world: World, database_url: str) -> Non
         assert not any(index.has_lot(lot) for lot in set(old) - set(new))
         assert_rows_exactly_up_to(index, world, fork + 6)
         assert_index_matches_chain(index, world.client(), world.roles.everyone())
+
+
+def test_a_reorg_after_a_manual_rewind_to_a_block_without_events(world: World, sqlite_url: str) -> None:
+    """`rewind(block)` to a block the index kept no hash of leaves it at the newest block it did keep, so the
+    next sync still has a hash to check: a reorg below `block` is caught, not read over."""
+    with world.index(sqlite_url) as index:
+        index.sync()
+        fork = head(world.url)
+        snapshot = rpc(world.url, "evm_snapshot")
+        _branch(world, 3, branch="a")
+        rpc(world.url, "anvil_mine", 5)
+        index.sync()
+        index.rewind(fork + 6)  # no event after fork + 3
+
+        assert index.last_block == fork + 3
+        assert_rows_exactly_up_to(index, world, fork + 3)
+
+        assert rpc(world.url, "evm_revert", snapshot) is True
+        _branch(world, 3, branch="b")
+        rpc(world.url, "anvil_mine", 5)
+        report = index.sync()
+
+        assert (report.rewound_to, report.to_block) == (fork, fork + 8)
+        assert_index_matches_chain(index, world.client(), world.roles.everyone())
