@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from eth_abi.exceptions import EncodingError
 from eth_typing import BlockIdentifier, ChecksumAddress, HexStr
 from web3 import HTTPProvider, Web3
 from web3.exceptions import (
@@ -94,7 +95,13 @@ def event_topic(name: str) -> HexStr:
 
 
 def uint_topic(value: int) -> HexStr:
-    """An indexed uint256 as a topic."""
+    """An indexed uint256 as a topic.
+
+    Raises:
+        InvalidInput: `value` is not a uint256.
+    """
+    if not 0 <= value < 2**256:
+        raise InvalidInput(f"{value} is not a uint256 (from 0 to 2^256 - 1)")
     return HexStr("0x" + value.to_bytes(32, "big").hex())
 
 
@@ -236,6 +243,7 @@ class Chain:
             Web3ValidationError,
             Web3TypeError,
             Web3ValueError,
+            EncodingError,  # eth-abi's, e.g. ValueOutOfBounds, which is not a ValueError
             TypeError,
             ValueError,
             OverflowError,

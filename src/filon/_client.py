@@ -7,11 +7,11 @@ import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.types import LogReceipt, TxReceipt
+from web3.types import LogReceipt, TxParams, TxReceipt
 
 from filon import _passports
 from filon._chain import Chain, Topic, address_topic, event_topic, uint_topic
@@ -72,9 +72,18 @@ def _address(value: str, name: str) -> str:
     raise InvalidInput(f"{name} must be a 0x-prefixed 20-byte address, got {value!r}")
 
 
+_UINT256_MAX = 2**256 - 1
+_PREFLIGHT_ROOT = bytes(Web3.keccak(text="filon:preflight"))
+"""A non-zero passport root for checking a write before the real root exists (no rule reads its value)."""
+
+
 def _uint(value: int, name: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT256_MAX:
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and value > _UINT256_MAX:
+        digits = str(value)
+        shown = digits if len(digits) <= 80 else f"{digits[:20]}... ({len(digits)} digits)"
+        raise InvalidInput(f"{name} must be below 2^256 (what the contract can hold), got {shown}")
     raise InvalidInput(f"{name} must be a non-negative int, got {value!r}")
 
 
@@ -184,6 +193,14 @@ class Client:
     def _send(self, action: str, function: str, *args: Any) -> TxReceipt:
         sender = self._transactor(action)
         return sender.transact(self.contract_address, self._chain.encode_call(function, args))
+
+    def _preflight(self, action: str, data: bytes) -> None:
+        """Runs a write (calldata `data`) as a call from the client's account, so that one the contract would
+        refuse raises its specific error before anything is written locally (a passport's documents,
+        package and salts). Only a change of state between this call and the send can still refuse it."""
+        sender = self._transactor(action)
+        call = {"from": sender.address, "to": self.contract_address, "data": _hex(data)}
+        self._chain.call(cast(TxParams, call))
 
     def _send_for_hash(self, action: str, function: str, *args: Any) -> str:
         """`_send` for writes that create nothing: returns the transaction hash."""
@@ -578,7 +595,7 @@ class Client:
         Raises:
             InvalidAccountNonce: `key_nonce` is not the next nonce of its key (already used, or out of order).
         """
-        return self._send_for_hash("cancel a declaration", "cancelDeclaration", key_nonce)
+        return self._send_for_hash("cancel a declaration", "cancelDeclaration", _uint(key_nonce, "key_nonce"))
 
     def record_passport(self, lot_id: LotId, passport_root: bytes | str, passport_uri: str = "") -> int:
         """Records a new passport version of a lot the client's account holds.
@@ -647,6 +664,15 @@ class Client:
             NotHolder, MixedHolders, LotConsumed, UnknownLot, InvalidMass, InvalidTransformation,
             EmptyPassportRoot: The contract's other rules.
         """
+        receipt = self._send(
+            "transform lots", "transform", *self._transform_args(inputs, outputs, passport_root, passport_uri)
+        )
+        return [LotId(event["lotId"]) for event in self._events(receipt, "LotProduced")]
+
+    @staticmethod
+    def _transform_args(
+        inputs: Sequence[LotId], outputs: Sequence[LotOutput], passport_root: bytes | str, passport_uri: str
+    ) -> tuple[Any, ...]:
         encoded_outputs = [
             (
                 int(Form(o.form)),
@@ -655,15 +681,12 @@ class Client:
             )
             for o in outputs
         ]
-        receipt = self._send(
-            "transform lots",
-            "transform",
+        return (
             [_uint(i, "inputs") for i in inputs],
             encoded_outputs,
             _bytes32(passport_root, "passport_root"),
             passport_uri,
         )
-        return [LotId(event["lotId"]) for event in self._events(receipt, "LotProduced")]
 
     # ------------------------------------------------------------------ lots: reads
 
@@ -707,8 +730,23 @@ class Client:
 
         Raises:
             InvalidInput: A document is not cited by the passport.
-            ContractRevert: Any rule of `declare_lot` (the documents stay in the store, harmlessly).
+            ContractRevert: Any rule of `declare_lot`, checked before anything is stored: nothing is
+                written then (the documents and salts stay in the store only if the chain changed between
+                that check and the send, harmlessly).
         """
+        self._preflight(
+            "declare a lot",
+            self._declare_call(
+                LotDeclaration(
+                    mine_id,
+                    passport.quantity.fine_gold_mg,
+                    passport.quantity.gross_mass_mg,
+                    _PREFLIGHT_ROOT,
+                    "",
+                    external_ref,
+                )
+            ),
+        )
         prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
         _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
         lot_id = self.declare_lot(
@@ -738,8 +776,12 @@ class Client:
 
         Raises:
             InvalidInput: A document is not cited by the passport.
-            ContractRevert: Any rule of `transform`.
+            ContractRevert: Any rule of `transform`, checked before anything is stored.
         """
+        self._preflight(
+            "transform lots",
+            self._chain.encode_call("transform", self._transform_args(inputs, outputs, _PREFLIGHT_ROOT, "")),
+        )
         prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
         _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
         lot_ids = self.transform(inputs, outputs, prepared.root, prepared.uri)
@@ -765,8 +807,13 @@ class Client:
 
         Raises:
             InvalidInput: A document is not cited by the passport.
-            NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport.
+            NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport, checked before
+                anything is stored.
         """
+        self._preflight(
+            "record a passport",
+            self._chain.encode_call("recordPassport", (_uint(lot_id, "lot_id"), _PREFLIGHT_ROOT, "")),
+        )
         prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
         _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
         version = self.record_passport(lot_id, prepared.root, prepared.uri)
@@ -814,7 +861,9 @@ class Client:
 
     def verify_passport_leaf(self, lot_id: LotId, leaf: bytes, proof: Sequence[bytes]) -> bool:
         """Whether the contract accepts `leaf` with `proof` against the lot's current passport root."""
-        (accepted,) = self._read("verifyPassportLeaf", int(lot_id), bytes(leaf), [bytes(p) for p in proof])
+        (accepted,) = self._read(
+            "verifyPassportLeaf", _uint(lot_id, "lot_id"), bytes(leaf), [bytes(p) for p in proof]
+        )
         return bool(accepted)
 
     def verify_document(self, lot_id: LotId, data: bytes) -> DocumentMatch | None:

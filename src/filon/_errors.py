@@ -289,7 +289,7 @@ class InvalidMass(ContractRevert, ValueError):
     error_name = "InvalidMass"
     template = (
         "Invalid lot mass: {fine_gold_mg} mg of fine gold in {gross_mass_mg} mg gross "
-        "(fine gold must be positive and at most the gross mass)."
+        "(fine gold must be positive, at most the gross mass, and below 2^40 mg)."
     )
     fine_gold_mg: int
     gross_mass_mg: int
