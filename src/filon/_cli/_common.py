@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 from rich.console import Console
 
+from filon._cli._render import printable
 from filon._client import Client, connect
 from filon._deployment import Deployment
 from filon._errors import FilonError
@@ -59,7 +60,7 @@ def run(command: click.Command, argv: list[str] | None) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return printable(" ".join(text.split()))
 
 
 def fail(message: str) -> NoReturn:
@@ -171,12 +172,39 @@ def load_account(account: str | Path) -> LocalAccount:
 # ----------------------------------------------------------------------------- files and values
 
 
-def read_file(path: Path, what: str = "") -> bytes:
-    """The bytes of `path`, or one clear line saying why they cannot be read."""
+MAX_DOCUMENT_BYTES = 100 * 2**20
+"""The largest document a passport may cite: a scanned permit or assay certificate is a few MiB; a file
+beyond 100 MiB is the wrong file (a video, a disk image), and the store would keep a copy of it."""
+
+MAX_PASSPORT_BYTES = 2**20
+"""The largest passport file: a passport is a few KiB of JSON."""
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of `path`, at most `limit` of them.
+
+    Raises:
+        OSError: It cannot be read.
+        ValueError: It holds more than `limit` bytes (checked before reading a regular file; a device or
+            pipe is read only up to one byte over).
+    """
+    if path.is_file() and path.stat().st_size > limit:
+        raise ValueError(f"{path.stat().st_size:,} bytes, more than the {limit // 2**20} MiB allowed")
+    with path.open("rb") as source:
+        data = source.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"more than the {limit // 2**20} MiB allowed")
+    return data
+
+
+def read_file(path: Path, what: str = "", *, limit: int | None = None) -> bytes:
+    """The bytes of `path` (at most `limit`), or one clear line saying why they cannot be read."""
     try:
-        return path.read_bytes()
+        return path.read_bytes() if limit is None else read_bounded(path, limit)
     except OSError as exc:
         fail(f"Cannot read {what + ' ' if what else ''}{path}: {exc.strerror or exc}")
+    except ValueError as exc:
+        fail(f"{(what or 'file').capitalize()} {path} is too large: {exc}")
 
 
 def read_documents(paths: Sequence[Path]) -> dict[str, bytes]:
@@ -185,7 +213,7 @@ def read_documents(paths: Sequence[Path]) -> dict[str, bytes]:
     for path in paths:
         if path.name in documents:
             fail(f"Two documents are named {path.name}: give each document a distinct file name")
-        documents[path.name] = read_file(path, "document")
+        documents[path.name] = read_file(path, "document", limit=MAX_DOCUMENT_BYTES)
     return documents
 
 
@@ -199,7 +227,7 @@ def validation_summary(exc: ValidationError) -> str:
 
 def load_passport(path: Path) -> Passport:
     """A passport from a JSON file, or one clear line saying what is wrong with it."""
-    data = read_file(path, "passport")
+    data = read_file(path, "passport", limit=MAX_PASSPORT_BYTES)
     try:
         return Passport.model_validate_json(data)
     except ValidationError as exc:
@@ -254,8 +282,12 @@ def unix_time(text: str, what: str) -> int:
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A rich console on the current stdout (or stderr), resolved at print time."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    """A rich console on the current stdout (or stderr), resolved at print time.
+
+    Without markup or emoji codes: what it prints holds strings from the chain and from passports, which
+    anyone may choose ("[/x]" would make rich raise, "[link=...]" would disguise a value).
+    """
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def emit(data: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
@@ -264,7 +296,7 @@ def emit(data: dict[str, Any], *, as_json: bool, lines: list[str]) -> None:
         click.echo(json.dumps(data, sort_keys=True))
     else:
         for line in lines:
-            click.echo(line)
+            click.echo(printable(line))
 
 
 def print_json(data: dict[str, Any]) -> None:

@@ -24,9 +24,17 @@ import click
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from filon._cli._common import console, fail, print_json, validation_summary
+from filon._cli._common import MAX_DOCUMENT_BYTES, console, fail, print_json, read_bounded, validation_summary
+from filon._cli._render import printable
 from filon._client import Client
-from filon._errors import ContractRevert, DuplicateExternalRef, RpcError, TransactionError, UnknownMine
+from filon._errors import (
+    ContractRevert,
+    DuplicateExternalRef,
+    InvalidInput,
+    RpcError,
+    TransactionError,
+    UnknownMine,
+)
 from filon._types import LotId, Mine, MineId
 from filon.passport import Document, DocumentType, Facility, LotReference, Party, Passport, Quantity
 
@@ -77,8 +85,10 @@ def import_csv(
         raw = path.read_bytes()
     except OSError as exc:
         fail(f"Cannot read {path}: {exc.strerror or exc}")
-    # Undecodable bytes survive as lone surrogates, so that only the rows holding them are rejected.
-    reader = csv.DictReader(io.StringIO(raw.decode("utf-8", errors="surrogateescape"), newline=""))
+    # Undecodable bytes survive as lone surrogates, so that only the rows holding them are rejected. A
+    # byte-order mark (spreadsheets write one in "CSV UTF-8") is not part of the first column's name.
+    text = raw.decode("utf-8-sig", errors="surrogateescape")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames
     if header is None:
         fail(f"{path} is empty: expected a header row with {', '.join(REQUIRED_COLUMNS)}")
@@ -113,6 +123,8 @@ def import_csv(
                     raise RowRejected("holds bytes that are not UTF-8")
                 if not ref:
                     raise RowRejected("external_ref is missing")
+                if printable(ref) != ref:
+                    raise RowRejected(f"external_ref holds control characters: {printable(ref)}")
                 existing = client.lot_by_external_ref(account, ref)
                 if existing is not None:
                     summary.already.append({"row": number, "external_ref": ref, "lot_id": int(existing)})
@@ -124,7 +136,7 @@ def import_csv(
                 summary.declared.append({"row": number, "external_ref": ref, "lot_id": int(lot_id)})
             except RowRejected as rejected:
                 summary.rejected.append({"row": number, "external_ref": ref, "reason": str(rejected)})
-                click.echo(f"Row {number}: {rejected}", err=True)
+                click.echo(printable(f"Row {number}: {rejected}"), err=True)
             except DuplicateExternalRef as duplicate:  # declared by a concurrent run since the check
                 summary.already.append({"row": number, "external_ref": ref, "lot_id": int(duplicate.lot_id)})
             except (RpcError, TransactionError) as stopped:  # the node, not the row: stop, say how far it got
@@ -173,7 +185,8 @@ def _decimal(record: dict[str, str], column: str) -> Decimal:
 def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int | None) -> Row:
     mine_text = (record.get("mine_id") or "").strip()
     if mine_text:
-        if not mine_text.isdigit() or int(mine_text) == 0:
+        # ASCII digits only: str.isdigit also takes other scripts' digits ("٣") and superscripts ("²").
+        if not (mine_text.isascii() and mine_text.isdigit()) or not 0 < int(mine_text) < 2**256:
             raise RowRejected(f"mine_id is not a mine id: {mine_text!r}")
         mine_id = int(mine_text)
     elif default_mine is not None:
@@ -217,9 +230,11 @@ def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int 
             continue
         document = folder / name.strip()
         try:
-            documents[document.name] = document.read_bytes()
+            documents[document.name] = read_bounded(document, MAX_DOCUMENT_BYTES)
         except OSError as exc:
             raise RowRejected(f"cannot read document {name.strip()}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise RowRejected(f"document {name.strip()} is too large: {exc}") from None
     return Row(
         number=number,
         mine_id=MineId(mine_id),
@@ -287,7 +302,7 @@ def _declare(client: Client, row: Row, passport: Passport, public_fields: Sequen
         )
     except DuplicateExternalRef:
         raise
-    except ContractRevert as refused:  # this row breaks a rule (suspended mine, capacity, ...)
+    except (ContractRevert, InvalidInput) as refused:  # the row breaks a rule (suspended mine, capacity...)
         raise RowRejected(" ".join(str(refused).split())) from None
 
 
@@ -321,7 +336,7 @@ def _report(path: Path, summary: Summary, *, as_json: bool) -> None:
         )
         return
     for entry in summary.declared:
-        click.echo(f"Row {entry['row']}: lot {entry['lot_id']} declared ({entry['external_ref']})")
+        click.echo(f"Row {entry['row']}: lot {entry['lot_id']} declared ({printable(entry['external_ref'])})")
     click.echo(
         f"{len(summary.declared)} declared, {len(summary.already)} already there, "
         f"{len(summary.rejected)} rejected"

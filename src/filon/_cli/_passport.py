@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from filon._cli._common import (
+    MAX_DOCUMENT_BYTES,
     connected,
     documents_option,
     emit,
@@ -98,7 +99,7 @@ def verify(lot_id: int, document: Path | None, rpc: str | None, deployment: Path
     if withheld:
         lines.append(f"Withheld: {', '.join(withheld)}")
     if document is not None:
-        data = read_file(document, "document")
+        data = read_file(document, "document", limit=MAX_DOCUMENT_BYTES)
         digest = hashlib.sha256(data).hexdigest()
         match = client.verify_document(LotId(lot_id), data)
         if match is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
@@ -13,6 +14,18 @@ from rich.table import Table
 from rich.tree import Tree
 
 from filon._types import HistoryEvent, Lot, LotId, Mine, Provenance
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe to show on a terminal: control characters (escape sequences, NUL, bell, newlines) and
+    bidirectional overrides are shown escaped (`\\x1b`, `\\u202e`), never sent as they are.
+
+    Lots carry strings anyone admitted may choose (external references, passport URIs, passport fields):
+    printed raw, they could redraw the reader's screen or reorder what it shows.
+    """
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def jsonable(value: Any) -> Any:
@@ -92,7 +105,7 @@ def record_table(title: str, rows: list[tuple[str, str]]) -> Table:
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for name, value in rows:
-        table.add_row(name, value)
+        table.add_row(name, printable(value))
     return table
 
 
@@ -146,7 +159,7 @@ def history_table(lot_id: LotId, events: list[HistoryEvent]) -> Table:
     table.add_column("event")
     table.add_column("details", overflow="fold")
     for event in events:
-        table.add_row(str(event.block_number), event_name(event), _event_details(event))
+        table.add_row(str(event.block_number), event_name(event), printable(_event_details(event)))
     return table
 
 
@@ -163,7 +176,7 @@ def provenance_tree(provenance: Provenance) -> Tree:
             mine = provenance.mines.get(lot.mine_id)
             status = f" ({mine.status.name.lower()}, {mine.country})" if mine else ""
             text += f", from mine {lot.mine_id}{status}"
-        return text
+        return printable(text)
 
     tree = Tree(label(provenance.lot_id))
 

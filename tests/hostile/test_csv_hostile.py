@@ -1,0 +1,109 @@
+"""Hostile ore-intake ledgers (`filon lot declare --from-csv`): every bad row is reported by number and
+skipped, a bad file is one line, and what is refused leaves no lot, document or salt behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from filon._cli._common import MAX_DOCUMENT_BYTES
+
+from .helpers import PDF, Filon, World, chain_state, files, one_error
+
+HEADER = "mine_id,gross_mass_kg,grade_g_per_t,fine_gold_g,date,external_ref,documents\n"
+
+
+def _import(filon_cli: Filon, keys: dict[str, Path], path: Path, *extra: str) -> tuple[int, str, str]:
+    return filon_cli("lot", "declare", "--from-csv", str(path), "--account", str(keys["miner"]), *extra)
+
+
+def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
+    world: World, keys: dict[str, Path], tmp_path: Path, filon_cli: Filon
+) -> None:
+    with (tmp_path / "huge.pdf").open("wb") as sparse:
+        sparse.truncate(MAX_DOCUMENT_BYTES + 1)
+    rows = [
+        b"1,10,20,,2026-11-02,SHORT-1",  # a cell missing
+        b"1,10,20,,2026-11-02,LONG-2,,surplus",  # a cell too many
+        "\u0663,10,20,,2026-11-02,DIGIT-3,".encode(),  # an Arabic-Indic three: isdigit(), not a mine id
+        b"%d,10,20,,2026-11-02,BIG-4," % 2**256,
+        b"1,10,20,,2026-11-02,ESC-\x1b[2J5,",
+        b"1,10,20,,2026-11-02,NUL-\x006,",
+        "1,10,20,,2026-11-02,Peña-7,".encode("latin-1"),  # not UTF-8
+        b"1,1100000,,1099511627.776,2026-11-02,UINT40-8,",  # 2^40 mg of fine gold: past the contract's field
+        b"1,10,-20,,2026-11-02,NEG-9,",
+        b"1,1e400,20,,2026-11-02,EXP-10,",
+        b"1,10,20,,2026-11-02,DOC-11,huge.pdf",
+        b"1,10,20,,2026-11-02,DOC-12,/dev/zero",
+        b"2,10,20,,2026-11-02,OTHERS-13,",  # mine 2 is another operator's
+        b"1,10,abc,,2026-11-02,NAN-14,",
+    ]
+    ledger = tmp_path / "hostile.csv"
+    ledger.write_bytes(HEADER.encode() + b"".join(row + b"\n" for row in rows))
+    before = chain_state(world)
+
+    code, out, err = _import(filon_cli, keys, ledger)
+
+    assert (code, out) == (1, "0 declared, 0 already there, 14 rejected\n")
+    assert err.splitlines() == [
+        "Row 2: has 6 cells, the header 7",
+        "Row 3: has 8 cells, the header 7",
+        "Row 4: mine_id is not a mine id: '\u0663'",
+        f"Row 5: mine_id is not a mine id: '{2**256}'",
+        "Row 6: external_ref holds control characters: ESC-\\x1b[2J5",
+        "Row 7: external_ref holds control characters: NUL-\\x006",
+        "Row 8: holds bytes that are not UTF-8",
+        "Row 9: gross_mass_kg 1100000 is implausible (more than 1000000 kg)",
+        "Row 10: grade_g_per_t must be positive, not -20",
+        "Row 11: gross_mass_kg 1E+400 is implausible (more than 1000000 kg)",
+        f"Row 12: document huge.pdf is too large: {MAX_DOCUMENT_BYTES + 1:,} bytes, more than the 100 MiB "
+        "allowed",
+        "Row 13: document /dev/zero is too large: more than the 100 MiB allowed",
+        f"Row 14: {world.miner.address} is not the operator of mine 2.",
+        "Row 15: grade_g_per_t is not a number: 'abc'",
+    ]
+    assert chain_state(world) == before
+    assert files(tmp_path / "store", tmp_path / "salts") == {}
+
+
+def test_a_spreadsheet_s_byte_order_mark_is_not_part_of_the_first_column(
+    world: World, keys: dict[str, Path], tmp_path: Path, filon_cli: Filon
+) -> None:
+    (tmp_path / "permit.pdf").write_bytes(PDF)
+    ledger = tmp_path / "excel.csv"
+    ledger.write_bytes(b"\xef\xbb\xbf" + HEADER.encode() + b"1,40,20,,2026-11-02,BOM-1,permit.pdf\r\n")
+
+    code, out, err = _import(filon_cli, keys, ledger)
+
+    lot_id = world.client().lot_by_external_ref(world.miner.address, "BOM-1")
+    assert (code, out, err) == (
+        0,
+        f"Row 2: lot {lot_id} declared (BOM-1)\n1 declared, 0 already there, 0 rejected\n",
+        "",
+    )
+    lot = world.client().lot(lot_id)  # type: ignore[arg-type]
+    assert (lot.mine_id, lot.fine_gold_mg, lot.gross_mass_mg) == (1, 800, 40_000_000)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("mine_id,gross_mass_kg,grade_g_per_t,date,external_ref\n".encode("utf-16"),
+         "{path} is not a UTF-8 CSV file: its header holds bytes that are not UTF-8"),
+        (b"\n\n\n", "{path} is not an ore-intake ledger: no column gross_mass_kg, date, external_ref, "
+         "grade_g_per_t or fine_gold_g, mine_id (or give --mine)"),
+        (b"\xef\xbb\xbf", "{path} is empty: expected a header row with gross_mass_kg, date, external_ref"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_no_ledger_is_one_line(
+    world: World, keys: dict[str, Path], tmp_path: Path, filon_cli: Filon, content: bytes, message: str
+) -> None:
+    ledger = tmp_path / "bad.csv"
+    ledger.write_bytes(content)
+    before = chain_state(world)
+
+    assert one_error(_import(filon_cli, keys, ledger)) == message.format(path=ledger)
+
+    assert chain_state(world) == before
+    assert files(tmp_path / "store", tmp_path / "salts") == {}
