@@ -48,6 +48,11 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 """Anvil's default mnemonic: public, for local development only."""
 
 _LISTENING = re.compile(r"Listening on ([\w.\-\[\]:]+):(\d+)")
+_SECRET_LINES = (
+    (re.compile(r"^(\s*\(\d+\)\s+)0x[0-9a-fA-F]{64}(\s*)$"), r"\g<1>0x<private key not kept>\g<2>"),
+    (re.compile(r"^(\s*Mnemonic:\s+).*?(\s*)$"), r"\g<1><mnemonic not kept>\g<2>"),
+)
+"""Lines of Anvil's banner that hold secrets, and what is kept of them: `(0) 0xac09...`, `Mnemonic: ...`."""
 
 
 class AnvilError(FilonError):
@@ -104,7 +109,7 @@ class Anvil:
 
     @property
     def output(self) -> str:
-        """The last lines Anvil printed (for diagnostics)."""
+        """The last lines Anvil printed (for diagnostics), its banner's private keys left out."""
         return "".join(self._output)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -196,6 +201,9 @@ def start_anvil(
         # Anvil logs every request: keep reading so that it never blocks on a full pipe.
         assert process.stdout is not None
         for line in process.stdout:
+            # Kept lines end up in error messages and logs: never with a key in them, even a public one.
+            for secret, kept in _SECRET_LINES:
+                line = secret.sub(kept, line)
             output.append(line)
             if not ready.is_set():
                 match = _LISTENING.search(line)

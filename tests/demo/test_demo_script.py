@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from filon.devchain import dev_accounts, find_anvil
+from filon.devchain import DEV_MNEMONIC, dev_accounts, find_anvil
 
 DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
 
@@ -123,7 +123,21 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "Buyer's view of bar #501" in second and "Documents: 13 of 13 match" in second
     assert second.rstrip().endswith("Stopped.")
 
-    both = (first + second).lower()
+    # No key the demo uses (Anvil's ten development accounts, or the mnemonic they come from), as hex with
+    # or without 0x in either case, in what it printed (stdout and stderr together) or in any file it or
+    # its Anvil left behind: the demo folder (state, manifest, store, salts, index) and the home folder.
+    _assert_no_secret("printed output", (first + second).encode())
+    written = [path for path in sorted(tmp_path.rglob("*")) if path.is_file()]
+    assert {data / "anvil-state.json", data / "deployment.json", data / "index.sqlite"} <= set(written)
+    for path in written:
+        _assert_no_secret(str(path), path.read_bytes())
+
+
+def _assert_no_secret(where: str, data: bytes) -> None:
+    text = data.lower()
+    assert DEV_MNEMONIC.encode() not in text, f"the development mnemonic is in {where}"
     for account in dev_accounts(10):
-        key = bytes(account.key).hex()
-        assert key not in both, f"the private key of {account.address} is printed"
+        bare = bytes(account.key).hex().encode()
+        for form in (bare, b"0x" + bare):
+            assert form not in text, f"the private key of {account.address} is in {where}"
+        assert bytes(account.key) not in data, f"the private key of {account.address} is in {where} (raw)"

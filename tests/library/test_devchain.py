@@ -9,7 +9,15 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 import filon
-from filon.devchain import Anvil, AnvilError, AnvilNotFound, dev_accounts, find_anvil, start_anvil
+from filon.devchain import (
+    DEV_MNEMONIC,
+    Anvil,
+    AnvilError,
+    AnvilNotFound,
+    dev_accounts,
+    find_anvil,
+    start_anvil,
+)
 
 
 def test_dev_accounts_are_anvils_funded_accounts(anvil: Anvil) -> None:
@@ -72,6 +80,17 @@ def test_state_interval_keeps_the_chain_when_anvil_is_killed(tmp_path: Path) -> 
 
     with start_anvil(state_file=state) as second:
         assert filon.connect(second.url, deployment=deployment).mine_count() == 0
+
+
+def test_the_output_kept_for_diagnostics_holds_no_key_nor_the_mnemonic() -> None:
+    with start_anvil() as node:
+        output = node.output
+
+    assert "Private Keys" in output and "(0) 0x<private key not kept>" in output
+    assert "Mnemonic:          <mnemonic not kept>" in output
+    assert DEV_MNEMONIC not in output
+    for account in dev_accounts(10):
+        assert bytes(account.key).hex() not in output.lower()
 
 
 def test_state_interval_needs_a_state_file() -> None:
