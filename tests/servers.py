@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import importlib.util
 import os
 import pwd
 import re
@@ -390,8 +389,9 @@ def serve_app(app: ASGIApp, *, timeout: float = 10.0) -> Iterator[str]:
         log_config=None,  # leave logging as pytest set it up
         log_level="warning",
         access_log=False,
-        # uvicorn's "auto" picks websockets' legacy implementation, which warns that it is deprecated.
-        ws="websockets-sansio" if importlib.util.find_spec("websockets") else "none",
+        # The apps served here have no websockets; uvicorn's "auto" would import websockets' deprecated
+        # legacy implementation (and warn) for nothing.
+        ws="none",
         timeout_graceful_shutdown=int(timeout),
     )
     server = uvicorn.Server(config)
