@@ -107,7 +107,20 @@ class KillAfterMined(threading.Thread):
                     time.sleep(0.02)
             time.sleep(SETTLE_S)
             self.mined = self.node.mined(self.account) - self.start_nonce
+            self._just_after_a_save()
             self.node.kill()
         except BaseException as exc:  # reported by the test through `error`
             self.error = exc
             self.node.kill()
+
+    def _just_after_a_save(self) -> None:
+        """Waits for Anvil to rewrite its state file, and a moment more: a kill while it writes could leave a
+        truncated file (a different fault, which this test is not about); right after a save, the next
+        one is most of a second away."""
+        state = self.node.state
+        saved = state.stat().st_mtime_ns
+        deadline = time.monotonic() + 5 * SAVE_EVERY_S
+        while state.stat().st_mtime_ns == saved:
+            assert time.monotonic() < deadline, f"Anvil did not save {state} within {5 * SAVE_EVERY_S} s"
+            time.sleep(0.005)
+        time.sleep(0.1)
