@@ -32,6 +32,17 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def _first_answer(url: str) -> tuple[int, bytes]:
+    """`_get(url)` once the server listens (it starts listening after its first sync)."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return _get(url)
+        except (ConnectionError, urllib.error.URLError):
+            assert time.monotonic() < deadline, "the explorer did not answer in time"
+            time.sleep(0.1)
+
+
 def _serve(explored: Explored, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     manifest = explored.deployment.save(tmp_path / "deployment.json")
     command = ["explorer", "serve", "--deployment", str(manifest), "--store", str(explored.store.path), *args]
@@ -56,14 +67,7 @@ def test_serve_syncs_then_answers_until_ctrl_c(explored: Explored, tmp_path: Pat
         )
         listening = server.stdout.readline()
         assert listening == f"Explorer on http://127.0.0.1:{port}/ (Ctrl-C stops it)\n"
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                status, body = _get(f"http://127.0.0.1:{port}/api/status")
-                break
-            except (ConnectionError, urllib.error.URLError):
-                assert time.monotonic() < deadline, "the explorer did not answer in time"
-                time.sleep(0.1)
+        status, body = _first_answer(f"http://127.0.0.1:{port}/api/status")
         assert status == 200
         assert json.loads(body)["last_block"] == head
         status, body = _get(f"http://127.0.0.1:{port}/api/lots/{explored.bar}")
@@ -101,14 +105,7 @@ def test_without_rpc_it_serves_the_index_read_only(explored: Explored, tmp_path:
             f"Index sqlite:///{tmp_path / 'served.sqlite'} (read-only: no --rpc, so it is not synced)\n"
         )
         assert server.stdout.readline() == f"Explorer on http://127.0.0.1:{port}/ (Ctrl-C stops it)\n"
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                status, body = _get(f"http://127.0.0.1:{port}/api/lots/{explored.bar}")
-                break
-            except (ConnectionError, urllib.error.URLError):
-                assert time.monotonic() < deadline, "the explorer did not answer in time"
-                time.sleep(0.1)
+        status, body = _first_answer(f"http://127.0.0.1:{port}/api/lots/{explored.bar}")
         assert (status, json.loads(body)) == (404, {"detail": f"No lot has id {explored.bar}."})
     finally:
         server.send_signal(signal.SIGINT)

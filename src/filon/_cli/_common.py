@@ -89,6 +89,20 @@ account_option = click.option(
     "password from FILON_ACCOUNT_PASSWORD or a prompt.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object, for scripts.")
+database_option = click.option(
+    "--database",
+    envvar="FILON_DATABASE_URL",
+    metavar="URL",
+    help="The index database: sqlite:///path or postgresql://... (or FILON_DATABASE_URL; "
+    "default: an SQLite file under .filon/index).",
+)
+confirmations_option = click.option(
+    "--confirmations",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Blocks the index stays behind the chain's head (a deeper reorg is still rewound).",
+)
 
 
 def connected(func: F) -> F:

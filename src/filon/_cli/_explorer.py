@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from filon._cli._common import deployment_option, fail, rpc_option
+from filon._cli._common import confirmations_option, database_option, deployment_option, fail, rpc_option
 from filon._passports import DEFAULT_STORE_ENV, default_store
 from filon.passport import DocumentStore
 
@@ -22,13 +22,7 @@ def explorer() -> None:
 @explorer.command()
 @rpc_option
 @deployment_option
-@click.option(
-    "--database",
-    envvar="FILON_DATABASE_URL",
-    metavar="URL",
-    help="The index database: sqlite:///path or postgresql://... (or FILON_DATABASE_URL; "
-    "default: an SQLite file under .filon/index).",
-)
+@database_option
 @click.option(
     "--store",
     envvar=DEFAULT_STORE_ENV,
@@ -50,13 +44,7 @@ def explorer() -> None:
     type=click.FloatRange(min=0.1),
     help="Seconds between two syncs of the index with the chain (needs --rpc).",
 )
-@click.option(
-    "--confirmations",
-    default=0,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Blocks the index stays behind the chain's head.",
-)
+@confirmations_option
 @click.option(
     "--max-loss",
     default=10.0,

@@ -13,26 +13,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import make_url
 
 from filon._chain import Chain
-from filon._cli._common import console, deployment_option, emit, fail, json_option, need_rpc, print_json
+from filon._cli._common import (
+    confirmations_option,
+    console,
+    database_option,
+    deployment_option,
+    emit,
+    fail,
+    json_option,
+    need_rpc,
+    print_json,
+    rpc_option,
+)
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import Index, SyncReport, default_database_url, open_index
-
-rpc_url_option = click.option(
-    "--rpc",
-    "--rpc-url",
-    "rpc",
-    envvar="FILON_RPC_URL",
-    metavar="URL",
-    help="The node's JSON-RPC URL (or FILON_RPC_URL).",
-)
-database_option = click.option(
-    "--database",
-    envvar="FILON_DATABASE_URL",
-    metavar="URL",
-    help="The index database: sqlite:///path or postgresql://... (or FILON_DATABASE_URL; "
-    "default: an SQLite file under .filon/index).",
-)
 
 
 @click.group()
@@ -102,15 +97,9 @@ def _sync_once(index_: Index, *, show_progress: bool) -> SyncReport:
 
 @index.command()
 @deployment_option
-@rpc_url_option
+@rpc_option
 @database_option
-@click.option(
-    "--confirmations",
-    default=0,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Blocks the index stays behind the chain's head (a deeper reorg is still rewound).",
-)
+@confirmations_option
 @click.option(
     "--blocks-per-step",
     default=2_000,
@@ -184,7 +173,7 @@ def _follow(index_: Index, interval: float, as_json: bool) -> None:
 
 @index.command()
 @deployment_option
-@rpc_url_option
+@rpc_option
 @database_option
 @json_option
 def status(deployment: Path, rpc: str | None, database: str | None, as_json: bool) -> None:
