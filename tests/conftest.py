@@ -7,12 +7,25 @@ download, a remote RPC) cannot pass here and then break on a locked-down server.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import socket
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The demo's scenario (scripts/_scenario.py) is test data for the demo, index and explorer tests. It is loaded
+# by its path: scripts/ is not a package, and putting it on sys.path would expose every Ape script as a
+# top-level module.
+_SCENARIO = Path(__file__).resolve().parent.parent / "scripts" / "_scenario.py"
+if "_scenario" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("_scenario", _SCENARIO)
+    assert _spec is not None and _spec.loader is not None
+    sys.modules["_scenario"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["_scenario"])
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -7,8 +7,6 @@ starts and the scenario plays once for the whole directory. The browser fixtures
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from web3 import HTTPProvider, Web3
 
+import _scenario as sc  # loaded by its path in tests/conftest.py
 import filon
 from filon.devchain import start_anvil
 from filon.explorer import create_app
@@ -25,18 +24,6 @@ from filon.index import Index, open_index
 from filon.passport import DocumentStore
 from servers import browser as browser
 from servers import page as page
-
-SCENARIO = Path(__file__).resolve().parents[2] / "scripts" / "_scenario.py"
-
-# scripts/ is no package, and putting it on sys.path would expose every Ape script as a top-level module.
-if "_scenario" not in sys.modules:
-    spec = importlib.util.spec_from_file_location("_scenario", SCENARIO)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["_scenario"] = module
-    spec.loader.exec_module(module)
-
-import _scenario as sc  # noqa: E402  (loaded by path just above)
 
 
 @dataclass(frozen=True)
