@@ -31,7 +31,7 @@ def explorer() -> None:
     "default .filon/store).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(min=0, max=65535))
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(min=1, max=65535))
 @click.option(
     "--public-url",
     metavar="URL",
