@@ -151,7 +151,7 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
 
         (address holder, uint256 inputMg) = _consumeInputs(inputs);
-        uint256 outputMg;
+        uint256 outputMg = 0;
         for (uint256 j = 0; j < outputCount; ++j) {
             _checkMass(outputs[j].fineGoldMg, outputs[j].grossMassMg);
             outputMg += outputs[j].fineGoldMg;

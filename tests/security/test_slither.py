@@ -29,7 +29,6 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("incorrect-equality", "FilonRegistry.setMineCapacity"): "compares calendar years, not balances",
     ("incorrect-equality", "FilonLots._mintLot"): "idsLeft == 0 and role == None are exact states",
     ("incorrect-equality", "FilonLots.submitDeclaration"): "role == None is an exact state",
-    ("uninitialized-local", "FilonLots.transform"): "outputMg is a sum that starts at zero",
     (
         "timestamp",
         "FilonRegistry._checkPermitExpiry",
