@@ -402,9 +402,15 @@ def test_a_client_that_never_stops_sending_is_cut_off(explored: Explored) -> Non
     with serve_app(app) as base:
         host, port = base.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as sock:
+            # A well-formed start of a file part, so that only the size can be refused, however the bytes
+            # arrive at the server's multipart parser.
+            part = b'--b\r\nContent-Disposition: form-data; name="file"; filename="endless.pdf"\r\n\r\n'
             sock.sendall(
                 f"POST /api/lots/{explored.bar}/verify HTTP/1.1\r\nHost: {host}\r\n"
                 "Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+                + f"{len(part):x}\r\n".encode()
+                + part
+                + b"\r\n"
             )
             try:
                 for _ in range(1_024):
