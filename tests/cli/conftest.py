@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 import filon
-from filon._cli import cli
-from filon._cli._common import run
 from filon.devchain import dev_accounts, start_anvil
 
-from .helpers import FAR_FUTURE, PASSWORD, SECRETS, Filon, World, keystore
+from .helpers import FAR_FUTURE, PASSWORD, World, keystore
+from .helpers import filon_cli as filon_cli
 
 
 @pytest.fixture(scope="session")
@@ -59,17 +58,3 @@ def keys(tmp_path: Path, world: World, monkeypatch: pytest.MonkeyPatch) -> dict[
         "miner2": keystore(folder, world.miner2, "miner2"),
         "refiner": keystore(folder, world.refiner, "refiner"),
     }
-
-
-@pytest.fixture
-def filon_cli(capsys: pytest.CaptureFixture[str]) -> Filon:
-    """Runs `filon ARGS...` in process; returns (exit code, stdout, stderr), having checked no key leaked."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(cli, list(args))
-        out, err = capsys.readouterr()
-        for secret in SECRETS:
-            assert secret not in out.lower() and secret not in err.lower(), "a private key was printed"
-        return code, out, err
-
-    return invoke

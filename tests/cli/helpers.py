@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 import filon
+from filon._cli import cli
+from filon._cli._common import run
 from filon.devchain import Anvil, dev_accounts
 
 PASSWORD = "correct horse battery staple"
@@ -56,6 +59,20 @@ def _secrets() -> list[str]:
 SECRETS = _secrets()
 
 Filon = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def filon_cli(capsys: pytest.CaptureFixture[str]) -> Filon:
+    """Runs `filon ARGS...` in process; returns (exit code, stdout, stderr), having checked no key leaked."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(cli, list(args))
+        out, err = capsys.readouterr()
+        for secret in SECRETS:
+            assert secret not in out.lower() and secret not in err.lower(), "a private key was printed"
+        return code, out, err
+
+    return invoke
 
 
 def one_error(result: tuple[int, str, str]) -> str:

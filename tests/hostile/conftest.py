@@ -13,11 +13,11 @@ from web3 import HTTPProvider
 from web3.types import RPCEndpoint
 
 import filon
-from filon._cli import cli
-from filon._cli._common import run
+from cli.helpers import FAR_FUTURE, PASSWORD, keystore
+from cli.helpers import filon_cli as filon_cli
 from filon.devchain import Anvil, dev_accounts, start_anvil
 
-from .helpers import FAR_FUTURE, PASSWORD, SECRETS, Filon, World, keystore
+from .helpers import World
 
 
 def _rpc(url: str, method: str) -> object:
@@ -76,17 +76,3 @@ def keys(tmp_path: Path, world: World, monkeypatch: pytest.MonkeyPatch) -> dict[
         "miner2": keystore(folder, world.miner2, "miner2"),
         "plant": keystore(folder, world.plant, "plant"),
     }
-
-
-@pytest.fixture
-def filon_cli(capsys: pytest.CaptureFixture[str]) -> Filon:
-    """Runs `filon ARGS...` in process; returns (exit code, stdout, stderr), having checked no key leaked."""
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(cli, list(args))
-        out, err = capsys.readouterr()
-        for secret in SECRETS:
-            assert secret not in out.lower() and secret not in err.lower(), "a private key was printed"
-        return code, out, err
-
-    return invoke

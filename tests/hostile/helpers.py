@@ -1,27 +1,23 @@
-"""What the hostile-input tests share: who is who, and fingerprints of all a failure must leave alone."""
+"""What the hostile-input tests share beyond the CLI tests' helpers (tests/cli/helpers.py): who is who, and
+fingerprints of all a failure must leave alone."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
 import filon
-from filon.devchain import Anvil, dev_accounts
+from filon.devchain import Anvil
 
-PASSWORD = "hostile input"
 PDF = b"%PDF-1.7 mining permit REINFO-2024-1187"
-FAR_FUTURE = 4_000_000_000
 TOO_BIG = 2**256  # one past the largest uint256
 HUGE = 2**300
-Filon = Callable[..., tuple[int, str, str]]
 
 
 @dataclass(frozen=True)
@@ -40,19 +36,6 @@ class World:
 
     def client(self, account: LocalAccount | None = None, store: Path | None = None) -> filon.Client:
         return filon.connect(self.anvil.url, deployment=self.deployment, account=account, store=store)
-
-
-def keystore(folder: Path, account: LocalAccount, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(Account.encrypt(account.key, PASSWORD, kdf="pbkdf2", iterations=1000)))
-    return path
-
-
-SECRETS = [
-    form for account in dev_accounts(10) for bare in [account.key.hex().removeprefix("0x").lower()]
-    for form in (bare, "0x" + bare)
-]  # fmt: skip
 
 
 def passport_json(*, mine_id: int = 1, fine_mg: int = 1000, gross_mg: int = 2000, cites: bytes = PDF) -> str:
@@ -102,14 +85,6 @@ def chain_state(world: World) -> dict[str, Any]:
         "passport_versions": len(reader.passport_versions(world.lot)),
         "nonces": {p.address: w3.eth.get_transaction_count(p.address, "pending") for p in people},
     }
-
-
-def one_error(result: tuple[int, str, str]) -> str:
-    """The single error line of a refused command: exit 1, nothing on stdout, one line, no traceback."""
-    code, out, err = result
-    assert (code, out) == (1, ""), (code, out, err)
-    assert err.startswith("Error: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    return err.removeprefix("Error: ").removesuffix("\n")
 
 
 def usage_error(result: tuple[int, str, str]) -> str:

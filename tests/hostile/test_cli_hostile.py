@@ -8,20 +8,10 @@ from pathlib import Path
 import pytest
 
 import filon
+from cli.helpers import Filon, one_error
 from filon._cli._common import MAX_DOCUMENT_BYTES, MAX_PASSPORT_BYTES
 
-from .helpers import (
-    HUGE,
-    PDF,
-    TOO_BIG,
-    Filon,
-    World,
-    chain_state,
-    files,
-    one_error,
-    passport_json,
-    usage_error,
-)
+from .helpers import HUGE, PDF, TOO_BIG, World, chain_state, files, passport_json, usage_error
 
 ROOT = "0x" + "ab" * 32
 TOO_BIG_IS = f"must be below 2^256 (what the contract can hold), got {TOO_BIG}"

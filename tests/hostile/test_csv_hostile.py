@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.helpers import Filon, one_error
 from filon._cli._common import MAX_DOCUMENT_BYTES
 
-from .helpers import PDF, Filon, World, chain_state, files, one_error
+from .helpers import PDF, World, chain_state, files
 
 HEADER = "mine_id,gross_mass_kg,grade_g_per_t,fine_gold_g,date,external_ref,documents\n"
 
