@@ -15,8 +15,8 @@ from web3.types import LogReceipt, TxParams, TxReceipt
 
 from filon import _passports
 from filon._chain import Chain, Topic, address_topic, event_topic, uint_topic
-from filon._deployment import Deployment
-from filon._errors import AccountRequired, DeploymentMismatch, FilonError, InvalidInput, UnknownLot
+from filon._deployment import Deployment, open_chain
+from filon._errors import AccountRequired, FilonError, InvalidInput, UnknownLot
 from filon._offline import DeclarationDomain, SignedDeclaration
 from filon._passports import DocumentMatch, PassportVersion
 from filon._tx import Sent, Transactor
@@ -1157,28 +1157,9 @@ def connect(
         DeploymentMismatch: The node's chain id differs from the manifest's, or there is no contract at
             the manifest's address.
     """
-    if not isinstance(deployment, Deployment):
-        deployment = Deployment.load(deployment)
-    chain = Chain(rpc_url, request_timeout=request_timeout, max_log_range=max_log_range)
-    rpc_chain_id = chain.chain_id()
-    problem = None
-    if rpc_chain_id != deployment.chain_id:
-        problem = (
-            f"The deployment is on chain {deployment.chain_id} "
-            f"but {chain.shown_url} serves chain {rpc_chain_id}."
-        )
-    elif not chain.code(deployment.address):
-        problem = (
-            f"There is no contract at {deployment.address} on chain {rpc_chain_id} ({chain.shown_url}): "
-            "the manifest does not describe a deployment on this chain."
-        )
-    if problem is not None:
-        raise DeploymentMismatch(
-            problem,
-            address=deployment.address,
-            manifest_chain_id=deployment.chain_id,
-            rpc_chain_id=rpc_chain_id,
-        )
+    chain, deployment = open_chain(
+        rpc_url, deployment, request_timeout=request_timeout, max_log_range=max_log_range
+    )
     if store is not None and not isinstance(store, DocumentStore):
         store = DocumentStore(store)
     return Client(

@@ -30,7 +30,7 @@ from web3 import Web3
 
 from filon import _artifact
 from filon._chain import Chain
-from filon._errors import ManifestInvalid, ManifestNotFound
+from filon._errors import DeploymentMismatch, ManifestInvalid, ManifestNotFound
 from filon._tx import Transactor
 
 MANIFEST_FORMAT = "filon-deployment/1"
@@ -189,3 +189,54 @@ def deploy(rpc_url: str, account: LocalAccount, *, timeout: float = 120.0) -> De
         compiler_version=str(compiler["version"]),
         compiler_settings=dict(compiler["settings"]),
     )
+
+
+def open_chain(
+    rpc_url: str,
+    deployment: Deployment | str | os.PathLike[str],
+    *,
+    request_timeout: float = 30.0,
+    max_log_range: int | None = None,
+) -> tuple[Chain, Deployment]:
+    """Opens the node at `rpc_url` for a deployment, checking that it serves the chain it was deployed on.
+
+    The one way to reach a deployment: `filon.connect` and the index both open their chain here.
+
+    Args:
+        rpc_url: The node's HTTP JSON-RPC URL.
+        deployment: A `Deployment`, or the path of a manifest saved by `Deployment.save`.
+        request_timeout: Seconds to wait for any single RPC response.
+        max_log_range: The most blocks one `eth_getLogs` may span, for nodes that cap it.
+
+    Returns:
+        The chain and the deployment (loaded, when a path was given).
+
+    Raises:
+        ManifestNotFound, ManifestInvalid: The manifest path cannot be used.
+        RpcUnavailable: The node cannot be reached.
+        DeploymentMismatch: The node's chain id differs from the manifest's, or there is no contract at
+            the manifest's address.
+    """
+    if not isinstance(deployment, Deployment):
+        deployment = Deployment.load(deployment)
+    chain = Chain(rpc_url, request_timeout=request_timeout, max_log_range=max_log_range)
+    rpc_chain_id = chain.chain_id()
+    problem = None
+    if rpc_chain_id != deployment.chain_id:
+        problem = (
+            f"The deployment is on chain {deployment.chain_id} "
+            f"but {chain.shown_url} serves chain {rpc_chain_id}."
+        )
+    elif not chain.code(deployment.address):
+        problem = (
+            f"There is no contract at {deployment.address} on chain {rpc_chain_id} ({chain.shown_url}): "
+            "the manifest does not describe a deployment on this chain."
+        )
+    if problem is not None:
+        raise DeploymentMismatch(
+            problem,
+            address=deployment.address,
+            manifest_chain_id=deployment.chain_id,
+            rpc_chain_id=rpc_chain_id,
+        )
+    return chain, deployment

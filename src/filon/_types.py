@@ -173,7 +173,8 @@ class LotEvent:
 class Declared(LotEvent):
     """An ore lot was declared from a mine and minted to `holder` (passport version 1).
 
-    `holder` is the mine's operator, or the recipient of a declaration the operator signed offline.
+    `holder` is the mine's operator, or the recipient of a declaration the operator signed offline;
+    `issuer` is the operator in both cases (the account its external reference is filed under).
     """
 
     holder: str
@@ -183,6 +184,7 @@ class Declared(LotEvent):
     passport_root: bytes
     passport_uri: str
     external_ref: str
+    issuer: str = ""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from web3.types import LogReceipt
 
 from filon import _passports
 from filon._chain import Chain
-from filon._deployment import Deployment
+from filon._deployment import Deployment, open_chain
 from filon._errors import FilonError, InvalidInput, UnknownLot, UnknownMine
 from filon._passports import DocumentMatch, PassportVersion
 from filon._types import (
@@ -1114,10 +1114,9 @@ def open_index(
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     chain = None
     if rpc_url is not None:
-        from filon._client import connect
-
-        client = connect(rpc_url, deployment, request_timeout=request_timeout, max_log_range=max_log_range)
-        chain = client._chain
+        chain, _ = open_chain(
+            rpc_url, deployment, request_timeout=request_timeout, max_log_range=max_log_range
+        )
     engine = create_engine(url, pool_pre_ping=True)
     if parsed.drivername.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
