@@ -13,7 +13,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.types import LogReceipt, TxParams, TxReceipt
 
-from filon import _passports
+from filon import _events, _passports
 from filon._chain import Chain, Topic, address_topic, event_topic, uint_topic
 from filon._deployment import Deployment, open_chain
 from filon._errors import AccountRequired, FilonError, InvalidInput, UnknownLot
@@ -22,7 +22,6 @@ from filon._passports import DocumentMatch, PassportVersion
 from filon._tx import Sent, Transactor
 from filon._types import (
     Consumed,
-    Declared,
     Form,
     HistoryEvent,
     Lot,
@@ -32,11 +31,8 @@ from filon._types import (
     Mine,
     MineId,
     MineStatus,
-    PassportRecorded,
-    Produced,
     Provenance,
     Role,
-    Transferred,
 )
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._disclosure import Disclosure
@@ -998,68 +994,18 @@ class Client:
             UnknownLot: No lot has this id.
         """
         lot_id = LotId(_uint(lot_id, "lot_id"))
-        own = self._logs_by_id(self._LOT_EVENTS, [lot_id])
+        own = self._logs_by_id((*self._LOT_EVENTS, "DeclarationRelayed"), [lot_id])
         transfers = self._logs_by_id(["Transfer"], [lot_id], position=3)
         if not any(name in ("LotDeclared", "LotProduced") for name, _, _ in own):
             raise UnknownLot(lot_id=lot_id)
-        minted_to = {
-            bytes(log["transactionHash"]): args["to"]
-            for _, args, log in transfers
-            if args["from"] == _ZERO_ADDRESS
-        }
-        events: list[HistoryEvent] = []
-        for name, args, log in own:
-            where = _where(lot_id, log)
-            holder = minted_to.get(bytes(log["transactionHash"]), _ZERO_ADDRESS)
-            if name == "LotDeclared":
-                events.append(
-                    Declared(
-                        **where,
-                        holder=holder,
-                        mine_id=MineId(args["mineId"]),
-                        fine_gold_mg=args["fineGoldMg"],
-                        gross_mass_mg=args["grossMassMg"],
-                        passport_root=bytes(args["passportRoot"]),
-                        passport_uri=args["passportURI"],
-                        external_ref=args["externalRef"],
-                    )
-                )
-            elif name == "LotProduced":
-                events.append(
-                    Produced(
-                        **where,
-                        holder=holder,
-                        form=Form(args["form"]),
-                        fine_gold_mg=args["fineGoldMg"],
-                        gross_mass_mg=args["grossMassMg"],
-                        parents=tuple(LotId(p) for p in args["parents"]),
-                        passport_root=bytes(args["passportRoot"]),
-                        passport_uri=args["passportURI"],
-                    )
-                )
-            else:
-                events.append(
-                    PassportRecorded(
-                        **where,
-                        version=args["version"],
-                        passport_root=bytes(args["passportRoot"]),
-                        passport_uri=args["passportURI"],
-                    )
-                )
-        for _, args, log in transfers:
-            where = _where(lot_id, log)
-            if args["from"] == _ZERO_ADDRESS:
-                continue  # the mint: part of Declared / Produced
-            if args["to"] == _ZERO_ADDRESS:
-                events.append(Consumed(**where, holder=args["from"], outputs=self._outputs_of(lot_id, log)))
-            else:
-                events.append(Transferred(**where, from_address=args["from"], to_address=args["to"]))
-        events.sort(key=lambda event: (event.block_number, event.log_index))
-        return events
+        events = _events.decode_all(log for _, _, log in own + transfers)
+        burns = [e for e in _events.of_type(events, _events.TokenTransfer) if e.to_address == _ZERO_ADDRESS]
+        outputs = self._outputs_of(lot_id, burns[0].transaction) if burns else ()
+        return _events.lot_history(lot_id, events, outputs)
 
-    def _outputs_of(self, lot_id: LotId, burn: LogReceipt) -> tuple[LotId, ...]:
-        """The lots produced by the transformation that consumed `lot_id` (from its receipt)."""
-        (receipt,) = self._chain.receipts([_hex(burn["transactionHash"])])
+    def _outputs_of(self, lot_id: LotId, burn: str) -> tuple[LotId, ...]:
+        """The lots produced by the transformation `burn` (a transaction hash) that consumed `lot_id`."""
+        (receipt,) = self._chain.receipts([burn])
         if receipt is None:
             return ()
         return tuple(
