@@ -17,7 +17,8 @@ Every exception is a `FilonError`; every contract error comes back as its own cl
 development.
 """
 
-from filon._client import ZERO_HASH, Client, connect
+from filon._client import ZERO_HASH, Client
+from filon._connect import connect
 from filon._deployment import Deployment, deploy
 from filon._errors import (
     AccountRequired,
@@ -64,6 +65,8 @@ from filon._errors import (
     NotMineOperatorRole,
     NotParticipant,
     OperatorHasMine,
+    PassportUnavailable,
+    PassportWithheld,
     PermitExpired,
     RpcError,
     RpcUnavailable,
@@ -77,14 +80,7 @@ from filon._errors import (
     error_classes,
 )
 from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
-from filon._passports import (
-    DocumentMatch,
-    PassportUnavailable,
-    PassportVersion,
-    PassportWithheld,
-    PreparedPassport,
-    prepare_passport,
-)
+from filon._passports import DocumentMatch, PassportVersion, PreparedPassport, prepare_passport
 from filon._types import (
     Consumed,
     Declared,

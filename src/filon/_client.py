@@ -1,28 +1,31 @@
-"""`Client`: the registrar's and the supply chain's writes, and reads rebuilt from event logs."""
+"""`Client`: the façade partner systems use; each job is handed to a small module.
+
+`Client` keeps the public verbs and their documentation. Argument checks live in `filon._checks`,
+transaction plumbing in `filon._contract` (over `filon._tx`), the registrar's writes in `filon._registry`,
+the supply chain's writes in `filon._lots`, reads rebuilt from event logs in `filon._reads`, and passport
+work (write with a passport, read, disclose, verify, carbon, credentials) in `filon._publishing`.
+"""
 
 from __future__ import annotations
 
-import datetime
-import os
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
-from web3.types import LogReceipt, TxParams, TxReceipt
 
-from filon import _events, _passports
-from filon._chain import Chain, Topic, address_topic, event_topic, uint_topic
-from filon._deployment import Deployment, open_chain
-from filon._errors import AccountRequired, FilonError, InvalidInput, UnknownLot
-from filon._offline import DeclarationDomain, SignedDeclaration
-from filon._passports import DocumentMatch, PassportVersion
-from filon._tx import Sent, Transactor
+from filon._chain import Chain
+from filon._checks import ZERO_HASH
+from filon._contract import Contract
+from filon._deployment import Deployment
+from filon._lots import Lots
+from filon._offline import SignedDeclaration
+from filon._passports import DocumentMatch, PassportVersion, default_store
+from filon._publishing import Passports
+from filon._reads import LogReads
+from filon._registry import Registry
+from filon._salts import SaltFolder
 from filon._types import (
-    Consumed,
-    Form,
     HistoryEvent,
     Lot,
     LotDeclaration,
@@ -36,102 +39,10 @@ from filon._types import (
 )
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._disclosure import Disclosure
-from filon.passport._exports import epcis_document, passport_credential, sign_credential
 from filon.passport._schema import Passport
 from filon.passport._store import DocumentStore
 
-ZERO_HASH = b"\0" * 32
-_ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-# Ids per OR-list in one eth_getLogs: far above any real generation, below the limits nodes put on filters.
-_TOPIC_CHUNK = 500
-_STATUS_FUNCTIONS = {
-    MineStatus.ACTIVE: "reactivateMine",
-    MineStatus.SUSPENDED: "suspendMine",
-    MineStatus.REVOKED: "revokeMine",
-}
-
-
-def _bytes32(value: bytes | str, name: str) -> bytes:
-    if isinstance(value, bytes) and len(value) == 32:
-        return bytes(value)
-    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
-        try:
-            return bytes.fromhex(value[2:])
-        except ValueError:
-            pass
-    raise InvalidInput(f"{name} must be 32 bytes or a 0x-prefixed 64-digit hex string, got {value!r}")
-
-
-def _address(value: str, name: str) -> str:
-    if isinstance(value, str) and Web3.is_address(value):
-        return str(Web3.to_checksum_address(value))
-    raise InvalidInput(f"{name} must be a 0x-prefixed 20-byte address, got {value!r}")
-
-
-_UINT256_MAX = 2**256 - 1
-_PREFLIGHT_ROOT = bytes(Web3.keccak(text="filon:preflight"))
-"""A non-zero passport root for checking a write before the real root exists (no rule reads its value)."""
-
-
-def _uint(value: int, name: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _UINT256_MAX:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and value > _UINT256_MAX:
-        digits = str(value)
-        shown = digits if len(digits) <= 80 else f"{digits[:20]}... ({len(digits)} digits)"
-        raise InvalidInput(f"{name} must be below 2^256 (what the contract can hold), got {shown}")
-    raise InvalidInput(f"{name} must be a non-negative int, got {value!r}")
-
-
-def _country(value: str) -> bytes:
-    if isinstance(value, str) and len(value) == 2 and value.isascii():
-        return value.encode("ascii")
-    raise InvalidInput(f"country must be a two-letter ISO 3166-1 code such as 'PE', got {value!r}")
-
-
-def _hex(value: bytes) -> str:
-    return "0x" + bytes(value).hex()
-
-
-def _where(lot_id: LotId, log: LogReceipt) -> dict[str, Any]:
-    """The `LotEvent` fields of a history entry from `log`."""
-    return {
-        "lot_id": lot_id,
-        "block_number": int(log["blockNumber"]),
-        "transaction_hash": _hex(log["transactionHash"]),
-        "log_index": int(log["logIndex"]),
-    }
-
-
-@dataclass
-class _Facts:
-    """What a lot's own events say about it (everything but its holder)."""
-
-    form: Form
-    fine_gold_mg: int
-    gross_mass_mg: int
-    mine_id: MineId | None
-    parents: tuple[LotId, ...]
-    passport_root: bytes
-    passport_version: int
-    passport_uri: str
-    external_ref: str
-
-    def lot(self, lot_id: LotId, holder: str | None) -> Lot:
-        return Lot(
-            id=lot_id,
-            holder=holder,
-            form=self.form,
-            fine_gold_mg=self.fine_gold_mg,
-            gross_mass_mg=self.gross_mass_mg,
-            mine_id=self.mine_id,
-            parents=self.parents,
-            consumed=holder is None,
-            passport_root=self.passport_root,
-            passport_version=self.passport_version,
-            passport_uri=self.passport_uri,
-            external_ref=self.external_ref,
-        )
+__all__ = ["ZERO_HASH", "Client"]
 
 
 class Client:
@@ -154,12 +65,17 @@ class Client:
         store: DocumentStore | None = None,
         salts_folder: Path | None = None,
     ) -> None:
-        self.store = store if store is not None else _passports.default_store()
+        self.store = store if store is not None else default_store()
         self.salts_folder = salts_folder if salts_folder is not None else self.store.path.parent / "salts"
-        self._chain = chain
         self.deployment = deployment
         self.account = account
-        self._sender = Transactor(chain, account, deployment.chain_id, timeout=timeout) if account else None
+        contract = Contract(chain, deployment, account, timeout=timeout)
+        self._chain = chain
+        self._registry = Registry(contract)
+        self._lots = Lots(contract)
+        self._reads = LogReads(contract, self._registry)
+        salts = SaltFolder(self.salts_folder, deployment)
+        self._passports = Passports(contract, self._lots, self._reads, self.store, salts)
 
     def __repr__(self) -> str:
         who = self.account.address if self.account else "read-only"
@@ -176,69 +92,7 @@ class Client:
         """The FilonLots contract address."""
         return self.deployment.address
 
-    # ------------------------------------------------------------------ plumbing
-
-    def _transactor(self, action: str) -> Transactor:
-        if self._sender is None:
-            raise AccountRequired(
-                f"Cannot {action}: this client is read-only. "
-                "Pass account= to filon.connect to send transactions."
-            )
-        return self._sender
-
-    def _send(self, action: str, function: str, *args: Any) -> TxReceipt:
-        sender = self._transactor(action)
-        return sender.transact(self.contract_address, self._chain.encode_call(function, args))
-
-    def _preflight(self, action: str, data: bytes) -> None:
-        """Runs a write (calldata `data`) as a call from the client's account, so that one the contract would
-        refuse raises its specific error before anything is written locally (a passport's documents,
-        package and salts). Only a change of state between this call and the send can still refuse it."""
-        sender = self._transactor(action)
-        call = {"from": sender.address, "to": self.contract_address, "data": _hex(data)}
-        self._chain.call(cast(TxParams, call))
-
-    def _send_for_hash(self, action: str, function: str, *args: Any) -> str:
-        """`_send` for writes that create nothing: returns the transaction hash."""
-        return _hex(self._send(action, function, *args)["transactionHash"])
-
-    def _read(self, function: str, *args: Any) -> tuple[Any, ...]:
-        return self._chain.read(self.contract_address, function, *args)
-
-    def _events(self, receipt: TxReceipt, name: str) -> list[dict[str, Any]]:
-        found = []
-        for log in receipt["logs"]:
-            if log["address"] != self.contract_address:
-                continue
-            decoded = self._chain.decode_log(log)
-            if decoded is not None and decoded[0] == name:
-                found.append(decoded[1])
-        return found
-
-    def _logs(self, topics: Sequence[Topic]) -> list[tuple[str, dict[str, Any], LogReceipt]]:
-        decoded = []
-        for log in self._chain.logs(
-            self.contract_address, topics, from_block=self.deployment.deployment_block
-        ):
-            event = self._chain.decode_log(log)
-            if event is not None:
-                decoded.append((event[0], event[1], log))
-        return decoded
-
-    def _logs_by_id(
-        self, events: Sequence[str], ids: Collection[int], *, position: int = 1
-    ) -> list[tuple[str, dict[str, Any], LogReceipt]]:
-        """Logs of `events` whose topic at `position` is one of `ids`, in chain order."""
-        ordered = sorted(set(ids))
-        found: list[tuple[str, dict[str, Any], LogReceipt]] = []
-        for start in range(0, len(ordered), _TOPIC_CHUNK):
-            chunk = [uint_topic(i) for i in ordered[start : start + _TOPIC_CHUNK]]
-            topics: list[Topic] = [[event_topic(e) for e in events], *([None] * (position - 1)), chunk]
-            found.extend(self._logs(topics))
-        found.sort(key=lambda item: (item[2]["blockNumber"], item[2]["logIndex"]))
-        return found
-
-    # ------------------------------------------------------------------ participants
+    # ------------------------------------------------------------------ the registrar
 
     def register_participant(self, address: str, role: Role) -> str:
         """Admits `address` with `role`, or changes the role of an admitted participant (registrar only).
@@ -250,9 +104,7 @@ class Client:
             Unauthorized: The client's account is not a registrar.
             InvalidAccount: `address` is the zero address.
         """
-        return self._send_for_hash(
-            "register a participant", "registerParticipant", _address(address, "address"), int(Role(role))
-        )
+        return self._registry.register_participant(address, role)
 
     def remove_participant(self, address: str) -> str:
         """Withdraws the admission of `address`; it keeps its lots but can receive none (registrar only).
@@ -264,14 +116,11 @@ class Client:
             Unauthorized: The client's account is not a registrar.
             NotParticipant: `address` is not admitted.
         """
-        return self._send_for_hash("remove a participant", "removeParticipant", _address(address, "address"))
+        return self._registry.remove_participant(address)
 
     def role_of(self, address: str) -> Role | None:
         """The role `address` is admitted with, or None if it is not admitted."""
-        (role,) = self._read("roleOf", _address(address, "address"))
-        return Role(role) if role else None
-
-    # ------------------------------------------------------------------ mines
+        return self._registry.role_of(address)
 
     def register_mine(
         self,
@@ -304,19 +153,9 @@ class Client:
             OperatorHasMine: `operator` already operates a mine (`mine_id` says which).
             InvalidCountry, InvalidPermitExpiry, InvalidCapacity: An argument breaks a rule.
         """
-        receipt = self._send(
-            "register a mine",
-            "registerMine",
-            _address(operator, "operator"),
-            _bytes32(permit_hash, "permit_hash"),
-            _uint(permit_expiry, "permit_expiry"),
-            _country(country),
-            _bytes32(location_hash, "location_hash"),
-            _uint(capacity_mg, "capacity_mg"),
-            _bytes32(passport_hash, "passport_hash"),
+        return self._registry.register_mine(
+            operator, permit_hash, permit_expiry, country, location_hash, capacity_mg, passport_hash
         )
-        (event,) = self._events(receipt, "MineRegistered")
-        return MineId(event["mineId"])
 
     def update_permit(self, mine_id: MineId, permit_hash: bytes | str, permit_expiry: int) -> str:
         """Records a renewed or replaced permit (registrar only); a revoked mine stays revoked.
@@ -328,13 +167,7 @@ class Client:
             UnknownMine: No such mine.
             InvalidPermitExpiry: `permit_expiry` is not in the future.
         """
-        return self._send_for_hash(
-            "update a permit",
-            "updatePermit",
-            _uint(mine_id, "mine_id"),
-            _bytes32(permit_hash, "permit_hash"),
-            _uint(permit_expiry, "permit_expiry"),
-        )
+        return self._registry.update_permit(mine_id, permit_hash, permit_expiry)
 
     def set_mine_capacity(self, mine_id: MineId, capacity_mg: int) -> str:
         """Changes a mine's yearly capacity (registrar only); this year's declarations count against it.
@@ -346,12 +179,7 @@ class Client:
             UnknownMine: No such mine.
             InvalidCapacity: `capacity_mg` is zero or too large.
         """
-        return self._send_for_hash(
-            "set a mine's capacity",
-            "setMineCapacity",
-            _uint(mine_id, "mine_id"),
-            _uint(capacity_mg, "capacity_mg"),
-        )
+        return self._registry.set_mine_capacity(mine_id, capacity_mg)
 
     def set_mine_passport(self, mine_id: MineId, passport_hash: bytes | str) -> str:
         """Changes the hash of a mine's own documents (registrar only).
@@ -359,12 +187,7 @@ class Client:
         Returns:
             The transaction hash.
         """
-        return self._send_for_hash(
-            "set a mine's passport",
-            "setMinePassport",
-            _uint(mine_id, "mine_id"),
-            _bytes32(passport_hash, "passport_hash"),
-        )
+        return self._registry.set_mine_passport(mine_id, passport_hash)
 
     def set_mine_status(self, mine_id: MineId, status: MineStatus) -> str:
         """Suspends, reactivates or revokes a mine (registrar only).
@@ -378,8 +201,7 @@ class Client:
             UnknownMine: No such mine.
             InvalidMineStatusChange: The mine's current status does not allow the change.
         """
-        function = _STATUS_FUNCTIONS[MineStatus(status)]
-        return self._send_for_hash("change a mine's status", function, _uint(mine_id, "mine_id"))
+        return self._registry.set_mine_status(mine_id, status)
 
     def mine(self, mine_id: MineId) -> Mine:
         """The mine's current record.
@@ -387,49 +209,13 @@ class Client:
         Raises:
             UnknownMine: No such mine.
         """
-        (record,) = self._read("mine", _uint(mine_id, "mine_id"))
-        return self._mine(mine_id, record)
-
-    @staticmethod
-    def _mine(mine_id: int, record: Sequence[Any]) -> Mine:
-        operator, status, country, expiry, capacity, declared, year, permit, location, passport = record
-        return Mine(
-            id=MineId(mine_id),
-            operator=Web3.to_checksum_address(operator),
-            status=MineStatus(status),
-            country=bytes(country).decode("latin-1"),
-            permit_expiry=expiry,
-            capacity_mg=capacity,
-            declared_this_year_mg=declared,
-            year=year,
-            permit_hash=bytes(permit),
-            location_hash=bytes(location),
-            passport_hash=bytes(passport),
-        )
+        return self._registry.mine(mine_id)
 
     def mine_count(self) -> int:
         """How many mines have been registered (ids run from 1 to this number)."""
-        (count,) = self._read("mineCount")
-        return int(count)
+        return self._registry.mine_count()
 
     # ------------------------------------------------------------------ lots: writes
-
-    def _declare_call(self, declaration: LotDeclaration) -> bytes:
-        return self._chain.encode_call(
-            "declareLot",
-            (
-                _uint(declaration.mine_id, "mine_id"),
-                _uint(declaration.fine_gold_mg, "fine_gold_mg"),
-                _uint(declaration.gross_mass_mg, "gross_mass_mg"),
-                _bytes32(declaration.passport_root, "passport_root"),
-                declaration.passport_uri,
-                declaration.external_ref,
-            ),
-        )
-
-    def _declared_id(self, receipt: TxReceipt) -> LotId:
-        (event,) = self._events(receipt, "LotDeclared")
-        return LotId(event["lotId"])
 
     def declare_lot(
         self,
@@ -460,12 +246,9 @@ class Client:
             PermitExpired, CapacityExceeded, DuplicateExternalRef: The contract's rules, checked in this
                 order (the first one broken is raised); nothing is sent.
         """
-        declaration = LotDeclaration(
-            mine_id, fine_gold_mg, gross_mass_mg, passport_root, passport_uri, external_ref
+        return self._lots.declare_lot(
+            LotDeclaration(mine_id, fine_gold_mg, gross_mass_mg, passport_root, passport_uri, external_ref)
         )
-        sender = self._transactor("declare a lot")
-        receipt = sender.transact(self.contract_address, self._declare_call(declaration))
-        return self._declared_id(receipt)
 
     def declare_lots(self, declarations: Iterable[LotDeclaration]) -> list[LotId]:
         """Declares many ore lots at once: sends them all without waiting, then awaits every receipt.
@@ -497,44 +280,7 @@ class Client:
             RpcUnavailable: The node cannot be reached: before sending (nothing was sent, no
                 `batch_index`) or while awaiting the receipts (see above).
         """
-        batch = list(declarations)
-        sender = self._transactor("declare lots")
-        seen: dict[str, int] = {}
-        for index, declaration in enumerate(batch):
-            ref = declaration.external_ref
-            if ref and ref in seen:
-                raise InvalidInput(
-                    f"Declarations {seen[ref]} and {index} of the batch share the external reference {ref!r}"
-                )
-            seen[ref] = index
-        if not batch:
-            return []
-        calls = [self._declare_call(declaration) for declaration in batch]
-        prepared = []
-        for index, fields in enumerate(sender.prepare(self.contract_address, calls)):
-            if isinstance(fields, FilonError):
-                fields.batch_index = index  # rejected at estimation: nothing of the batch is sent
-                raise fields
-            prepared.append(fields)
-        results = sender.send_many(prepared)
-        outcomes = iter(sender.wait([result for result in results if isinstance(result, Sent)]))
-        ids: list[LotId] = []
-        failures: list[tuple[int, FilonError]] = []
-        for index, result in enumerate(results):
-            if isinstance(result, FilonError):  # never sent
-                failures.append((index, result))
-                continue
-            outcome = next(outcomes)
-            if outcome.error is not None:
-                failures.append((index, outcome.error))
-            elif outcome.receipt is not None:
-                ids.append(self._declared_id(outcome.receipt))
-        if failures:
-            index, error = failures[0]
-            error.batch_index = index
-            error.confirmed_lot_ids = tuple(ids)
-            raise error
-        return ids
+        return self._lots.declare_lots(declarations)
 
     def submit_declaration(self, declaration: SignedDeclaration) -> LotId:
         """Submits an ore lot declaration that the mine's operator signed offline (EIP-712).
@@ -557,29 +303,13 @@ class Client:
             NotParticipant: The client's account is not admitted (checked before anything else), or the
                 recipient is not (checked after everything else).
         """
-        ours = DeclarationDomain.of(self.deployment)
-        if declaration.domain != ours:
-            raise InvalidInput(
-                f"This declaration was signed for contract {declaration.verifying_contract} on chain "
-                f"{declaration.chain_id}, not for {ours.verifying_contract} on chain {ours.chain_id}"
-            )
-        receipt = self._send(
-            "submit a declaration",
-            "submitDeclaration",
-            tuple(declaration.as_contract_tuple()),
-            declaration.passport_uri,
-            bytes(declaration.signature),
-        )
-        return self._declared_id(receipt)
+        return self._lots.submit_declaration(declaration)
 
     def declaration_nonce(self, operator: str, key: int = 0) -> int:
         """The nonce the next declaration `operator` signs offline under `key` must carry (key and sequence
         packed, as `filon.declaration_nonce` makes them). Key 0 is the plain sequence 0, 1, 2, ...
         """
-        if not 0 <= key < 2**192:
-            raise InvalidInput(f"A nonce key is below 2**192, not {key}")
-        (value,) = self._read("nonces(address,uint192)", _address(operator, "operator"), key)
-        return int(value)
+        return self._lots.declaration_nonce(operator, key)
 
     def cancel_declaration(self, key_nonce: int) -> str:
         """Cancels a declaration the client's account (a mine operator) signed offline: its nonce is used up,
@@ -591,7 +321,7 @@ class Client:
         Raises:
             InvalidAccountNonce: `key_nonce` is not the next nonce of its key (already used, or out of order).
         """
-        return self._send_for_hash("cancel a declaration", "cancelDeclaration", _uint(key_nonce, "key_nonce"))
+        return self._lots.cancel_declaration(key_nonce)
 
     def record_passport(self, lot_id: LotId, passport_root: bytes | str, passport_uri: str = "") -> int:
         """Records a new passport version of a lot the client's account holds.
@@ -604,15 +334,7 @@ class Client:
             LotConsumed, UnknownLot: The lot cannot be used.
             EmptyPassportRoot: `passport_root` is zero.
         """
-        receipt = self._send(
-            "record a passport",
-            "recordPassport",
-            _uint(lot_id, "lot_id"),
-            _bytes32(passport_root, "passport_root"),
-            passport_uri,
-        )
-        (event,) = self._events(receipt, "PassportRecorded")
-        return int(event["version"])
+        return self._lots.record_passport(lot_id, passport_root, passport_uri)
 
     def transfer(self, lot_id: LotId, to: str, *, from_address: str | None = None) -> str:
         """Moves a lot to `to`, an admitted participant (ERC-721 `transferFrom`).
@@ -631,11 +353,7 @@ class Client:
             NotApproved, IncorrectOwner: The client's account may not move the lot.
             LotConsumed, UnknownLot: The lot cannot be used.
         """
-        sender = self._transactor("transfer a lot")
-        holder = _address(from_address, "from_address") if from_address is not None else sender.address
-        return self._send_for_hash(
-            "transfer a lot", "transferFrom", holder, _address(to, "to"), _uint(lot_id, "lot_id")
-        )
+        return self._lots.transfer(lot_id, to, from_address)
 
     def transform(
         self,
@@ -660,31 +378,48 @@ class Client:
             NotHolder, MixedHolders, LotConsumed, UnknownLot, InvalidMass, InvalidTransformation,
             EmptyPassportRoot: The contract's other rules.
         """
-        receipt = self._send(
-            "transform lots", "transform", *self._transform_args(inputs, outputs, passport_root, passport_uri)
-        )
-        return [LotId(event["lotId"]) for event in self._events(receipt, "LotProduced")]
-
-    @staticmethod
-    def _transform_args(
-        inputs: Sequence[LotId], outputs: Sequence[LotOutput], passport_root: bytes | str, passport_uri: str
-    ) -> tuple[Any, ...]:
-        encoded_outputs = [
-            (
-                int(Form(o.form)),
-                _uint(o.fine_gold_mg, "fine_gold_mg"),
-                _uint(o.gross_mass_mg, "gross_mass_mg"),
-            )
-            for o in outputs
-        ]
-        return (
-            [_uint(i, "inputs") for i in inputs],
-            encoded_outputs,
-            _bytes32(passport_root, "passport_root"),
-            passport_uri,
-        )
+        return self._lots.transform(inputs, outputs, passport_root, passport_uri)
 
     # ------------------------------------------------------------------ lots: reads
+
+    def lot(self, lot_id: LotId) -> Lot:
+        """A lot: its holder from the contract, the rest of its record from its events.
+
+        Works for consumed lots too (`consumed=True`, `holder=None`), whose storage the contract cleared.
+
+        Raises:
+            UnknownLot: No lot has this id.
+        """
+        return self._reads.lot(lot_id)
+
+    def history(self, lot_id: LotId) -> list[HistoryEvent]:
+        """Everything that happened to a lot, in chain order.
+
+        `Declared` or `Produced` first, then `PassportRecorded` and `Transferred` entries, and `Consumed`
+        last if a transformation consumed it. Three `eth_getLogs`/receipt requests at most.
+
+        Raises:
+            UnknownLot: No lot has this id.
+        """
+        return self._reads.history(lot_id)
+
+    def provenance(self, lot_id: LotId) -> Provenance:
+        """The ancestry of a lot down to its mines.
+
+        One `eth_getLogs` per generation of ancestors (all the lots of a generation in one OR-filter), one
+        for the holders of them all, and one batch of calls for the mines' current records.
+
+        Returns:
+            The lots (each rebuilt as by `lot`), the (parent, child) edges, and the origin mines.
+
+        Raises:
+            UnknownLot: No lot has this id.
+        """
+        return self._reads.provenance(lot_id)
+
+    def lots_of(self, address: str) -> list[LotId]:
+        """The live lots `address` holds now, by id, rebuilt from the Transfer logs to and from it."""
+        return self._reads.lots_of(address)
 
     def lot_count(self) -> int:
         """How many lots have ever been minted, consumed ones included.
@@ -697,8 +432,18 @@ class Client:
         the ERC-721 `Transfer` events from the zero address in one `eth_getLogs` from the deployment block
         (one per `max_log_range` blocks when set), so its cost grows with the number of lots.
         """
-        mint = [event_topic("Transfer"), address_topic(_ZERO_ADDRESS)]
-        return len(self._chain.logs(self.contract_address, mint, from_block=self.deployment.deployment_block))
+        return self._reads.lot_count()
+
+    def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
+        """The lot `issuer` declared with `external_ref`, or None."""
+        return self._reads.lot_by_external_ref(issuer, external_ref)
+
+    def epcis(self, lot_id: LotId) -> dict[str, Any]:
+        """The lot's history as a GS1 EPCIS 2.0 JSON-LD document (see `filon.epcis_document`).
+
+        Event times are the timestamps of the blocks, read in one batch of requests.
+        """
+        return self._reads.epcis(lot_id)
 
     # ------------------------------------------------------------------ passports
 
@@ -730,31 +475,7 @@ class Client:
                 written then (the documents and salts stay in the store only if the chain changed between
                 that check and the send, harmlessly).
         """
-        self._preflight(
-            "declare a lot",
-            self._declare_call(
-                LotDeclaration(
-                    mine_id,
-                    passport.quantity.fine_gold_mg,
-                    passport.quantity.gross_mass_mg,
-                    _PREFLIGHT_ROOT,
-                    "",
-                    external_ref,
-                )
-            ),
-        )
-        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
-        _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
-        lot_id = self.declare_lot(
-            mine_id,
-            fine_gold_mg=passport.quantity.fine_gold_mg,
-            gross_mass_mg=passport.quantity.gross_mass_mg,
-            passport_root=prepared.root,
-            passport_uri=prepared.uri,
-            external_ref=external_ref,
-        )
-        _passports.save_salts(self.salts_folder, self, lot_id, 1, prepared.salts)
-        return lot_id
+        return self._passports.declare_lot(mine_id, passport, documents, external_ref, public_fields)
 
     def transform_with_passport(
         self,
@@ -774,16 +495,7 @@ class Client:
             InvalidInput: A document is not cited by the passport.
             ContractRevert: Any rule of `transform`, checked before anything is stored.
         """
-        self._preflight(
-            "transform lots",
-            self._chain.encode_call("transform", self._transform_args(inputs, outputs, _PREFLIGHT_ROOT, "")),
-        )
-        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
-        _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
-        lot_ids = self.transform(inputs, outputs, prepared.root, prepared.uri)
-        for lot_id in lot_ids:
-            _passports.save_salts(self.salts_folder, self, lot_id, 1, prepared.salts)
-        return lot_ids
+        return self._passports.transform(inputs, outputs, passport, documents, public_fields)
 
     def publish_passport(
         self,
@@ -806,19 +518,11 @@ class Client:
             NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport, checked before
                 anything is stored.
         """
-        self._preflight(
-            "record a passport",
-            self._chain.encode_call("recordPassport", (_uint(lot_id, "lot_id"), _PREFLIGHT_ROOT, "")),
-        )
-        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
-        _passports.keep_salts(self.salts_folder, self, prepared.root, prepared.salts)
-        version = self.record_passport(lot_id, prepared.root, prepared.uri)
-        _passports.save_salts(self.salts_folder, self, lot_id, version, prepared.salts)
-        return PassportVersion(lot_id, version, prepared.root, prepared.uri)
+        return self._passports.publish(lot_id, passport, documents, public_fields)
 
     def passport_versions(self, lot_id: LotId) -> list[PassportVersion]:
         """Every recorded passport version of a lot (root and URI), oldest first."""
-        return _passports.versions(self, lot_id)
+        return self._passports.versions(lot_id)
 
     def passport(self, lot_id: LotId, version: int | None = None) -> Passport:
         """A passport version (the latest by default), fetched from the store and checked against the chain.
@@ -828,14 +532,11 @@ class Client:
             DisclosureMismatch: The package does not prove its fields against the root recorded on chain.
             PassportWithheld: The holder published only some fields (`published_passport` returns them).
         """
-        entry = _passports.pick_version(self, lot_id, version)
-        return _passports.passport_of(_passports.published_package(self.store, entry), entry)
+        return self._passports.passport(lot_id, version)
 
     def published_passport(self, lot_id: LotId, version: int | None = None) -> Disclosure:
         """The fields a passport version's holder published, checked against the root recorded on chain."""
-        entry = _passports.pick_version(self, lot_id, version)
-        package = _passports.published_package(self.store, entry)
-        return package.model_copy(update={"lot_id": int(lot_id), "version": entry.version})
+        return self._passports.published(lot_id, version)
 
     def passport_salts(self, lot_id: LotId, version: int) -> dict[str, bytes]:
         """The salts this holder kept for a passport version (to `filon.disclose` withheld fields).
@@ -843,7 +544,7 @@ class Client:
         Raises:
             PassportUnavailable: No salts are kept here for that version.
         """
-        return _passports.load_salts(self.salts_folder, self, lot_id, version)
+        return self._passports.salts_of(lot_id, version)
 
     def verify_disclosure(self, disclosure: Disclosure) -> None:
         """Checks a disclosure against the chain: the root recorded for its lot and version, and, for the
@@ -853,14 +554,11 @@ class Client:
             InvalidInput: The disclosure names no lot or version, or the lot has no such version.
             DisclosureMismatch: A value, salt, proof or the root does not check out (`field`, `reason`).
         """
-        _passports.check_disclosure(self, disclosure)
+        self._passports.verify_disclosure(disclosure)
 
     def verify_passport_leaf(self, lot_id: LotId, leaf: bytes, proof: Sequence[bytes]) -> bool:
         """Whether the contract accepts `leaf` with `proof` against the lot's current passport root."""
-        (accepted,) = self._read(
-            "verifyPassportLeaf", _uint(lot_id, "lot_id"), bytes(leaf), [bytes(p) for p in proof]
-        )
-        return bool(accepted)
+        return self._passports.verify_leaf(lot_id, leaf, proof)
 
     def verify_document(self, lot_id: LotId, data: bytes) -> DocumentMatch | None:
         """Which passport version (the latest) and field of a lot cite a document with these bytes' SHA-256.
@@ -868,38 +566,11 @@ class Client:
         Returns:
             The citation, or None when no published version cites it (a tampered or foreign document).
         """
-        return _passports.find_document(self, self.store, lot_id, data)
+        return self._passports.verify_document(lot_id, data)
 
     def carbon(self, lot_id: LotId) -> CarbonFootprint:
         """The lot's embodied carbon: its share (by fine gold) of every ancestor's emissions, per mine."""
-        return _passports.footprint(self, self.store, lot_id)
-
-    def epcis(self, lot_id: LotId) -> dict[str, Any]:
-        """The lot's history as a GS1 EPCIS 2.0 JSON-LD document (see `filon.epcis_document`).
-
-        Event times are the timestamps of the blocks, read in one batch of requests.
-        """
-        history = self.history(lot_id)
-        lots: dict[int, Lot] = {int(i): lot for i, lot in self.provenance(lot_id).lots.items()}
-        for event in history:
-            if isinstance(event, Consumed):
-                for output in event.outputs:
-                    if int(output) not in lots:
-                        lots[int(output)] = self.lot(output)
-        blocks = sorted({event.block_number for event in history})
-        answers = self._chain.batch([("eth_getBlockByNumber", [hex(number), False]) for number in blocks])
-        times: dict[int, datetime.datetime] = {}
-        for number, block in zip(blocks, answers, strict=True):
-            if isinstance(block, FilonError):
-                raise block
-            times[number] = datetime.datetime.fromtimestamp(int(block["timestamp"], 16), tz=datetime.UTC)
-        return epcis_document(
-            history,
-            chain_id=self.deployment.chain_id,
-            contract=self.deployment.address,
-            lots=lots,
-            block_times=times,
-        )
+        return self._passports.carbon(lot_id)
 
     def passport_credential(self, lot_id: LotId, version: int | None = None) -> dict[str, Any]:
         """A passport version as a W3C Verifiable Credential 2.0 (UNTP DPP), signed by the client's account
@@ -909,210 +580,4 @@ class Client:
             AccountRequired: The client has no account to sign with.
             PassportWithheld, PassportUnavailable, DisclosureMismatch: As `passport`.
         """
-        account = self.account
-        if account is None:
-            raise AccountRequired("Cannot sign a passport credential: this client is read-only.")
-        entry = _passports.pick_version(self, lot_id, version)
-        passport = _passports.passport_of(_passports.published_package(self.store, entry), entry)
-        credential = passport_credential(
-            passport.model_dump(mode="json"),
-            issuer_address=account.address,
-            lot_id=int(lot_id),
-            chain_id=self.deployment.chain_id,
-            contract=self.deployment.address,
-            version=entry.version,
-            valid_from=datetime.datetime.now(datetime.UTC),
-        )
-        return sign_credential(credential, account)
-
-    def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
-        """The lot `issuer` declared with `external_ref`, or None."""
-        (lot_id,) = self._read("lotByExternalRef", _address(issuer, "issuer"), external_ref)
-        return LotId(lot_id) if lot_id else None
-
-    def _facts(self, logs: Iterable[tuple[str, dict[str, Any], LogReceipt]]) -> dict[LotId, _Facts]:
-        facts: dict[LotId, _Facts] = {}
-        for name, args, _ in logs:
-            lot_id = LotId(args["lotId"])
-            if name == "LotDeclared":
-                facts[lot_id] = _Facts(
-                    form=Form.ORE,
-                    fine_gold_mg=args["fineGoldMg"],
-                    gross_mass_mg=args["grossMassMg"],
-                    mine_id=MineId(args["mineId"]),
-                    parents=(),
-                    passport_root=bytes(args["passportRoot"]),
-                    passport_version=1,
-                    passport_uri=args["passportURI"],
-                    external_ref=args["externalRef"],
-                )
-            elif name == "LotProduced":
-                facts[lot_id] = _Facts(
-                    form=Form(args["form"]),
-                    fine_gold_mg=args["fineGoldMg"],
-                    gross_mass_mg=args["grossMassMg"],
-                    mine_id=None,
-                    parents=tuple(LotId(p) for p in args["parents"]),
-                    passport_root=bytes(args["passportRoot"]),
-                    passport_version=1,
-                    passport_uri=args["passportURI"],
-                    external_ref="",
-                )
-            elif name == "PassportRecorded" and lot_id in facts:
-                fact = facts[lot_id]
-                fact.passport_version = args["version"]
-                fact.passport_root = bytes(args["passportRoot"])
-                fact.passport_uri = args["passportURI"]
-        return facts
-
-    _LOT_EVENTS = ("LotDeclared", "LotProduced", "PassportRecorded")
-
-    def lot(self, lot_id: LotId) -> Lot:
-        """A lot: its holder from the contract, the rest of its record from its events.
-
-        Works for consumed lots too (`consumed=True`, `holder=None`), whose storage the contract cleared.
-
-        Raises:
-            UnknownLot: No lot has this id.
-        """
-        holder, _, _, _, consumed, _, _ = self._read("lot", _uint(lot_id, "lot_id"))[0]
-        facts = self._facts(self._logs_by_id(self._LOT_EVENTS, [lot_id])).get(LotId(lot_id))
-        if facts is None:
-            raise FilonError(
-                f"Lot {lot_id} exists but its events are not in the logs from block "
-                f"{self.deployment.deployment_block}: is the manifest's deployment_block right?"
-            )
-        return facts.lot(LotId(lot_id), None if consumed else Web3.to_checksum_address(holder))
-
-    def history(self, lot_id: LotId) -> list[HistoryEvent]:
-        """Everything that happened to a lot, in chain order.
-
-        `Declared` or `Produced` first, then `PassportRecorded` and `Transferred` entries, and `Consumed`
-        last if a transformation consumed it. Three `eth_getLogs`/receipt requests at most.
-
-        Raises:
-            UnknownLot: No lot has this id.
-        """
-        lot_id = LotId(_uint(lot_id, "lot_id"))
-        own = self._logs_by_id((*self._LOT_EVENTS, "DeclarationRelayed"), [lot_id])
-        transfers = self._logs_by_id(["Transfer"], [lot_id], position=3)
-        if not any(name in ("LotDeclared", "LotProduced") for name, _, _ in own):
-            raise UnknownLot(lot_id=lot_id)
-        events = _events.decode_all(log for _, _, log in own + transfers)
-        burns = [e for e in _events.of_type(events, _events.TokenTransfer) if e.to_address == _ZERO_ADDRESS]
-        outputs = self._outputs_of(lot_id, burns[0].transaction) if burns else ()
-        return _events.lot_history(lot_id, events, outputs)
-
-    def _outputs_of(self, lot_id: LotId, burn: str) -> tuple[LotId, ...]:
-        """The lots produced by the transformation `burn` (a transaction hash) that consumed `lot_id`."""
-        (receipt,) = self._chain.receipts([burn])
-        if receipt is None:
-            return ()
-        return tuple(
-            LotId(event["lotId"])
-            for event in self._events(receipt, "LotProduced")
-            if lot_id in event["parents"]
-        )
-
-    def provenance(self, lot_id: LotId) -> Provenance:
-        """The ancestry of a lot down to its mines.
-
-        One `eth_getLogs` per generation of ancestors (all the lots of a generation in one OR-filter), one
-        for the holders of them all, and one batch of calls for the mines' current records.
-
-        Returns:
-            The lots (each rebuilt as by `lot`), the (parent, child) edges, and the origin mines.
-
-        Raises:
-            UnknownLot: No lot has this id.
-        """
-        root = LotId(_uint(lot_id, "lot_id"))
-        facts: dict[LotId, _Facts] = {}
-        frontier: set[LotId] = {root}
-        while frontier:
-            found = self._facts(self._logs_by_id(self._LOT_EVENTS, frontier))
-            missing = frontier - set(found)
-            if root in missing:
-                raise UnknownLot(lot_id=root)
-            if missing:
-                raise FilonError(
-                    f"The event logs from block {self.deployment.deployment_block} lack lots "
-                    f"{sorted(missing)}: is the manifest's deployment_block right?"
-                )
-            facts.update(found)
-            frontier = {parent for fact in found.values() for parent in fact.parents} - set(facts)
-        holders: dict[LotId, str | None] = {}
-        for _, args, _ in self._logs_by_id(["Transfer"], facts, position=3):
-            holders[LotId(args["tokenId"])] = None if args["to"] == _ZERO_ADDRESS else args["to"]
-        lots = {i: facts[i].lot(i, holders.get(i)) for i in sorted(facts)}
-        edges = tuple(sorted((parent, child) for child, fact in facts.items() for parent in fact.parents))
-        mine_ids = sorted({fact.mine_id for fact in facts.values() if fact.mine_id is not None})
-        records = self._chain.read_many(self.contract_address, "mine", [[m] for m in mine_ids])
-        mines = {m: self._mine(m, record[0]) for m, record in zip(mine_ids, records, strict=True)}
-        return Provenance(lot_id=root, lots=lots, edges=edges, mines=mines)
-
-    def lots_of(self, address: str) -> list[LotId]:
-        """The live lots `address` holds now, by id, rebuilt from the Transfer logs to and from it."""
-        holder = _address(address, "address")
-        topic = address_topic(holder)
-        transfer = event_topic("Transfer")
-        logs = self._logs([transfer, None, topic]) + self._logs([transfer, topic])
-        logs.sort(key=lambda item: (item[2]["blockNumber"], item[2]["logIndex"]))
-        held: set[LotId] = set()
-        for _, args, _ in logs:
-            lot_id = LotId(args["tokenId"])
-            if args["to"] == holder:
-                held.add(lot_id)
-            else:
-                held.discard(lot_id)
-        return sorted(held)
-
-
-def connect(
-    rpc_url: str,
-    deployment: Deployment | str | os.PathLike[str],
-    account: LocalAccount | None = None,
-    *,
-    timeout: float = 120.0,
-    request_timeout: float = 30.0,
-    max_log_range: int | None = None,
-    store: DocumentStore | str | os.PathLike[str] | None = None,
-    salts_folder: str | os.PathLike[str] | None = None,
-) -> Client:
-    """Connects to a Filón deployment, checking that the node serves the chain it was deployed on.
-
-    Args:
-        rpc_url: The node's HTTP JSON-RPC URL.
-        deployment: A `Deployment`, or the path of a manifest saved by `Deployment.save`.
-        account: The eth-account `LocalAccount` that signs writes; None for a read-only client.
-        timeout: Seconds to wait for a sent transaction to be mined.
-        request_timeout: Seconds to wait for any single RPC response.
-        max_log_range: The most blocks one `eth_getLogs` may span, for nodes that cap it; None for one
-            request over the whole range.
-        store: The document store for passports and the documents they cite (a `DocumentStore` or a
-            folder); by default `FILON_STORE`, else `.filon/store`.
-        salts_folder: Where the holder keeps its passports' salts (its secret); by default `salts/` beside
-            the store.
-
-    Returns:
-        The client.
-
-    Raises:
-        ManifestNotFound, ManifestInvalid: The manifest path cannot be used.
-        RpcUnavailable: The node cannot be reached.
-        DeploymentMismatch: The node's chain id differs from the manifest's, or there is no contract at
-            the manifest's address.
-    """
-    chain, deployment = open_chain(
-        rpc_url, deployment, request_timeout=request_timeout, max_log_range=max_log_range
-    )
-    if store is not None and not isinstance(store, DocumentStore):
-        store = DocumentStore(store)
-    return Client(
-        chain,
-        deployment,
-        account,
-        timeout=timeout,
-        store=store,
-        salts_folder=Path(salts_folder) if salts_folder is not None else None,
-    )
+        return self._passports.credential(lot_id, version)

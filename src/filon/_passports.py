@@ -9,23 +9,19 @@ secret: they are kept in the holder's local salt folder, so that it can disclose
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from filon._errors import FilonError, InvalidInput
+from filon._errors import InvalidInput, PassportUnavailable, PassportWithheld
 from filon._types import Consumed, Declared, HistoryEvent, Lot, LotId, PassportRecorded, Produced, Provenance
 from filon.passport._carbon import CarbonFootprint, carbon_footprint
 from filon.passport._disclosure import Disclosure, DisclosureMismatch, disclose, verify_disclosure_offline
 from filon.passport._merkle import build_tree, field_names
 from filon.passport._schema import Document, Passport
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, InvalidCid
-
-if TYPE_CHECKING:
-    from filon._client import Client
 
 
 class LotReader(Protocol):
@@ -42,22 +38,6 @@ DEFAULT_STORE_ENV = "FILON_STORE"
 """The environment variable naming the document store folder (default `.filon/store`)."""
 
 URI_SCHEME = "ipfs://"
-
-
-class PassportWithheld(FilonError):
-    """The published package of a passport version discloses only some fields; the rest are withheld.
-
-    Attributes:
-        disclosed: The names of the fields that were published (and check out against the chain).
-    """
-
-    def __init__(self, message: str, *, disclosed: Sequence[str]) -> None:
-        super().__init__(message)
-        self.disclosed = tuple(disclosed)
-
-
-class PassportUnavailable(FilonError, LookupError):
-    """A passport version's package cannot be read: its URI is no `ipfs://` CID, or it is not in the store."""
 
 
 @dataclass(frozen=True)
@@ -164,65 +144,10 @@ def prepare_passport(
     )
 
 
-def keep_salts(folder: Path, client: Client, root: bytes, salts: Mapping[str, bytes]) -> Path:
-    """Writes a prepared passport's salts under its root, before anything is sent: a transaction that times
-    out, or a crash before `save_salts`, must never lose them (they cannot be made again)."""
-    return _write_private(_root_path(folder, client, root), salts)
-
-
-def save_salts(folder: Path, client: Client, lot_id: int, version: int, salts: Mapping[str, bytes]) -> Path:
-    """Writes the salts of a recorded passport version to the holder's salt folder (owner-only, synced)."""
-    return _write_private(_salts_path(folder, client, lot_id, version), salts)
-
-
-def load_salts(folder: Path, client: Client, lot_id: int, version: int) -> dict[str, bytes]:
-    """Reads the salts of a passport version from the holder's salt folder (by lot and version, else by the
-    root recorded for that version).
-
-    Raises:
-        PassportUnavailable: This holder kept no salts for that version.
-    """
-    path = _salts_path(folder, client, lot_id, version)
-    if not path.exists():
-        path = _root_path(folder, client, pick_version(client, LotId(lot_id), version).root)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PassportUnavailable(
-            f"No salts are kept for lot {lot_id} version {version} in {folder}"
-        ) from None
-    return {name: bytes.fromhex(text.removeprefix("0x")) for name, text in data.items()}
-
-
-def _write_private(path: Path, salts: Mapping[str, bytes]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump({name: "0x" + salt.hex() for name, salt in salts.items()}, out, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    temporary.replace(path)
-    return path
-
-
-def _folder(folder: Path, client: Client) -> Path:
-    deployment = client.deployment
-    return folder / f"{deployment.chain_id}-{deployment.address}"
-
-
-def _salts_path(folder: Path, client: Client, lot_id: int, version: int) -> Path:
-    return _folder(folder, client) / f"lot-{lot_id}-v{version}.json"
-
-
-def _root_path(folder: Path, client: Client, root: bytes) -> Path:
-    return _folder(folder, client) / f"root-{root.hex()}.json"
-
-
-def versions(client: LotReader, lot_id: LotId) -> list[PassportVersion]:
+def versions(reader: LotReader, lot_id: LotId) -> list[PassportVersion]:
     """Every recorded passport version of a lot, oldest first, from its events."""
     found: list[PassportVersion] = []
-    for event in client.history(lot_id):
+    for event in reader.history(lot_id):
         if isinstance(event, Declared | Produced):
             found.append(PassportVersion(lot_id, 1, event.passport_root, event.passport_uri))
         elif isinstance(event, PassportRecorded):
@@ -230,13 +155,13 @@ def versions(client: LotReader, lot_id: LotId) -> list[PassportVersion]:
     return found
 
 
-def pick_version(client: LotReader, lot_id: LotId, version: int | None) -> PassportVersion:
+def pick_version(reader: LotReader, lot_id: LotId, version: int | None) -> PassportVersion:
     """The requested version of a lot's passport (None: the latest).
 
     Raises:
         InvalidInput: The lot has no such version.
     """
-    recorded = versions(client, lot_id)
+    recorded = versions(reader, lot_id)
     if version is None:
         return recorded[-1]
     for entry in recorded:
@@ -292,11 +217,11 @@ def passport_of(package: Disclosure, entry: PassportVersion) -> Passport:
 
 
 def find_document(
-    client: LotReader, store: DocumentStore, lot_id: LotId, data: bytes
+    reader: LotReader, store: DocumentStore, lot_id: LotId, data: bytes
 ) -> DocumentMatch | None:
     """The latest passport version of `lot_id` whose published conformity evidence cites `data`, or None."""
     digest = hashlib.sha256(data).hexdigest()
-    for entry in reversed(versions(client, lot_id)):
+    for entry in reversed(versions(reader, lot_id)):
         try:
             package = published_package(store, entry)
         except PassportUnavailable:
@@ -312,8 +237,13 @@ def find_document(
     return None
 
 
-def check_disclosure(client: Client, disclosure: Disclosure) -> None:
-    """Checks a disclosure against the root recorded on chain for its lot and version.
+def check_disclosure(
+    reader: LotReader,
+    verify_leaf: Callable[[LotId, bytes, Sequence[bytes]], bool],
+    disclosure: Disclosure,
+) -> None:
+    """Checks a disclosure against the root recorded on chain for its lot and version, and, for the current
+    version, asks the contract (`verify_leaf`: its `verifyPassportLeaf`) about every disclosed field.
 
     Raises:
         InvalidInput: The disclosure names no lot or no version.
@@ -321,31 +251,29 @@ def check_disclosure(client: Client, disclosure: Disclosure) -> None:
     """
     if disclosure.lot_id is None or disclosure.version is None:
         raise InvalidInput("The disclosure must name its lot_id and version to be checked against the chain")
-    entry = pick_version(client, LotId(disclosure.lot_id), disclosure.version)
+    lot_id = LotId(disclosure.lot_id)
+    entry = pick_version(reader, lot_id, disclosure.version)
     verify_disclosure_offline(disclosure, entry.root)
-    current = client.lot(LotId(disclosure.lot_id))
-    if disclosure.version == current.passport_version:
+    if disclosure.version == reader.lot(lot_id).passport_version:
         for name in disclosure.fields:
-            if not client.verify_passport_leaf(
-                LotId(disclosure.lot_id), disclosure.leaf(name), disclosure.proof(name)
-            ):
+            if not verify_leaf(lot_id, disclosure.leaf(name), disclosure.proof(name)):
                 raise DisclosureMismatch(name, "the contract's verifyPassportLeaf rejects its proof")
 
 
-def footprint(client: LotReader, store: DocumentStore, lot_id: LotId) -> CarbonFootprint:
+def footprint(reader: LotReader, store: DocumentStore, lot_id: LotId) -> CarbonFootprint:
     """The embodied carbon of a lot over its provenance, from each lot's latest published passport."""
-    provenance = client.provenance(lot_id)
+    provenance = reader.provenance(lot_id)
     parents: dict[int, list[int]] = {}
     for parent, child in provenance.edges:
         parents.setdefault(int(child), []).append(int(parent))
     emissions: dict[int, float] = {}
     outputs: dict[int, list[int]] = {}
     for ancestor in provenance.lots:
-        for event in client.history(ancestor):
+        for event in reader.history(ancestor):
             if isinstance(event, Consumed):
                 outputs[int(ancestor)] = [int(out) for out in event.outputs]
         try:
-            entry = pick_version(client, ancestor, None)
+            entry = pick_version(reader, ancestor, None)
             carbon = published_package(store, entry).fields.get("carbon")
         except PassportUnavailable:
             continue
@@ -354,7 +282,7 @@ def footprint(client: LotReader, store: DocumentStore, lot_id: LotId) -> CarbonF
     fine_gold = {int(i): lot.fine_gold_mg for i, lot in provenance.lots.items()}
     # Siblings of an ancestor (other outputs of the same transformation) share its inputs by fine gold.
     for sibling in {out for outs in outputs.values() for out in outs} - fine_gold.keys():
-        fine_gold[sibling] = client.lot(LotId(sibling)).fine_gold_mg
+        fine_gold[sibling] = reader.lot(LotId(sibling)).fine_gold_mg
     return carbon_footprint(
         lot_id,
         provenance_edges=parents,

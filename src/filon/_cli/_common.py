@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from filon._cli._render import printable
-from filon._client import Client, connect
+from filon._client import Client
+from filon._connect import connect
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.passport import Passport

@@ -23,7 +23,7 @@ from filon._cli._common import (
     signed,
     write_new,
 )
-from filon._passports import PassportWithheld
+from filon._errors import PassportWithheld
 from filon._types import LotId
 from filon.passport import Passport, disclose
 

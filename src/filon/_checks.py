@@ -1,0 +1,80 @@
+"""Argument checks: every value a caller passes is checked here before it is encoded or sent.
+
+Each check returns the value in the form the contract takes (checksummed address, 32 bytes, int) or raises
+`InvalidInput` with one sentence naming the argument and what it must be. The client, the CSV intake and the
+CLI's parameter types call these, so that a rule about an argument has one home.
+"""
+
+from __future__ import annotations
+
+from web3 import Web3
+
+from filon._errors import InvalidInput
+
+UINT256_MAX = 2**256 - 1
+
+ZERO_HASH = b"\0" * 32
+"""The zero bytes32 (e.g. a mine with no documents of its own)."""
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+PREFLIGHT_ROOT = bytes(Web3.keccak(text="filon:preflight"))
+"""A non-zero passport root for checking a write before the real root exists (no rule reads its value)."""
+
+
+def bytes32(value: bytes | str, name: str) -> bytes:
+    """`value` as 32 bytes, from bytes or a 0x-prefixed 64-digit hex string.
+
+    Raises:
+        InvalidInput: It is neither.
+    """
+    if isinstance(value, bytes) and len(value) == 32:
+        return bytes(value)
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 66:
+        try:
+            return bytes.fromhex(value[2:])
+        except ValueError:
+            pass
+    raise InvalidInput(f"{name} must be 32 bytes or a 0x-prefixed 64-digit hex string, got {value!r}")
+
+
+def address(value: str, name: str) -> str:
+    """`value` as a checksummed address.
+
+    Raises:
+        InvalidInput: It is not a 20-byte address.
+    """
+    if isinstance(value, str) and Web3.is_address(value):
+        return str(Web3.to_checksum_address(value))
+    raise InvalidInput(f"{name} must be a 0x-prefixed 20-byte address, got {value!r}")
+
+
+def uint(value: int, name: str) -> int:
+    """`value` as a uint256.
+
+    Raises:
+        InvalidInput: It is not an int (bools are not), is negative, or does not fit 256 bits.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= UINT256_MAX:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value > UINT256_MAX:
+        digits = str(value)
+        shown = digits if len(digits) <= 80 else f"{digits[:20]}... ({len(digits)} digits)"
+        raise InvalidInput(f"{name} must be below 2^256 (what the contract can hold), got {shown}")
+    raise InvalidInput(f"{name} must be a non-negative int, got {value!r}")
+
+
+def country(value: str) -> bytes:
+    """An ISO 3166-1 alpha-2 code as the contract's `bytes2`.
+
+    Raises:
+        InvalidInput: It is not two ASCII characters (the contract then checks they are upper-case letters).
+    """
+    if isinstance(value, str) and len(value) == 2 and value.isascii():
+        return value.encode("ascii")
+    raise InvalidInput(f"country must be a two-letter ISO 3166-1 code such as 'PE', got {value!r}")
+
+
+def hex0x(value: bytes) -> str:
+    """Bytes as 0x hex."""
+    return "0x" + bytes(value).hex()

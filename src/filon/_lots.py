@@ -1,0 +1,170 @@
+"""The supply chain's writes: declare (one lot, a batch, or relayed offline), transfer, transform, and
+record passports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from web3.types import TxReceipt
+
+from filon import _checks as check
+from filon import _events
+from filon._contract import Contract
+from filon._errors import FilonError, InvalidInput
+from filon._offline import DeclarationDomain, SignedDeclaration
+from filon._tx import Sent
+from filon._types import Form, LotDeclaration, LotId, LotOutput
+
+
+def declare_call(contract: Contract, declaration: LotDeclaration) -> bytes:
+    """The calldata of `declareLot` for `declaration` (arguments checked)."""
+    return contract.call_data(
+        "declareLot",
+        check.uint(declaration.mine_id, "mine_id"),
+        check.uint(declaration.fine_gold_mg, "fine_gold_mg"),
+        check.uint(declaration.gross_mass_mg, "gross_mass_mg"),
+        check.bytes32(declaration.passport_root, "passport_root"),
+        declaration.passport_uri,
+        declaration.external_ref,
+    )
+
+
+def transform_call(
+    contract: Contract,
+    inputs: Sequence[LotId],
+    outputs: Sequence[LotOutput],
+    passport_root: bytes | str,
+    passport_uri: str,
+) -> bytes:
+    """The calldata of `transform` (arguments checked)."""
+    encoded_outputs = [
+        (
+            int(Form(o.form)),
+            check.uint(o.fine_gold_mg, "fine_gold_mg"),
+            check.uint(o.gross_mass_mg, "gross_mass_mg"),
+        )
+        for o in outputs
+    ]
+    return contract.call_data(
+        "transform",
+        [check.uint(i, "inputs") for i in inputs],
+        encoded_outputs,
+        check.bytes32(passport_root, "passport_root"),
+        passport_uri,
+    )
+
+
+def record_passport_call(contract: Contract, lot_id: LotId, passport_root: bytes | str, uri: str) -> bytes:
+    """The calldata of `recordPassport` (arguments checked)."""
+    return contract.call_data(
+        "recordPassport", check.uint(lot_id, "lot_id"), check.bytes32(passport_root, "passport_root"), uri
+    )
+
+
+class Lots:
+    """Writes that create, move and consume lots, through `contract`."""
+
+    def __init__(self, contract: Contract) -> None:
+        self._contract = contract
+
+    def _declared_id(self, receipt: TxReceipt) -> LotId:
+        (event,) = self._contract.events(receipt, _events.LotDeclared)
+        return event.lot_id
+
+    def declare_lot(self, declaration: LotDeclaration) -> LotId:
+        sender = self._contract.sender("declare a lot")
+        receipt = sender.transact(self._contract.address, declare_call(self._contract, declaration))
+        return self._declared_id(receipt)
+
+    def declare_lots(self, declarations: Iterable[LotDeclaration]) -> list[LotId]:
+        batch = list(declarations)
+        sender = self._contract.sender("declare lots")
+        seen: dict[str, int] = {}
+        for index, declaration in enumerate(batch):
+            ref = declaration.external_ref
+            if ref and ref in seen:
+                raise InvalidInput(
+                    f"Declarations {seen[ref]} and {index} of the batch share the external reference {ref!r}"
+                )
+            seen[ref] = index
+        if not batch:
+            return []
+        calls = [declare_call(self._contract, declaration) for declaration in batch]
+        prepared = []
+        for index, fields in enumerate(sender.prepare(self._contract.address, calls)):
+            if isinstance(fields, FilonError):
+                fields.batch_index = index  # rejected at estimation: nothing of the batch is sent
+                raise fields
+            prepared.append(fields)
+        results = sender.send_many(prepared)
+        outcomes = iter(sender.wait([result for result in results if isinstance(result, Sent)]))
+        ids: list[LotId] = []
+        failures: list[tuple[int, FilonError]] = []
+        for index, result in enumerate(results):
+            if isinstance(result, FilonError):  # never sent
+                failures.append((index, result))
+                continue
+            outcome = next(outcomes)
+            if outcome.error is not None:
+                failures.append((index, outcome.error))
+            elif outcome.receipt is not None:
+                ids.append(self._declared_id(outcome.receipt))
+        if failures:
+            index, error = failures[0]
+            error.batch_index = index
+            error.confirmed_lot_ids = tuple(ids)
+            raise error
+        return ids
+
+    def submit_declaration(self, declaration: SignedDeclaration) -> LotId:
+        ours = DeclarationDomain.of(self._contract.deployment)
+        if declaration.domain != ours:
+            raise InvalidInput(
+                f"This declaration was signed for contract {declaration.verifying_contract} on chain "
+                f"{declaration.chain_id}, not for {ours.verifying_contract} on chain {ours.chain_id}"
+            )
+        receipt = self._contract.send(
+            "submit a declaration",
+            "submitDeclaration",
+            tuple(declaration.as_contract_tuple()),
+            declaration.passport_uri,
+            bytes(declaration.signature),
+        )
+        return self._declared_id(receipt)
+
+    def declaration_nonce(self, operator: str, key: int) -> int:
+        if not 0 <= key < 2**192:
+            raise InvalidInput(f"A nonce key is below 2**192, not {key}")
+        (value,) = self._contract.read("nonces(address,uint192)", check.address(operator, "operator"), key)
+        return int(value)
+
+    def cancel_declaration(self, key_nonce: int) -> str:
+        return self._contract.send_for_hash(
+            "cancel a declaration", "cancelDeclaration", check.uint(key_nonce, "key_nonce")
+        )
+
+    def record_passport(self, lot_id: LotId, passport_root: bytes | str, passport_uri: str) -> int:
+        sender = self._contract.sender("record a passport")
+        data = record_passport_call(self._contract, lot_id, passport_root, passport_uri)
+        receipt = sender.transact(self._contract.address, data)
+        (event,) = self._contract.events(receipt, _events.PassportVersionRecorded)
+        return event.version
+
+    def transfer(self, lot_id: LotId, to: str, from_address: str | None) -> str:
+        sender = self._contract.sender("transfer a lot")
+        holder = check.address(from_address, "from_address") if from_address is not None else sender.address
+        return self._contract.send_for_hash(
+            "transfer a lot", "transferFrom", holder, check.address(to, "to"), check.uint(lot_id, "lot_id")
+        )
+
+    def transform(
+        self,
+        inputs: Sequence[LotId],
+        outputs: Sequence[LotOutput],
+        passport_root: bytes | str,
+        passport_uri: str,
+    ) -> list[LotId]:
+        sender = self._contract.sender("transform lots")
+        data = transform_call(self._contract, inputs, outputs, passport_root, passport_uri)
+        receipt = sender.transact(self._contract.address, data)
+        return [event.lot_id for event in self._contract.events(receipt, _events.LotProduced)]
