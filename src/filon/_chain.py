@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from eth_abi.exceptions import EncodingError
 from eth_typing import BlockIdentifier, ChecksumAddress, HexStr
@@ -168,14 +168,35 @@ def _revert_data(exc: ContractLogicError) -> bytes:
     return b""
 
 
-def _transport_reason(exc: BaseException) -> str:
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>)\]]+")
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` (a message from web3, requests or the node) with every URL cut down to what `shown_url`
+    shows, and the secret parts of `url` (user, password, path, query) removed wherever they appear."""
+    text = _URL.sub(lambda match: shown_url(match.group(0)), text)
+    parts = urlsplit(url)
+    secrets = [parts.username, parts.password, parts.query, *parts.query.split("&")]
+    secrets += [unquote(value) for value in secrets if value]
+    secrets += [segment for segment in parts.path.split("/") if len(segment) >= 4]
+    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
+        text = text.replace(secret, "…")
+    return text
+
+
+def _transport_reason(exc: BaseException, url: str) -> str:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):  # requests' HTTPError: the node (or a proxy) answered with an HTTP error
+        reason = getattr(response, "reason", "") or ""
+        return scrub(f"HTTP {status} {reason}".strip(), url)
     text = str(exc)
     errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
     if errno:
-        return errno.group(1).strip().lower()
+        return scrub(errno.group(1).strip().lower(), url)
     if "timed out" in text.lower():
         return "timed out"
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+    return scrub(text.splitlines()[0][:200], url) if text else type(exc).__name__
 
 
 class Chain:
@@ -210,15 +231,20 @@ class Chain:
             raise decode_revert(_revert_data(exc), self.w3.codec) from None
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             raise RpcUnavailable(
-                f"Cannot reach the Ethereum node at {self.shown_url} ({_transport_reason(exc)}).",
+                f"Cannot reach the Ethereum node at {self.shown_url} ({_transport_reason(exc, self.url)}).",
                 url=self.shown_url,
             ) from None
         except Web3RPCError as exc:
             raise RpcError(
-                f"The Ethereum node at {self.shown_url} answered with an error: {exc.message}"
+                f"The Ethereum node at {self.shown_url} answered with an error: {self._scrub(exc.message)}"
             ) from None
         except (Web3Exception, ValueError) as exc:
-            raise RpcError(f"Unexpected answer from the Ethereum node at {self.shown_url}: {exc}") from None
+            raise RpcError(
+                f"Unexpected answer from the Ethereum node at {self.shown_url}: {self._scrub(str(exc))}"
+            ) from None
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self.url)
 
     # ------------------------------------------------------------------ ABI
 
@@ -436,7 +462,10 @@ class Chain:
                 responses = provider.make_batch_request(chunk)
             if not isinstance(responses, list) or len(responses) != len(chunk):
                 error = responses.get("error") if isinstance(responses, dict) else responses
-                raise RpcError(f"The Ethereum node at {self.shown_url} rejected a batch of requests: {error}")
+                raise RpcError(
+                    f"The Ethereum node at {self.shown_url} rejected a batch of requests: "
+                    f"{self._scrub(str(error))}"
+                )
             for response in responses:
                 error = response.get("error")
                 results.append(self._error(error) if error is not None else response.get("result"))
@@ -445,7 +474,9 @@ class Chain:
     def _error(self, error: Any) -> FilonError:
         """The `FilonError` for a JSON-RPC error object."""
         if not isinstance(error, dict):
-            return RpcError(f"The Ethereum node at {self.shown_url} answered with an error: {error}")
+            return RpcError(
+                f"The Ethereum node at {self.shown_url} answered with an error: {self._scrub(str(error))}"
+            )
         data = error.get("data")
         if isinstance(data, dict):
             data = data.get("data")
@@ -458,4 +489,6 @@ class Chain:
             return decode_revert(bytes.fromhex(data[2:]), self.w3.codec)
         if "revert" in message.lower():
             return decode_revert(b"", self.w3.codec)
-        return RpcError(f"The Ethereum node at {self.shown_url} answered with an error: {message}")
+        return RpcError(
+            f"The Ethereum node at {self.shown_url} answered with an error: {self._scrub(message)}"
+        )
