@@ -82,6 +82,8 @@ from filon._errors import (
 from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport, prepare_passport
 from filon._types import (
+    MAX_CAPACITY_MG,
+    MAX_FINE_GOLD_MG,
     Consumed,
     Declared,
     Form,
@@ -136,6 +138,8 @@ from filon.passport import (
 )
 
 __all__ = [
+    "MAX_CAPACITY_MG",
+    "MAX_FINE_GOLD_MG",
     "ZERO_HASH",
     "AccountRequired",
     "AnvilError",

@@ -15,6 +15,13 @@ of its own block of 100 (the contract's `LOT_ID_BLOCK`), and a holder takes the 
 101-200, ...) when its first lot is minted and whenever its block runs out.
 """
 
+MAX_CAPACITY_MG = 2**39 - 1
+"""The largest yearly capacity a mine can have, in mg of fine gold (about 550 tonnes): the contract's
+`MAX_CAPACITY_MG`, the largest int40 (capacity left can go negative when the registrar lowers it)."""
+
+MAX_FINE_GOLD_MG = 2**40 - 1
+"""The most fine gold one lot can hold, in mg (about 1,100 tonnes): the contract packs it in a uint40."""
+
 MineId = NewType("MineId", int)
 """The id of a registered mine (1, 2, ... in registration order)."""
 

@@ -355,3 +355,19 @@ def test_errors_survive_pickling_with_their_attributes(world: World, miner: filo
     assert copy.arguments == {"mine_id": world.mine, "requested_mg": 1, "remaining_mg": 0}
     assert (copy.batch_index, copy.confirmed_lot_ids, str(copy)) == (0, (), str(info.value))
     assert (mismatch.manifest_chain_id, mismatch.rpc_chain_id, str(mismatch)) == (1, 2, "m")
+
+
+def test_the_capacity_limit_is_the_contracts_own(world: World, registrar: filon.Client) -> None:
+    """The library states the contract's limits from one place, and says them right."""
+    chain = Web3(HTTPProvider(world.url))
+    lots = chain.eth.contract(address=world.deployment.address, abi=ABI)
+    assert lots.functions.MAX_CAPACITY_MG().call() == filon.MAX_CAPACITY_MG == 2**39 - 1
+    registrar.set_mine_capacity(world.mine, filon.MAX_CAPACITY_MG)
+    assert registrar.mine(world.mine).capacity_mg == filon.MAX_CAPACITY_MG
+    with pytest.raises(filon.InvalidCapacity) as refused:
+        registrar.set_mine_capacity(world.mine, filon.MAX_CAPACITY_MG + 1)
+    assert refused.value.capacity_mg == 2**39
+    assert str(refused.value) == (
+        "549755813888 mg is not a valid yearly capacity "
+        "(positive, at most 549,755,813,887 mg, which is 2^39 - 1)."
+    )

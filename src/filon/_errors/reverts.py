@@ -17,7 +17,7 @@ from web3 import Web3
 
 from filon import _artifact
 from filon._errors.base import FilonError
-from filon._types import LotId, MineId, MineStatus
+from filon._types import MAX_CAPACITY_MG, LotId, MineId, MineStatus
 
 
 def _frozen(**entries: Any) -> Mapping[str, Any]:
@@ -314,10 +314,13 @@ class InvalidCountry(ContractRevert, ValueError):
 
 
 class InvalidCapacity(ContractRevert, ValueError):
-    """A mine's capacity must be positive and below 2^40 mg."""
+    """A mine's capacity must be positive and at most `MAX_CAPACITY_MG` (2^39 - 1 mg)."""
 
     error_name = "InvalidCapacity"
-    template = "{capacity_mg} mg is not a valid yearly capacity (positive, below 2^40 mg)."
+    template = (
+        "{capacity_mg} mg is not a valid yearly capacity "
+        f"(positive, at most {MAX_CAPACITY_MG:,} mg, which is 2^39 - 1)."
+    )
     capacity_mg: int
 
 
