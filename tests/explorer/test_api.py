@@ -464,6 +464,22 @@ def test_a_public_url_goes_into_the_qr_codes(explored: Explored) -> None:
         create_app(explored.index, explored.store, public_url="ftp://filon.example")
 
 
+def test_apps_in_one_process_each_read_their_own_settings(explored: Explored) -> None:
+    # The routers are module-level and shared by every app: each request must read its own app's state.
+    bar = explored.bar
+    other = TestClient(
+        create_app(explored.index, explored.store, public_url="https://filon.example", max_upload_bytes=1_000)
+    )
+    for _ in range(2):
+        assert explored.client.get(f"/api/lots/{bar}").json()["url"] == f"http://testserver/lots/{bar}"
+        assert other.get(f"/api/lots/{bar}").json()["url"] == f"https://filon.example/lots/{bar}"
+    assert "(at most 20 MiB)" in explored.client.get(f"/lots/{bar}").text
+    assert "(at most 1,000 bytes)" in other.get(f"/lots/{bar}").text
+    upload = {"document": ("a.bin", b"x" * 1_001)}
+    assert explored.client.post(f"/api/lots/{bar}/verify", files=upload).status_code == 200
+    assert (other.post(f"/api/lots/{bar}/verify", files=upload).json()) == TOO_LARGE
+
+
 def test_create_app_refuses_unusable_limits(explored: Explored) -> None:
     with pytest.raises(InvalidInput, match="max_upload_bytes is 1 or more, not 0"):
         create_app(explored.index, explored.store, max_upload_bytes=0)

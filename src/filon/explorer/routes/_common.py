@@ -1,0 +1,101 @@
+"""What the explorer's routes share: the explorer's state and its dependency, the parameter types, the
+error responses they declare and the bounded reading of an upload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, File, Path, Query, Request, UploadFile
+
+from filon.explorer import _views as views
+from filon.explorer._models import ErrorOut
+from filon.explorer._responses import MAX_ID, MAX_QUERY, UploadTooLarge
+
+READ_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """What the routes read, set by `create_app` on `app.state.explorer`.
+
+    Attributes:
+        explorer: The index, document store and red-flag thresholds the pages read.
+        public_url: The address buyers reach the explorer at, without a trailing slash; None takes it from
+            each request.
+        max_upload_bytes: The largest document the "verify a document" form accepts.
+    """
+
+    explorer: views.Explorer
+    public_url: str | None
+    max_upload_bytes: int
+
+    def links(self, request: Request, lot_id: int) -> views.Links:
+        """The absolute addresses of a lot's page and its QR codes.
+
+        Args:
+            request: The request, whose base URL is used when no public URL is set.
+            lot_id: The lot.
+
+        Returns:
+            The page's URL and its QR codes' (SVG and PNG).
+        """
+        base = self.public_url if self.public_url is not None else str(request.base_url).rstrip("/")
+        page = f"{base}/lots/{lot_id}"
+        return views.Links(url=page, qr=f"{page}/qr.svg", qr_png=f"{page}/qr.png")
+
+
+async def explorer_state(request: Request) -> ExplorerState:
+    """The explorer's state, from the application serving the request (a FastAPI dependency).
+
+    Args:
+        request: The request.
+
+    Returns:
+        What `create_app` set on `app.state.explorer`.
+    """
+    # async although it awaits nothing: FastAPI would run a plain function in its thread pool, a hop
+    # that an attribute read does not need.
+    state: ExplorerState = request.app.state.explorer
+    return state
+
+
+State = Annotated[ExplorerState, Depends(explorer_state)]
+LotIdPath = Annotated[int, Path(ge=0, le=MAX_ID, description="The lot id (its ERC-721 token id).")]
+MineIdPath = Annotated[int, Path(ge=0, le=MAX_ID, description="The mine id.")]
+QueryParam = Annotated[
+    str,
+    Query(
+        max_length=MAX_QUERY,
+        description='A lot id ("501"), an external reference, a mine ("mine 3") or a 0x address.',
+    ),
+]
+DocumentFile = Annotated[UploadFile, File(description="The document to look for in the passports.")]
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such lot or mine."}}
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "The upload is over the limit."}
+}
+
+
+async def read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, refusing past `limit` without reading more than one chunk beyond it.
+
+    Args:
+        upload: The uploaded file.
+        limit: The most bytes it may have.
+
+    Returns:
+        Its bytes.
+
+    Raises:
+        UploadTooLarge: It has more than `limit` bytes (a 413).
+    """
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := await upload.read(READ_CHUNK):
+        total += len(chunk)
+        if total > limit:
+            raise UploadTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,56 @@
+"""The JSON API under /api/: each page's data, built by the same function as the page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from filon.explorer import _views as views
+from filon.explorer._models import HomeOut, LotOut, MineOut, SearchOut, StatusOut, VerifyOut
+from filon.explorer.routes._common import (
+    NOT_FOUND,
+    TOO_LARGE,
+    DocumentFile,
+    LotIdPath,
+    MineIdPath,
+    QueryParam,
+    State,
+    read_upload,
+)
+
+router = APIRouter(tags=["api"])
+
+
+@router.get("/api/", summary="The home page's data: status and mines")
+def api_home(state: State) -> HomeOut:
+    return views.home(state.explorer)
+
+
+@router.get("/api/status", summary="What the index holds and how far it has read")
+def api_status(state: State) -> StatusOut:
+    return views.status(state.explorer)
+
+
+@router.get("/api/lots/{lot_id}", summary="A lot page's data", responses=NOT_FOUND)
+def api_lot(request: Request, state: State, lot_id: LotIdPath) -> LotOut:
+    return views.lot(state.explorer, lot_id, state.links(request, lot_id))
+
+
+@router.post(
+    "/api/lots/{lot_id}/verify",
+    summary="Whether a lot's passports (or its ancestors') cite a document",
+    responses={**NOT_FOUND, **TOO_LARGE},
+)
+async def api_verify(state: State, lot_id: LotIdPath, document: DocumentFile) -> VerifyOut:
+    data = await read_upload(document, state.max_upload_bytes)
+    return await run_in_threadpool(views.verify, state.explorer, lot_id, data, document.filename)
+
+
+@router.get("/api/mines/{mine_id}", summary="A mine page's data", responses=NOT_FOUND)
+def api_mine(state: State, mine_id: MineIdPath) -> MineOut:
+    return views.mine(state.explorer, mine_id)
+
+
+@router.get("/api/search", summary="Lots and mines matching a query")
+def api_search(state: State, q: QueryParam = "") -> SearchOut:
+    return views.search(state.explorer, q)

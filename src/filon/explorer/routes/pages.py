@@ -1,0 +1,94 @@
+"""The HTML pages: server-rendered, usable without JavaScript, each linking to its JSON."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from filon.explorer import _views as views
+from filon.explorer._graph import provenance_svg
+from filon.explorer._responses import render, size
+from filon.explorer.routes._common import (
+    NOT_FOUND,
+    TOO_LARGE,
+    DocumentFile,
+    LotIdPath,
+    MineIdPath,
+    QueryParam,
+    State,
+    read_upload,
+)
+
+router = APIRouter(tags=["pages"], default_response_class=HTMLResponse)
+
+
+@router.get("/", summary="Home: search, mines, counts")
+def home_page(request: Request, state: State) -> Response:
+    return render(
+        request.scope, "home.html", home=views.home(state.explorer), json_url=_api(request, "/api/")
+    )
+
+
+@router.get("/search", summary="Search results (303 to the result when there is one)")
+def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
+    found = views.search(state.explorer, q)
+    if len(found.lots) + len(found.mines) == 1:
+        target = f"/lots/{found.lots[0].id}" if found.lots else f"/mines/{found.mines[0].id}"
+        return RedirectResponse(_root(request) + target, status_code=303)
+    return render(
+        request.scope,
+        "search.html",
+        search=found,
+        query=q,
+        json_url=_api(request, "/api/search", q=q),
+    )
+
+
+@router.get(
+    "/lots/{lot_id}",
+    responses=NOT_FOUND,
+    summary="A lot: provenance, custody, passports, carbon, red flags",
+)
+def lot_page(request: Request, state: State, lot_id: LotIdPath) -> Response:
+    page = views.lot(state.explorer, lot_id, state.links(request, lot_id))
+    return render(
+        request.scope,
+        "lot.html",
+        lot=page,
+        graph=provenance_svg(page, _root(request)),
+        json_url=_api(request, f"/api/lots/{lot_id}"),
+        max_upload=size(state.max_upload_bytes),
+    )
+
+
+@router.post(
+    "/lots/{lot_id}/verify",
+    responses={**NOT_FOUND, **TOO_LARGE},
+    summary="The result of a document check",
+)
+async def verify_page(request: Request, state: State, lot_id: LotIdPath, document: DocumentFile) -> Response:
+    data = await read_upload(document, state.max_upload_bytes)
+    result = await run_in_threadpool(views.verify, state.explorer, lot_id, data, document.filename)
+    return render(request.scope, "verify.html", result=result, max_upload=size(state.max_upload_bytes))
+
+
+@router.get(
+    "/mines/{mine_id}",
+    responses=NOT_FOUND,
+    summary="A mine: permit, capacity used, lots declared",
+)
+def mine_page(request: Request, state: State, mine_id: MineIdPath) -> Response:
+    page = views.mine(state.explorer, mine_id)
+    return render(request.scope, "mine.html", mine=page, json_url=_api(request, f"/api/mines/{mine_id}"))
+
+
+def _root(request: Request) -> str:
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
+
+
+def _api(request: Request, path: str, **params: str) -> str:
+    return _root(request) + path + (f"?{urlencode(params)}" if params else "")

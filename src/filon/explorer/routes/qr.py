@@ -1,0 +1,41 @@
+"""The QR codes of lot pages, for tags on bars and jewellery."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from filon._errors import UnknownLot
+from filon.explorer.routes._common import NOT_FOUND, ExplorerState, LotIdPath, State
+
+QR_ERROR = "m"  # 15% of the code can be lost (a scratched tag) and it still reads
+QR_SVG_SCALE = 4
+QR_PNG_SCALE = 8
+QR_BORDER = 4
+
+_IMAGE_HEADERS = {"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+
+router = APIRouter(tags=["qr"], default_response_class=Response, responses=NOT_FOUND)
+
+
+@router.get("/lots/{lot_id}/qr.svg", summary="The QR code of a lot's page, as SVG")
+def qr_svg(request: Request, state: State, lot_id: LotIdPath) -> Response:
+    out = io.BytesIO()
+    _qr_of(request, state, lot_id).save(out, kind="svg", scale=QR_SVG_SCALE, border=QR_BORDER)
+    return Response(out.getvalue(), media_type="image/svg+xml", headers=_IMAGE_HEADERS)
+
+
+@router.get("/lots/{lot_id}/qr.png", summary="The QR code of a lot's page, as PNG")
+def qr_png(request: Request, state: State, lot_id: LotIdPath) -> Response:
+    out = io.BytesIO()
+    _qr_of(request, state, lot_id).save(out, kind="png", scale=QR_PNG_SCALE, border=QR_BORDER)
+    return Response(out.getvalue(), media_type="image/png", headers=_IMAGE_HEADERS)
+
+
+def _qr_of(request: Request, state: ExplorerState, lot_id: int) -> segno.QRCode:
+    if not state.explorer.index.has_lot(lot_id):
+        raise UnknownLot(lot_id=lot_id)
+    return segno.make(state.links(request, lot_id).url, error=QR_ERROR, micro=False)
