@@ -6,13 +6,17 @@ import datetime
 import hashlib
 import json
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
 import filon
+from filon._passports import check_disclosure
 from filon.passport import CarbonEmissions, Document, DocumentType, Facility, MaterialInput, Party, Quantity
 
 from .helpers import Roles, World, nonce
@@ -169,6 +173,68 @@ def test_one_field_disclosure_is_checked_on_chain(
     wrong_version = disclosure.model_copy(update={"version": 2})
     with pytest.raises(filon.InvalidInput, match="not 2"):
         buyer.verify_disclosure(wrong_version)
+
+
+def test_the_contract_is_asked_about_every_field_of_the_current_version(
+    client_with_store: Callable[[LocalAccount | None], filon.Client],
+    roles: Roles,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The offline check alone would pass these: what proves the contract is consulted is its calls."""
+    miner = client_with_store(roles.miner)
+    passport = _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+    lot_id = miner.declare_lot_with_passport(world.mine, passport)
+    disclosure = filon.disclose(
+        passport, miner.passport_salts(lot_id, 1), ["carbon", "facility"], lot_id=lot_id, version=1
+    )
+    buyer = client_with_store(None)
+    asked: list[tuple[int, bytes, list[bytes]]] = []
+    real_call = buyer._chain.call
+    selector = Web3.keccak(text="verifyPassportLeaf(uint256,bytes32,bytes32[])")[:4]
+
+    def recording_call(tx: Any, block: Any = "latest") -> bytes:
+        data = bytes.fromhex(tx["data"][2:])
+        if data[:4] == selector:
+            lot, leaf, proof = abi_decode(["uint256", "bytes32", "bytes32[]"], data[4:])
+            asked.append((lot, leaf, list(proof)))
+        return real_call(tx, block)
+
+    monkeypatch.setattr(buyer._chain, "call", recording_call)
+    buyer.verify_disclosure(disclosure)
+    assert asked == [
+        (lot_id, disclosure.leaf(name), list(disclosure.proof(name))) for name in ("carbon", "facility")
+    ]
+
+    # Version 1 is no longer current once version 2 is recorded: its root is checked from the events only.
+    miner.publish_passport(lot_id, _passport(fine=850_000, gross=1_000_000, kg_co2e=5.0))
+    asked.clear()
+    buyer.verify_disclosure(disclosure)
+    assert asked == []
+
+
+def test_a_refusal_by_the_contract_is_reported(
+    client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
+) -> None:
+    """The contract checks proofs against the lot's current root: asked about another lot, it refuses, and
+    the refusal is a `DisclosureMismatch` naming the field, never a pass."""
+    miner = client_with_store(roles.miner)
+    passport = _passport(fine=850_000, gross=1_000_000, kg_co2e=4.0)
+    lot_id = miner.declare_lot_with_passport(world.mine, passport)
+    other = miner.declare_lot_with_passport(world.mine, _passport(fine=1_000, gross=2_000, kg_co2e=1.0))
+    disclosure = filon.disclose(
+        passport, miner.passport_salts(lot_id, 1), ["carbon"], lot_id=lot_id, version=1
+    )
+    buyer = client_with_store(None)
+
+    def asks_about_the_other_lot(_: filon.LotId, leaf: bytes, proof: Sequence[bytes]) -> bool:
+        return buyer.verify_passport_leaf(other, leaf, proof)
+
+    with pytest.raises(filon.DisclosureMismatch) as refused:
+        check_disclosure(buyer._reads, asks_about_the_other_lot, disclosure)
+    assert refused.value.field == "carbon"
+    assert "verifyPassportLeaf rejects its proof" in str(refused.value)
+    assert buyer.verify_passport_leaf(lot_id, disclosure.leaf("carbon"), disclosure.proof("carbon")) is True
 
 
 def test_withheld_fields_are_not_published(

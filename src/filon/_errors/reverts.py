@@ -92,7 +92,28 @@ class ContractPanic(ContractRevert):
 
     error_name = "Panic"
     template = "The contract panicked with code {code}."
+    displays = _frozen(code=lambda code: _panic(code))
     code: int
+
+
+_PANICS = {
+    0x00: "a generic compiler panic",
+    0x01: "a failed assert",
+    0x11: "an arithmetic overflow or underflow",
+    0x12: "a division or modulo by zero",
+    0x21: "a conversion to an enum out of range",
+    0x22: "a corrupted storage byte array",
+    0x31: "a pop from an empty array",
+    0x32: "an array index out of bounds",
+    0x41: "too much memory allocated",
+    0x51: "a call to an uninitialised function",
+}
+"""Solidity's panic codes (docs: "Panic via assert and Error via require")."""
+
+
+def _panic(code: int) -> str:
+    meaning = _PANICS.get(code)
+    return f"0x{code:02x} ({meaning})" if meaning else f"0x{code:02x}"
 
 
 # FilonLots (IFilonLots)
@@ -586,6 +607,8 @@ def decode_revert(data: bytes, codec: _Decoder) -> ContractRevert:
             error = ContractPanic(code=code)
         elif selector in _error_table():
             name, cls, fields = _error_table()[selector]
+            if len(payload) < 32 * len(fields):  # every argument has a 32-byte head: cut-off data
+                raise ValueError("revert data shorter than its arguments")
             values = codec.decode([t for _, t in fields], payload)
             arguments = {attr: _normalize(t, v) for (attr, t), v in zip(fields, values, strict=True)}
             if cls is ContractRevert:
