@@ -67,13 +67,23 @@ def test_state_file_keeps_the_chain_across_restarts(tmp_path: Path) -> None:
         assert client.mine_count() == 0
 
 
+def _wait_for_a_save_after(state: Path, since_ns: int) -> None:
+    """Waits until Anvil has (re)written its state file after `since_ns`, and a moment more so that the
+    write is complete (a kill while it writes is another fault, not this test's)."""
+    deadline = time.monotonic() + 10
+    while not state.exists() or state.stat().st_mtime_ns <= since_ns:
+        assert time.monotonic() < deadline, f"Anvil did not save {state} within 10 s"
+        time.sleep(0.01)
+    time.sleep(0.1)
+
+
 def test_state_interval_keeps_the_chain_when_anvil_is_killed(tmp_path: Path) -> None:
     state = tmp_path / "chain.json"
     registrar = dev_accounts(1)[0]
     first = start_anvil(state_file=state, state_interval=1)
     try:
         deployment = filon.deploy(first.url, registrar)
-        time.sleep(1.5)  # one save after the deployment
+        _wait_for_a_save_after(state, time.time_ns())
     finally:
         first.process.kill()  # SIGKILL: nothing is saved on the way out
         first.process.wait()
@@ -102,8 +112,10 @@ def test_block_time_mines_blocks_without_transactions() -> None:
     with start_anvil(block_time=0.2) as node:
         w3 = Web3(HTTPProvider(node.url))
         start = w3.eth.block_number
-        time.sleep(0.7)
-        assert w3.eth.block_number >= start + 2
+        deadline = time.monotonic() + 10
+        while w3.eth.block_number < start + 2:  # no transaction is sent: only the block timer mines
+            assert time.monotonic() < deadline, "no block was mined in 10 s with a 0.2 s block time"
+            time.sleep(0.05)
 
 
 def test_anvil_from_the_environment_variable_must_exist(
