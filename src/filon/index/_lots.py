@@ -128,7 +128,7 @@ def children(session: Session, lot_id: int) -> list[LotId]:
 
 
 def provenance(session: Session, lot_id: int) -> Provenance:
-    """The ancestry of a lot down to its mines, in four queries.
+    """The ancestry of a lot down to its mines: one recursive query, then the lots and mines it names.
 
     Raises:
         UnknownLot: The index has no lot with this id.
