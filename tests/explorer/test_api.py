@@ -509,12 +509,16 @@ def test_a_failing_sync_is_logged_and_the_pages_still_answer(
     database = f"sqlite:///{explored.folder / 'index.sqlite'}"
     with (
         open_index(explored.deployment, database_url=database) as read_only,  # no RPC: sync() must fail
-        caplog.at_level(logging.WARNING, logger="filon.explorer"),
+        caplog.at_level(logging.WARNING, logger="filon.index"),
         TestClient(create_app(read_only, explored.store, sync_interval=0.05)) as client,
     ):
-        time.sleep(0.3)  # several intervals: the one error is logged once
+        syncer = client.app.state.syncer  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 10
+        while syncer.attempts < 4:  # several attempts: the one error is logged once
+            assert time.monotonic() < deadline, "the app did not try to sync"
+            time.sleep(0.01)
         assert client.get(f"/api/lots/{explored.bar}").status_code == 200
-    warnings = [r.getMessage() for r in caplog.records if r.name == "filon.explorer"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "filon.index"]
     assert warnings == [
         "The index cannot sync (retrying every 0.05 s): This index was opened without an RPC URL: it can be "
         "read but not synced"

@@ -118,6 +118,23 @@ def _ore(mine: int, fine: int, label: str) -> filon.LotDeclaration:
     )
 
 
+def declare_offline(world: World, label: str, fine: int) -> filon.LotId:
+    """An ore lot of mine 1 declared offline by the miner, submitted by the plant, minted to the plant."""
+    signed = filon.sign_declaration(
+        world.roles.miner,
+        world.deployment,
+        mine_id=1,
+        fine_gold_mg=fine,
+        gross_mass_mg=fine * 25,
+        passport_root=root(label),
+        recipient=world.roles.plant.address,
+        nonce=filon.declaration_nonce(),
+        deadline=world.permit_expiry,
+        external_ref=label,
+    )
+    return world.client(world.roles.plant).submit_declaration(signed)
+
+
 def first_half(world: World) -> tuple[filon.LotId, ...]:
     """Ore from two mines, carried to the plant; a second passport; ore declared offline and submitted by
     the plant; a mine's capacity, permit and passport change."""
@@ -131,20 +148,7 @@ def first_half(world: World) -> tuple[filon.LotId, ...]:
     for lot in ore[4:]:
         miner2.transfer(lot, roles.plant.address)
     world.client(roles.plant).record_passport(ore[0], root("ORE-1-0 assayed"), "ipfs://assay")
-    # Declared offline by the miner, submitted by the plant, minted to the plant.
-    signed = filon.sign_declaration(
-        roles.miner,
-        world.deployment,
-        mine_id=1,
-        fine_gold_mg=12_000,
-        gross_mass_mg=300_000,
-        passport_root=root("ORE-1-offline"),
-        recipient=roles.plant.address,
-        nonce=filon.declaration_nonce(),
-        deadline=world.permit_expiry,
-        external_ref="ORE-1-offline",
-    )
-    ore.append(world.client(roles.plant).submit_declaration(signed))
+    ore.append(declare_offline(world, "ORE-1-offline", 12_000))
     registrar.set_mine_capacity(filon.MineId(1), 2 * CAPACITY_MG)
     registrar.update_permit(filon.MineId(2), b"\x07" * 32, world.permit_expiry + DAY)
     registrar.set_mine_passport(filon.MineId(1), b"\x08" * 32)

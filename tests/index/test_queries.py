@@ -1,13 +1,15 @@
 """Reads of the index against the client's own: a deep and wide ancestry in one recursive query, search,
-holdings, and unknown ids."""
+holdings, the issuer of a relayed declaration, and unknown ids."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm import Session
 
 import filon
+from filon.index._models import LotRow
 
-from .helpers import World, declare, first_half, root, second_half
+from .helpers import World, declare, declare_offline, first_half, root, second_half
 
 
 def _dore(fine: int) -> filon.LotOutput:
@@ -82,6 +84,27 @@ def test_search_and_holdings(world: World, database_url: str) -> None:
         assert index.lots_of(world.roles.plant.address) == sorted([story.dore[1], story.ore[6]])
         assert [t.event for t in index.timeline(story.bar)] == client.history(story.bar)
         assert index.lots_of(world.roles.miner.address) == [story.ore[3]]
+
+
+def test_a_declaration_relayed_by_the_plant_is_issued_by_the_miner(world: World, database_url: str) -> None:
+    miner, plant = world.roles.miner.address, world.roles.plant.address
+    relayed = declare_offline(world, "RELAYED-1", 5_000)  # minted to the plant
+    (direct,) = declare(world, 1)
+    client = world.client()
+
+    with world.index(database_url) as index:
+        index.sync()
+
+        with Session(index.engine) as session:
+            assert [session.get_one(LotRow, lot).issuer for lot in (relayed, direct)] == [miner, miner]
+        declared = index.history(relayed)[0]
+        assert isinstance(declared, filon.Declared)
+        assert (declared.holder, declared.issuer) == (plant, miner)
+        assert index.history(relayed) == client.history(relayed)
+        declared = index.history(direct)[0]
+        assert isinstance(declared, filon.Declared)
+        assert (declared.holder, declared.issuer) == (miner, miner)
+        assert index.history(direct) == client.history(direct)
 
 
 def test_unknown_ids(world: World, sqlite_url: str) -> None:

@@ -78,7 +78,11 @@ def lot_from_events(lot_id: LotId, events: Iterable[ChainEvent], holder: str | N
 
 
 def lot_history(
-    lot_id: LotId, events: Iterable[ChainEvent], outputs: Sequence[LotId] = ()
+    lot_id: LotId,
+    events: Iterable[ChainEvent],
+    outputs: Sequence[LotId] = (),
+    *,
+    issuer: str | None = None,
 ) -> list[HistoryEvent]:
     """Everything that happened to a lot, in chain order: `Declared` or `Produced` first, then
     `PassportRecorded` and `Transferred` entries, and `Consumed` last if a transformation consumed it.
@@ -88,6 +92,9 @@ def lot_history(
         events: The lot's own events: its birth, passport versions, transfers (mint and burn included) and,
             for a relayed declaration, `DeclarationRelayed`. Events of other lots are ignored.
         outputs: The lots produced by the transformation that consumed it (empty while it is live).
+        issuer: Who declared an ore lot, for a caller that knows it without the lot's `DeclarationRelayed`
+            (the index, which stores the issuer instead of that event); by default the operator that event
+            names, else the account the lot was minted to.
 
     Returns:
         The history; empty when `events` hold no birth of the lot.
@@ -117,7 +124,7 @@ def lot_history(
                     passport_root=event.passport_root,
                     passport_uri=event.passport_uri,
                     external_ref=event.external_ref,
-                    issuer=relayed.get(event.transaction_hash, holder),
+                    issuer=issuer if issuer is not None else relayed.get(event.transaction_hash, holder),
                 )
             )
         elif isinstance(event, LotProduced):

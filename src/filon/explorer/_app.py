@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from filon.explorer._middleware import BodyLimit, LastLineErrors
 from filon.explorer._responses import filon_error, http_error, validation_error
 from filon.explorer.routes import api, pages, qr
 from filon.explorer.routes._common import ExplorerState
-from filon.index import FlagRules, Index
+from filon.index import BackgroundSync, FlagRules, Index
 from filon.passport import DocumentStore
 
 logger = logging.getLogger("filon.explorer")
@@ -42,47 +41,6 @@ def _check_public_url(public_url: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise InvalidInput(f"public_url is an http(s) address like https://filon.example, not {public_url!r}")
     return public_url.rstrip("/")
-
-
-class _Syncer:
-    """Keeps the index in step with the chain from a thread, every `interval` seconds, until stopped.
-
-    A thread, not an asyncio task: a sync is blocking I/O (RPC and database) and must not hold up the pages.
-    A failed sync is logged (once per distinct error, so a node down for an hour is not 1,800 log entries)
-    and tried again at the next interval; it never stops the server.
-    """
-
-    def __init__(self, index: Index, interval: float) -> None:
-        self.index = index
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="filon-explorer-sync", daemon=True)
-        self._last_error: str | None = None
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=max(self.interval, 5.0) + 30.0)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.index.sync()
-            except Exception as exc:
-                text = f"{type(exc).__name__}: {exc}"
-                if text != self._last_error:
-                    if isinstance(exc, FilonError):
-                        logger.warning("The index cannot sync (retrying every %s s): %s", self.interval, exc)
-                    else:
-                        logger.exception("The index cannot sync (retrying every %s s)", self.interval)
-                self._last_error = text
-            else:
-                if self._last_error is not None:
-                    logger.warning("The index syncs again")
-                self._last_error = None
-            self._stop.wait(self.interval)
 
 
 def create_app(
@@ -124,7 +82,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        syncer = _Syncer(index, sync_interval) if sync_interval is not None else None
+        syncer = BackgroundSync(index, sync_interval) if sync_interval is not None else None
+        app.state.syncer = syncer
         if syncer is not None:
             syncer.start()
         try:

@@ -13,20 +13,15 @@ The database is `FILON_DATABASE_URL` when set (`postgresql://...` needs `pip ins
 else an SQLite file per deployment under `.filon/index/`. Its schema is migrated with Alembic when opened.
 """
 
+from filon.index._database import IndexDatabaseError, IndexMismatch, default_database_url
 from filon.index._flags import FlagRules, RedFlag, lot_flags, mine_flags
-from filon.index._index import (
-    Index,
-    IndexDatabaseError,
-    IndexMismatch,
-    IndexReadOnly,
-    SearchResults,
-    SyncReport,
-    Timed,
-    default_database_url,
-    open_index,
-)
+from filon.index._index import Index, open_index
+from filon.index._lots import Timed
+from filon.index._search import SearchResults
+from filon.index._sync import BackgroundSync, IndexReadOnly, SyncReport
 
 __all__ = [
+    "BackgroundSync",
     "FlagRules",
     "Index",
     "IndexDatabaseError",

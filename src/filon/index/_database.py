@@ -1,0 +1,191 @@
+"""The index's database: where it is, how it is opened (SQLite pragmas, Alembic migrations, the deployment
+check), and the sessions every read and write goes through.
+
+Whatever SQLAlchemy or the driver raises while opening or using the database becomes an
+`IndexDatabaseError` here, with the URL shown without its password.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, Row, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from filon._deployment import Deployment
+from filon._errors import FilonError, InvalidInput
+from filon.index._models import SyncState
+
+# How many values one `IN (...)` carries: below every database's limit on bound parameters.
+_IN_CHUNK = 500
+
+
+class IndexDatabaseError(FilonError):
+    """The index's database cannot be opened, migrated, read or written."""
+
+
+class IndexMismatch(IndexDatabaseError):
+    """The database already indexes another deployment."""
+
+
+def default_database_url(deployment: Deployment, data_folder: str | os.PathLike[str] | None = None) -> str:
+    """`FILON_DATABASE_URL` if set, else an SQLite file per deployment under the data folder.
+
+    Args:
+        deployment: The deployment indexed.
+        data_folder: Where Filón keeps its data (default `FILON_DATA`, else `.filon` in the working folder).
+    """
+    configured = os.environ.get("FILON_DATABASE_URL")
+    if configured:
+        return configured
+    folder = Path(data_folder or os.environ.get("FILON_DATA") or ".filon") / "index"
+    return f"sqlite:///{folder / f'{deployment.chain_id}-{deployment.address.lower()}.sqlite'}"
+
+
+def engine_url(database_url: str) -> str:
+    """SQLAlchemy's URL for a DSN: a plain `postgresql://` DSN is driven by psycopg 3.
+
+    Raises:
+        InvalidInput: The URL is not a URL, or names another kind of database.
+        IndexDatabaseError: A PostgreSQL URL, without the psycopg driver installed.
+    """
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise InvalidInput(
+            "The database URL is not a URL (e.g. sqlite:///path/index.sqlite or postgresql://user@host/db)"
+        ) from None
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.drivername.startswith("postgresql"):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise IndexDatabaseError(
+                "PostgreSQL needs the psycopg driver: pip install 'filon[postgres]'"
+            ) from None
+    elif not url.drivername.startswith("sqlite"):
+        raise InvalidInput(f"The index keeps its data in SQLite or PostgreSQL, not {url.drivername!r}")
+    return url.render_as_string(hide_password=False)
+
+
+def _shown(database_url: str) -> str:
+    """A database URL fit for messages: no password."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(invalid URL)"
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    # WAL lets the explorer read while the sync writes; NORMAL is durable across a process crash.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _migrate(connection: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def open_database(deployment: Deployment, database_url: str) -> Engine:
+    """An engine on the index database of `deployment`, created or migrated to the current schema.
+
+    Args:
+        deployment: The deployment the database indexes (recorded on first use, checked afterwards).
+        database_url: `sqlite:///path` (its folder is created) or a PostgreSQL DSN.
+
+    Raises:
+        InvalidInput: The URL is not a URL, or names another kind of database.
+        IndexDatabaseError: The database cannot be opened or migrated.
+        IndexMismatch: The database already indexes another deployment.
+    """
+    url = engine_url(database_url)
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if parsed.drivername.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as connection:
+            _migrate(connection)
+        with Session(engine) as session, session.begin():
+            state = session.get(SyncState, 1)
+            if state is None:
+                session.add(
+                    SyncState(
+                        id=1,
+                        chain_id=deployment.chain_id,
+                        contract=deployment.address,
+                        deployment_block=deployment.deployment_block,
+                        last_block=deployment.deployment_block - 1,
+                    )
+                )
+            elif (state.chain_id, state.contract.lower()) != (
+                deployment.chain_id,
+                deployment.address.lower(),
+            ):
+                raise IndexMismatch(
+                    f"The database {_shown(url)} indexes {state.contract} on chain {state.chain_id}, "
+                    f"not {deployment.address} on chain {deployment.chain_id}: give each deployment its own "
+                    "database"
+                )
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = getattr(exc, "orig", None) or exc
+        raise IndexDatabaseError(f"Cannot open the index database {_shown(url)}: {reason}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+class Database:
+    """An open index database: its engine and the sessions the sync and the reads use.
+
+    Attributes:
+        engine: The SQLAlchemy engine.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> str:
+        """The database URL, without its password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session; a failure of the database inside it raises `IndexDatabaseError`."""
+        try:
+            with self._sessions() as session:
+                yield session
+        except DatabaseError as exc:  # OperationalError (gone, locked), a corrupted file, ...
+            raise IndexDatabaseError(f"The index database {self.url} failed: {exc.orig}") from None
+
+
+def rows_in(session: Session, query: Any, column: Any, values: Sequence[int]) -> list[Row[Any]]:
+    """Rows of `query` (a table's select) whose `column` is in `values`, in chunks that every database
+    accepts. Plain rows, their attributes named as the columns, not ORM objects: a provenance of 1,000
+    ancestors reads thousands of them, and building ORM objects took most of its time."""
+    found: list[Row[Any]] = []
+    for start in range(0, len(values), _IN_CHUNK):
+        found.extend(session.execute(query.where(column.in_(values[start : start + _IN_CHUNK]))).all())
+    return found

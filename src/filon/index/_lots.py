@@ -1,0 +1,234 @@
+"""Reads about lots: their records, ancestry, provenance and history, each in a few queries.
+
+Every function takes an open session (the `Index` opens it) and returns the library's own records, exactly
+as `Client` rebuilds them from the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, func, literal, select, union
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from filon import _events
+from filon._errors import InvalidInput, UnknownLot
+from filon._types import Form, HistoryEvent, Lot, LotId, MineId, Provenance
+from filon.index import _mines, _rows
+from filon.index._database import rows_in
+from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, TransferRow
+
+ZERO_ADDRESS = _events.ZERO_ADDRESS
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A history entry with the time of its block (Unix seconds)."""
+
+    event: HistoryEvent
+    timestamp: int
+
+
+def checked_id(lot_id: int) -> int:
+    """A lot id fit for a query; out of any lot's range is simply unknown.
+
+    Raises:
+        InvalidInput: Not a whole number.
+        UnknownLot: Out of any lot's range.
+    """
+    if isinstance(lot_id, bool) or not isinstance(lot_id, int):
+        raise InvalidInput(f"A lot id is a whole number, not {lot_id!r}")
+    if not 0 <= lot_id < 2**63:
+        raise UnknownLot(lot_id=lot_id)
+    return lot_id
+
+
+def lots(session: Session, ids: Collection[int]) -> dict[LotId, Lot]:
+    """Lots by id, in four queries whatever their number; unknown ids are left out."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    births = {row.id: row for row in rows_in(session, select(LotRow.__table__), LotRow.id, wanted)}
+    parents: dict[int, list[Row[Any]]] = {}
+    for row in rows_in(session, select(ParentRow.__table__), ParentRow.child_id, wanted):
+        parents.setdefault(row.child_id, []).append(row)
+    holders = _holders(session, wanted)
+    passports: dict[int, Row[Any]] = {}
+    for row in rows_in(session, select(PassportRow.__table__), PassportRow.lot_id, wanted):
+        if row.lot_id not in passports or row.version > passports[row.lot_id].version:
+            passports[row.lot_id] = row
+    found: dict[LotId, Lot] = {}
+    for lot_id in wanted:
+        birth = births.get(lot_id)
+        if birth is None:
+            continue
+        holder = holders.get(lot_id, ZERO_ADDRESS)
+        passport = passports[lot_id]
+        found[LotId(lot_id)] = Lot(
+            id=LotId(lot_id),
+            holder=None if holder == ZERO_ADDRESS else holder,
+            form=Form(birth.form),
+            fine_gold_mg=birth.fine_gold_mg,
+            gross_mass_mg=birth.gross_mass_mg,
+            mine_id=MineId(birth.mine_id) if birth.mine_id is not None else None,
+            parents=tuple(
+                LotId(p.parent_id) for p in sorted(parents.get(lot_id, []), key=lambda p: p.position)
+            ),
+            consumed=holder == ZERO_ADDRESS,
+            passport_root=passport.root,
+            passport_version=passport.version,
+            passport_uri=passport.uri,
+            external_ref=birth.external_ref,
+        )
+    return found
+
+
+def _holders(session: Session, wanted: list[int]) -> dict[int, str]:
+    """The recipient of each lot's latest transfer (the zero address once consumed)."""
+    latest_transfer = (
+        select(
+            TransferRow.lot_id,
+            func.max(TransferRow.block_number * 1_000_000 + TransferRow.log_index).label("position"),
+        )
+        .where(TransferRow.lot_id.in_(wanted))
+        .group_by(TransferRow.lot_id)
+        .subquery()
+    )
+    holders: dict[int, str] = {}
+    for lot_id, holder in session.execute(
+        select(TransferRow.lot_id, TransferRow.to_address).join(
+            latest_transfer,
+            (TransferRow.lot_id == latest_transfer.c.lot_id)
+            & (TransferRow.block_number * 1_000_000 + TransferRow.log_index == latest_transfer.c.position),
+        )
+    ):
+        holders[lot_id] = holder
+    return holders
+
+
+def ancestors(session: Session, lot_id: int) -> list[LotId]:
+    """Every lot `lot_id` was made from, down to the ore lots: one recursive SQL query."""
+    tree = (
+        select(ParentRow.parent_id.label("id"))
+        .where(ParentRow.child_id == lot_id)
+        .cte("ancestry", recursive=True)
+    )
+    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
+    return sorted(LotId(i) for i in session.scalars(select(tree.c.id)))
+
+
+def children(session: Session, lot_id: int) -> list[LotId]:
+    """The lots produced from `lot_id` (empty while it is live)."""
+    return sorted(
+        LotId(i) for i in session.scalars(select(ParentRow.child_id).where(ParentRow.parent_id == lot_id))
+    )
+
+
+def provenance(session: Session, lot_id: int) -> Provenance:
+    """The ancestry of a lot down to its mines: one recursive query, then the lots and mines it names.
+
+    Raises:
+        UnknownLot: The index has no lot with this id.
+    """
+    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
+    tree = select(literal(lot_id, BigInteger).label("id")).cte("ancestry", recursive=True)
+    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
+    found = lots(session, list(session.scalars(select(tree.c.id))))
+    if LotId(lot_id) not in found:
+        raise UnknownLot(lot_id=lot_id)
+    mine_ids = sorted({lot.mine_id for lot in found.values() if lot.mine_id is not None})
+    mines = _mines.mines(session, mine_ids)
+    edges = tuple(sorted((parent, child) for child, lot in found.items() for parent in lot.parents))
+    return Provenance(lot_id=LotId(lot_id), lots=dict(sorted(found.items())), edges=edges, mines=mines)
+
+
+def timeline(session: Session, lot_id: int) -> list[Timed]:
+    """A lot's history, as `Client.history` builds it (by `filon._events.lot_history`, from the records its
+    rows were made of), with the time of each entry's block.
+
+    Raises:
+        UnknownLot: The index has no lot with this id.
+    """
+    birth = session.get(LotRow, lot_id)
+    if birth is None:
+        raise UnknownLot(lot_id=lot_id)
+    transfers = list(session.scalars(select(TransferRow).where(TransferRow.lot_id == lot_id)))
+    passports = list(session.scalars(select(PassportRow).where(PassportRow.lot_id == lot_id)))
+    parents = list(
+        session.scalars(
+            select(ParentRow.parent_id).where(ParentRow.child_id == lot_id).order_by(ParentRow.position)
+        )
+    )
+    outputs = [
+        LotId(c)
+        for c in session.scalars(
+            select(ParentRow.child_id).where(ParentRow.parent_id == lot_id).order_by(ParentRow.child_id)
+        )
+    ]
+    # The issuer is stored rather than the `DeclarationRelayed` event it is read from.
+    history = _events.lot_history(
+        LotId(lot_id),
+        _rows.lot_events(birth, passports, transfers, parents),
+        outputs,
+        issuer=birth.issuer,
+    )
+    times = block_times(session, {entry.block_number for entry in history})
+    return [Timed(entry, times[entry.block_number]) for entry in history]
+
+
+def block_times(session: Session, blocks: Iterable[int]) -> dict[int, int]:
+    """The time of indexed blocks, by number."""
+    return {
+        row.number: row.timestamp
+        for row in rows_in(session, select(IndexedBlock.__table__), IndexedBlock.number, sorted(set(blocks)))
+    }
+
+
+def last_activity(session: Session, lot_ids: Collection[int]) -> dict[LotId, int]:
+    """The time (Unix seconds) of the latest event of each lot: birth, transfer or passport version."""
+    wanted = sorted(set(lot_ids))
+    latest: dict[LotId, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        moved = select(TransferRow.lot_id.label("lot"), TransferRow.block_number.label("block")).where(
+            TransferRow.lot_id.in_(chunk)
+        )
+        recorded = select(PassportRow.lot_id, PassportRow.block_number).where(PassportRow.lot_id.in_(chunk))
+        both = union(moved, recorded).subquery()
+        query = (
+            select(both.c.lot, func.max(IndexedBlock.timestamp))
+            .join(IndexedBlock, IndexedBlock.number == both.c.block)
+            .group_by(both.c.lot)
+        )
+        for lot_id, timestamp in session.execute(query):
+            latest[LotId(lot_id)] = int(timestamp)
+    return latest
+
+
+def by_external_ref(session: Session, external_ref: str, *, limit: int | None = None) -> list[Lot]:
+    """The lots declared with this external reference (unique per issuer, so possibly several)."""
+    query = select(LotRow.id).where(LotRow.external_ref == external_ref)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(lots(session, list(session.scalars(query))).values())
+
+
+def held_by(session: Session, address: str) -> list[Lot]:
+    """The live lots a (checksummed) address holds now, by id."""
+    received = list(session.scalars(select(TransferRow.lot_id).where(TransferRow.to_address == address)))
+    return [lot for lot in lots(session, received).values() if lot.holder == address]
+
+
+def transformation_of(session: Session, lot_id: int) -> tuple[list[Lot], list[Lot]]:
+    """The inputs and all the outputs of the transformation that produced `lot_id` (empty for ore)."""
+    inputs = list(session.scalars(select(ParentRow.parent_id).where(ParentRow.child_id == lot_id)))
+    if not inputs:
+        return [], []
+    outputs = list(
+        session.scalars(select(ParentRow.child_id).where(ParentRow.parent_id.in_(inputs)).distinct())
+    )
+    found = lots(session, set(inputs) | set(outputs))
+    return [found[LotId(i)] for i in sorted(inputs)], [found[LotId(o)] for o in sorted(outputs)]

@@ -1,0 +1,294 @@
+"""Keeping the index in step with the chain: the sync, in steps, and the rewind after a reorg.
+
+The sync reads `eth_getLogs` from the deployment block in steps, one database transaction per step (so a
+sync killed at any point resumes from the last step it committed, with no gap and no duplicate), and stops
+`confirmations` blocks behind the head. Before each sync it checks that the last block it indexed still has
+the hash it stored; if not (a reorg), it walks back over the blocks it stored to the newest one the chain
+still has and deletes every row after it, then reads forward again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from filon import _events
+from filon._chain import Chain
+from filon._deployment import Deployment
+from filon._errors import FilonError
+from filon.index import _rows
+from filon.index._database import Database, IndexDatabaseError
+from filon.index._models import BLOCK_TABLES, Base, IndexedBlock, SyncState
+
+logger = logging.getLogger("filon.index")
+
+DEFAULT_BLOCKS_PER_STEP = 2_000
+_HASH_CHECKS_PER_REQUEST = 64
+# How many times one sync goes back to a fork it found mid-way before leaving the rest to the next sync.
+_MAX_REWINDS_PER_SYNC = 3
+
+Headers = dict[int, tuple[bytes, int]]
+"""(hash, timestamp) of blocks, by number."""
+
+
+class IndexReadOnly(FilonError):
+    """The index was opened without an RPC URL, so it cannot sync."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one `Index.sync` did.
+
+    Attributes:
+        from_block: The first block read (after any rewind).
+        to_block: The last block now indexed.
+        events: How many of the contract's events were stored.
+        rewound_to: The block the index went back to after a reorg, or None if there was none.
+    """
+
+    from_block: int
+    to_block: int
+    events: int
+    rewound_to: int | None = None
+
+
+class ChainSync:
+    """Copies one deployment's events from a chain into the index database, and rewinds it after reorgs.
+
+    Args:
+        database: The index database.
+        deployment: The deployment indexed.
+        chain: The node to read from; None for an index that is only read (it can still be rewound).
+    """
+
+    def __init__(self, database: Database, deployment: Deployment, chain: Chain | None) -> None:
+        self._database = database
+        self._deployment = deployment
+        self._chain = chain
+
+    def last_block(self) -> int:
+        """The last block the index has read (the deployment block - 1 before the first sync)."""
+        with self._database.session() as session:
+            state = session.get(SyncState, 1)
+            assert state is not None
+            return state.last_block
+
+    def run(
+        self,
+        *,
+        confirmations: int,
+        blocks_per_step: int,
+        to_block: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Brings the index up to the chain's head minus `confirmations` (or `to_block`, if lower); see
+        `Index.sync`.
+
+        Raises:
+            IndexReadOnly: There is no chain to read.
+            RpcUnavailable, RpcError: The node failed; what was committed stays.
+            EventDecodeError: The node gave a log with a Filón event's topic but not its layout.
+            IndexDatabaseError: The database failed.
+        """
+        if self._chain is None:
+            raise IndexReadOnly("This index was opened without an RPC URL: it can be read but not synced")
+        chain = self._chain
+        rewound = self._rewind_if_reorged(chain)
+        first = self.last_block() + 1
+        stored: Counter[int] = Counter()  # events stored, by block: a rewind mid-way takes some back
+        for _ in range(_MAX_REWINDS_PER_SYNC + 1):
+            target = chain.block_number() - confirmations
+            if to_block is not None:
+                target = min(target, to_block)
+            changed = False
+            while (start := self.last_block() + 1) <= target:
+                end = min(start + blocks_per_step - 1, target)
+                step_events = self._step(chain, start, end)
+                if step_events is None:
+                    changed = True
+                    break
+                stored.update(step_events)
+                if progress is not None:
+                    progress(end, target)
+            if not changed:
+                break
+            # The chain changed under this sync (a reorg, possibly below blocks it already committed):
+            # go back to the fork, if there is one, and read on from there.
+            fork = self._rewind_if_reorged(chain)
+            if fork is not None:
+                rewound = fork if rewound is None else min(rewound, fork)
+                first = min(first, fork + 1)
+                for number in [n for n in stored if n > fork]:
+                    del stored[number]
+        return SyncReport(
+            from_block=first, to_block=self.last_block(), events=stored.total(), rewound_to=rewound
+        )
+
+    @staticmethod
+    def _headers(chain: Chain, numbers: Sequence[int]) -> Headers:
+        """(hash, timestamp) of blocks by number; a block the node no longer has is left out."""
+        answers = chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        found: Headers = {}
+        for number, block in zip(numbers, answers, strict=True):
+            if isinstance(block, FilonError):
+                raise block
+            if block is not None:
+                found[number] = (bytes.fromhex(block["hash"][2:]), int(block["timestamp"], 16))
+        return found
+
+    @staticmethod
+    def _anchor(session: Session, at_most: int) -> IndexedBlock | None:
+        """The newest stored block at or below `at_most` (None before the first step): what the blocks after
+        it must build on. Every block with rows is stored, and so is the end of every step."""
+        return session.scalar(
+            select(IndexedBlock)
+            .where(IndexedBlock.number <= at_most)
+            .order_by(IndexedBlock.number.desc())
+            .limit(1)
+        )
+
+    def _rewind_if_reorged(self, chain: Chain) -> int | None:
+        with self._database.session() as session:
+            state = session.get(SyncState, 1)
+            assert state is not None
+            stored = self._anchor(session, state.last_block)
+        if stored is None:  # nothing indexed yet
+            return None
+        if self._headers(chain, [stored.number]).get(stored.number, (b"", 0))[0] == stored.hash:
+            return None
+        fork = self._deployment.deployment_block - 1
+        with self._database.session() as session:
+            known = session.execute(
+                select(IndexedBlock.number, IndexedBlock.hash).order_by(IndexedBlock.number.desc())
+            ).all()
+        for start in range(0, len(known), _HASH_CHECKS_PER_REQUEST):
+            page = known[start : start + _HASH_CHECKS_PER_REQUEST]
+            current = self._headers(chain, [number for number, _ in page])
+            match = next((n for n, h in page if current.get(n, (b"", 0))[0] == h), None)
+            if match is not None:
+                fork = match
+                break
+        self.rewind(fork)
+        return fork
+
+    def rewind(self, block: int) -> None:
+        """Forgets everything after `block` (the next sync reads it again); see `Index.rewind`."""
+        with self._database.session() as session, session.begin():
+            for table in BLOCK_TABLES:
+                session.execute(delete(table).where(table.block_number > block))
+            session.execute(delete(IndexedBlock).where(IndexedBlock.number > block))
+            state = session.get(SyncState, 1)
+            assert state is not None
+            anchor = self._anchor(session, block)
+            standing = anchor.number if anchor is not None else self._deployment.deployment_block - 1
+            state.last_block = min(state.last_block, standing)
+
+    def _step(self, chain: Chain, start: int, end: int) -> Counter[int] | None:
+        """Stores the events of blocks `start`..`end` in one transaction; returns how many, by block. None if
+        the chain changed meanwhile (nothing stored), nothing if another sync stored them first."""
+        with self._database.session() as session:
+            anchor = self._anchor(session, start - 1)
+        before = self._headers(chain, [end]).get(end)
+        logs = chain.logs(self._deployment.address, [], from_block=start, to_block=end)
+        numbers = sorted({int(log["blockNumber"]) for log in logs} | {end})
+        headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
+        # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
+        # and the anchor unchanged means the range continues the branch already indexed (a reorg between
+        # two steps of one sync would otherwise stack the new branch on the old one's rows).
+        if anchor is not None and headers.pop(anchor.number, (b"", 0))[0] != anchor.hash:
+            return None
+        if before is None or headers.get(end) != before:
+            return None
+        for log in logs:
+            header = headers.get(int(log["blockNumber"]))
+            if header is None or header[0] != bytes(log["blockHash"]):
+                return None
+        events = _events.decode_all(logs)
+        rows = _rows.rows(events)
+        try:
+            with self._database.session() as session, session.begin():
+                # Locks the row on PostgreSQL, so that two syncs of one database take turns.
+                state = session.get(SyncState, 1, with_for_update=True)
+                assert state is not None
+                if state.last_block != start - 1:  # another sync stored these blocks first
+                    return Counter()
+                self._store(session, state, rows, headers, end)
+        except (IntegrityError, IndexDatabaseError) as exc:
+            if self.last_block() >= end:  # another sync won the race for these blocks
+                return Counter()
+            raise IndexDatabaseError(
+                f"The index database {self._database.url} refused blocks {start}-{end}: {exc}"
+            ) from None
+        return Counter(event.block_number for event in events)
+
+    @staticmethod
+    def _store(session: Session, state: SyncState, rows: list[Base], headers: Headers, end: int) -> None:
+        session.add_all(rows)
+        # New rows, not merges (a SELECT each): nothing after the last step is stored, even after a rewind.
+        session.add_all(
+            IndexedBlock(number=number, hash=block_hash, timestamp=timestamp)
+            for number, (block_hash, timestamp) in headers.items()
+        )
+        state.last_block = end
+
+
+class Syncable(Protocol):
+    """What `BackgroundSync` keeps in step: an `Index` (or anything that syncs like one)."""
+
+    def sync(self) -> SyncReport: ...
+
+
+class BackgroundSync:
+    """Keeps an index in step with the chain from a thread, every `interval` seconds, until stopped.
+
+    A thread, not an asyncio task: a sync is blocking I/O (RPC and database) and must not hold up the pages
+    of an explorer serving from the same index. A failed sync is logged (once per distinct error, so a node
+    down for an hour is not 1,800 log entries) and tried again at the next interval; it never stops.
+
+    Attributes:
+        attempts: How many syncs it has tried so far (for observers that wait for one to happen).
+    """
+
+    def __init__(self, index: Syncable, interval: float) -> None:
+        self.index = index
+        self.interval = interval
+        self.attempts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="filon-index-sync", daemon=True)
+        self._last_error: str | None = None
+
+    def start(self) -> None:
+        """Starts syncing in the background."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops after the sync under way, if any."""
+        self._stop.set()
+        self._thread.join(timeout=max(self.interval, 5.0) + 30.0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.index.sync()
+            except Exception as exc:
+                text = f"{type(exc).__name__}: {exc}"
+                if text != self._last_error:
+                    if isinstance(exc, FilonError):
+                        logger.warning("The index cannot sync (retrying every %s s): %s", self.interval, exc)
+                    else:
+                        logger.exception("The index cannot sync (retrying every %s s)", self.interval)
+                self._last_error = text
+            else:
+                if self._last_error is not None:
+                    logger.warning("The index syncs again")
+                self._last_error = None
+            self.attempts += 1
+            self._stop.wait(self.interval)
