@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from filon._cli._common import confirmations_option, database_option, deployment_option, fail, rpc_option
+from filon._cli._types import MAX_SYNC_INTERVAL, PERCENT, Bounded
 from filon._passports import DEFAULT_STORE_ENV, default_store
 from filon.passport import DocumentStore
 
@@ -41,7 +42,7 @@ def explorer() -> None:
     "--sync-interval",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(min=0.1),
+    type=Bounded(0.1, MAX_SYNC_INTERVAL, "seconds"),
     help="Seconds between two syncs of the index with the chain (needs --rpc).",
 )
 @confirmations_option
@@ -49,7 +50,7 @@ def explorer() -> None:
     "--max-loss",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(min=0, max=100),
+    type=PERCENT,
     help="A transformation losing more than this % of its fine gold is flagged.",
 )
 @click.option(

@@ -25,6 +25,7 @@ from filon._cli._common import (
     print_json,
     rpc_option,
 )
+from filon._cli._types import MAX_SYNC_INTERVAL, Bounded
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import Index, SyncReport, default_database_url, open_index
@@ -112,7 +113,7 @@ def _sync_once(index_: Index, *, show_progress: bool) -> SyncReport:
     "--interval",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(min=0.05),
+    type=Bounded(0.05, MAX_SYNC_INTERVAL, "seconds"),
     help="With --follow: seconds between two syncs.",
 )
 @json_option
