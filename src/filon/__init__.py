@@ -79,6 +79,7 @@ from filon._errors import (
     UnknownMine,
     error_classes,
 )
+from filon._extras import MissingExtra
 from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport, prepare_passport
 from filon._types import (
@@ -211,6 +212,7 @@ __all__ = [
     "MineId",
     "MineNotActive",
     "MineStatus",
+    "MissingExtra",
     "MixedHolders",
     "NonexistentLot",
     "NotApproved",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from web3 import Web3
 
-from filon._errors import InvalidInput
+from filon._errors import InvalidInput, InvalidMass, UnknownMine
+from filon._types import MAX_FINE_GOLD_MG, MineId
 
 UINT256_MAX = 2**256 - 1
 
@@ -78,3 +79,30 @@ def country(value: str) -> bytes:
 def hex0x(value: bytes) -> str:
     """Bytes as 0x hex."""
     return "0x" + bytes(value).hex()
+
+
+def declaration(mine_id: int, fine_gold_mg: int, gross_mass_mg: int) -> None:
+    """Checks an ore lot declaration's numbers as `declareLot` would, without a chain, so that a caller (the
+    CLI's ore-intake ledger) learns of a bad row before it builds, stores or sends anything for it.
+
+    What it cannot check here (the mine's status, operator and capacity, the external reference) the
+    contract still checks when the lot is declared.
+
+    Args:
+        mine_id: The mine the ore comes from.
+        fine_gold_mg: Fine gold in the lot, in milligrams.
+        gross_mass_mg: Gross mass of the lot, in milligrams.
+
+    Raises:
+        InvalidInput: A number is not an int from 0 to 2^256 - 1 (it cannot be sent at all).
+        InvalidMass: Fine gold is zero, more than the gross mass, or beyond the contract's 40 bits.
+        UnknownMine: `mine_id` is 0 (mine ids start at 1).
+    """
+    uint(mine_id, "mine_id")
+    uint(fine_gold_mg, "fine_gold_mg")
+    uint(gross_mass_mg, "gross_mass_mg")
+    # The contract's order: the mass first, then (after the passport root) the mine.
+    if fine_gold_mg == 0 or fine_gold_mg > gross_mass_mg or fine_gold_mg > MAX_FINE_GOLD_MG:
+        raise InvalidMass(fine_gold_mg=fine_gold_mg, gross_mass_mg=gross_mass_mg)
+    if mine_id == 0:
+        raise UnknownMine(mine_id=MineId(mine_id))

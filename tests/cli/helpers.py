@@ -83,6 +83,14 @@ def one_error(result: tuple[int, str, str]) -> str:
     return err.removeprefix("Error: ").removesuffix("\n")
 
 
+def usage_error(result: tuple[int, str, str]) -> str:
+    """Click's usage error: exit 2, the usage, then one `Error: ` line; no traceback."""
+    code, out, err = result
+    assert (code, out) == (2, ""), (code, out, err)
+    assert err.startswith("Usage: filon ") and "Traceback" not in err, err
+    return err.splitlines()[-1].removeprefix("Error: ")
+
+
 def ok_json(result: tuple[int, str, str]) -> Any:
     """The one JSON object a successful `--json` command printed."""
     code, out, err = result

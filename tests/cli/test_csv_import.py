@@ -43,13 +43,13 @@ def _mixed(prefix: str) -> list[bytes]:
 
 def _rejections(world: World) -> list[str]:
     return [
-        "Row 4: gross_mass_kg must be positive, not -5",
+        "Row 4: gross_mass_kg: -5 is not positive",
         "Row 5: mine 99 is not registered",
-        "Row 6: date is not a YYYY-MM-DD date: '2026-13-01'",
+        "Row 6: date: '2026-13-01' is not a YYYY-MM-DD date",
         "Row 7: cannot read document missing.pdf: No such file or directory",
         "Row 8: holds bytes that are not UTF-8",
         "Row 9: gross_mass_kg 2000000 is implausible (more than 1000000 kg)",
-        "Row 10: gross_mass_kg is not a number: 'abc'",
+        "Row 10: gross_mass_kg: 'abc' is not a number",
         "Row 11: grade_g_per_t or fine_gold_g is missing",
         f"Row 12: {world.miner.address} is not the operator of mine 2.",
         "Row 13: external_ref is missing",

@@ -1,4 +1,5 @@
-"""Every failure is one `Error: ...` line on stderr and exit status 1, never a traceback."""
+"""Every failure is one `Error: ...` line on stderr and exit status 1 (2 for a usage error, such as a value
+its option's type refuses), never a traceback."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 import filon
 
-from .helpers import FAR_FUTURE, Filon, World, keystore, one_error, write_passport
+from .helpers import FAR_FUTURE, Filon, World, keystore, one_error, usage_error, write_passport
 
 ROOT = "0x" + "ab" * 32
 
@@ -89,9 +90,12 @@ def test_bad_files_and_values(keys: dict[str, Path], tmp_path: Path, filon_cli: 
     assert one_error(filon_cli(*declare, "--passport", str(good), "--fine-gold-g", "2")) == (
         "--fine-gold-g (2000 mg) differs from the passport's quantity (1000 mg)"
     )
-    assert one_error(
-        filon_cli(*declare, "--passport-root", ROOT, "--fine-gold-g", "0.0001", "--gross-mass-kg", "1")
-    ) == ("--fine-gold-g 0.0001 is more precise than a milligram")
+    assert (
+        usage_error(
+            filon_cli(*declare, "--passport-root", ROOT, "--fine-gold-g", "0.0001", "--gross-mass-kg", "1")
+        )
+        == "Invalid value for '--fine-gold-g': 0.0001 g is more precise than a milligram"
+    )
     assert one_error(filon_cli(*declare)) == (
         "Give --passport FILE (or --passport-root HEX with --fine-gold-g and --gross-mass-kg)"
     )
@@ -99,11 +103,12 @@ def test_bad_files_and_values(keys: dict[str, Path], tmp_path: Path, filon_cli: 
         "mine", "register", "--operator", "0x" + "11" * 20, "--permit-hash", ROOT, "--country", "PE",
         "--location-hash", ROOT, "--account", str(keys["registrar"]),
     )  # fmt: skip
-    assert one_error(filon_cli(*register, "--permit-expiry", "next year", "--capacity-kg", "1")) == (
-        "--permit-expiry is not a date (YYYY-MM-DD), a date-time or Unix seconds: 'next year'"
+    assert usage_error(filon_cli(*register, "--permit-expiry", "next year", "--capacity-kg", "1")) == (
+        "Invalid value for '--permit-expiry': 'next year' is not a date (YYYY-MM-DD), a date-time or Unix "
+        "seconds"
     )
-    assert one_error(filon_cli(*register, "--permit-expiry", "2099-01-01", "--capacity-kg", "-3")) == (
-        "--capacity-kg must be positive, not -3"
+    assert usage_error(filon_cli(*register, "--permit-expiry", "2099-01-01", "--capacity-kg", "-3")) == (
+        "Invalid value for '--capacity-kg': -3 kg is not positive"
     )
 
 

@@ -85,11 +85,3 @@ def chain_state(world: World) -> dict[str, Any]:
         "passport_versions": len(reader.passport_versions(world.lot)),
         "nonces": {p.address: w3.eth.get_transaction_count(p.address, "pending") for p in people},
     }
-
-
-def usage_error(result: tuple[int, str, str]) -> str:
-    """Click's usage error: exit 2, the usage, then one `Error: ` line; no traceback."""
-    code, out, err = result
-    assert (code, out) == (2, ""), (code, out, err)
-    assert err.startswith("Usage: filon ") and "Traceback" not in err, err
-    return err.splitlines()[-1].removeprefix("Error: ")

@@ -39,6 +39,11 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
         b"1,10,20,,2026-11-02,DOC-12,/dev/zero",
         b"2,10,20,,2026-11-02,OTHERS-13,",  # mine 2 is another operator's
         b"1,10,abc,,2026-11-02,NAN-14,",
+        b"1,10,,20000,2026-11-02,FINE-15,",  # more fine gold than ore: the library's rule, as the contract's
+        b"0,10,20,,2026-11-02,ZERO-16,",
+        b"1,%s,20,,2026-11-02,LONG-17," % (b"9" * 5000),
+        b"1,10,,1e999999,2026-11-02,EXP-18,",
+        "1,10,20,,\uff12\uff10\uff12\uff16-11-02,WIDE-19,".encode(),  # full-width digits
     ]
     ledger = tmp_path / "hostile.csv"
     ledger.write_bytes(HEADER.encode() + b"".join(row + b"\n" for row in rows))
@@ -46,23 +51,29 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
 
     code, out, err = _import(filon_cli, keys, ledger)
 
-    assert (code, out) == (1, "0 declared, 0 already there, 14 rejected\n")
+    assert (code, out) == (1, "0 declared, 0 already there, 19 rejected\n")
     assert err.splitlines() == [
         "Row 2: has 6 cells, the header 7",
         "Row 3: has 8 cells, the header 7",
-        "Row 4: mine_id is not a mine id: '\u0663'",
-        f"Row 5: mine_id is not a mine id: '{2**256}'",
+        "Row 4: mine_id: '\u0663' is not a whole number in the digits 0-9",
+        f"Row 5: mine_id must be below 2^256 (what the contract can hold), got {2**256}",
         "Row 6: external_ref holds control characters: ESC-\\x1b[2J5",
         "Row 7: external_ref holds control characters: NUL-\\x006",
         "Row 8: holds bytes that are not UTF-8",
         "Row 9: gross_mass_kg 1100000 is implausible (more than 1000000 kg)",
-        "Row 10: grade_g_per_t must be positive, not -20",
+        "Row 10: grade_g_per_t: -20 is not positive",
         "Row 11: gross_mass_kg 1E+400 is implausible (more than 1000000 kg)",
         f"Row 12: document huge.pdf is too large: {MAX_DOCUMENT_BYTES + 1:,} bytes, more than the 100 MiB "
         "allowed",
         "Row 13: document /dev/zero is too large: more than the 100 MiB allowed",
         f"Row 14: {world.miner.address} is not the operator of mine 2.",
-        "Row 15: grade_g_per_t is not a number: 'abc'",
+        "Row 15: grade_g_per_t: 'abc' is not a number",
+        "Row 16: Invalid lot mass: 20000000 mg of fine gold in 10000000 mg gross (fine gold must be "
+        "positive, at most the gross mass, and below 2^40 mg).",
+        "Row 17: mine 0 is not registered",
+        "Row 18: gross_mass_kg: '99999999999999999999'... (5,000 characters) is too long for a number",
+        "Row 19: fine_gold_g: 1e999999 g is more than the chain can hold (2^256 - 1 mg)",
+        "Row 20: date: '\uff12\uff10\uff12\uff16-11-02' is not a YYYY-MM-DD date",
     ]
     assert chain_state(world) == before
     assert files(tmp_path / "store", tmp_path / "salts") == {}

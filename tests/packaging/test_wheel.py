@@ -1,10 +1,11 @@
-"""A partner system installs only the `filon` wheel: no Ape, no Node, no compiler.
+"""A partner system installs only the `filon` wheel: no Ape, no Node, no compiler, no database or web stack.
 
-The wheel is built from this checkout, installed into a new virtualenv with its declared dependencies
-(at the versions of constraints.txt), and a script run in that virtualenv — with a PATH holding nothing
-but the virtualenv — deploys to a real Anvil, saves and reloads the manifest, connects, declares a lot,
-counts the lots from the event logs, and indexes them into SQLite (the index's migrations ship in the wheel).
-The explorer and PostgreSQL extras are not installed, and importing the library must not need them.
+The wheel is built from this checkout and installed, without extras, into a new virtualenv with its
+declared dependencies (at the versions of constraints.txt). A script run in that virtualenv — with a PATH
+holding nothing but the virtualenv — deploys to a real Anvil, saves and reloads the manifest, connects,
+declares a lot, reads it back and counts the lots from the event logs; `filon lot show` reads it too. The
+index and the explorer, whose extras are missing, each say in one line which extra to install. Then the
+`index` extra is added and the same lot is indexed into SQLite (the index's migrations ship in the wheel).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from filon.devchain import dev_accounts, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PARTNER_SCRIPT = r"""
-import importlib.util, json, os, sys
+CORE_SCRIPT = r"""
+import importlib, importlib.util, json, os, sys
 import filon
 from eth_account import Account
 
-assert importlib.util.find_spec("ape") is None, "Ape leaked into the wheel's dependencies"
-assert importlib.util.find_spec("solcx") is None, "py-solc-x leaked into the wheel's dependencies"
-assert importlib.util.find_spec("fastapi") is None, "the explorer extra leaked into the wheel's dependencies"
+for module in ("ape", "solcx", "sqlalchemy", "alembic", "fastapi", "uvicorn", "jinja2"):
+    assert importlib.util.find_spec(module) is None, f"{module} leaked into the core wheel's dependencies"
 assert filon.__file__.startswith(sys.prefix), filon.__file__
 
 url = os.environ["RPC_URL"]
@@ -41,13 +41,28 @@ mine = client.register_mine(operator=miner.address, permit_hash=b"\1" * 32, perm
 lot_id = filon.connect(url, deployment=path, account=miner).declare_lot(
     mine, fine_gold_mg=850_000, gross_mass_mg=1_000_000, passport_root=b"\3" * 32, passport_uri="ipfs://x")
 lot = filon.connect(url, deployment=path).lot(lot_id)
-from filon.index import open_index
-index = open_index(path, rpc_url=url)
-synced = index.sync()
-assert index.lot(lot_id) == lot, (index.lot(lot_id), lot)
+missing = {}
+for part in ("filon.index", "filon.explorer"):
+    try:
+        importlib.import_module(part)
+    except ImportError as exc:
+        assert isinstance(exc, filon.MissingExtra) and isinstance(exc, filon.FilonError), type(exc)
+        missing[part] = str(exc)
 print(json.dumps({"lot": lot_id, "holder": lot.holder, "fine": lot.fine_gold_mg, "mine": lot.mine_id,
-                  "count": client.lot_count(), "indexed": synced.events,
-                  "index": os.path.relpath(index.engine.url.database)}))
+                  "count": client.lot_count(), "missing": missing}))
+"""
+
+INDEX_SCRIPT = r"""
+import json, os
+import filon
+from filon.index import open_index
+
+path = os.environ["MANIFEST"]
+lot = filon.connect(os.environ["RPC_URL"], deployment=path).lot(1)
+index = open_index(path, rpc_url=os.environ["RPC_URL"])
+synced = index.sync()
+assert index.lot(1) == lot, (index.lot(1), lot)
+print(json.dumps({"indexed": synced.events, "index": os.path.relpath(index.engine.url.database)}))
 """
 
 
@@ -57,37 +72,75 @@ def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[st
     return proc
 
 
-def test_wheel_alone_deploys_and_connects(tmp_path: Path) -> None:
+def _last_json(proc: subprocess.CompletedProcess[str]) -> object:
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_the_core_wheel_alone_deploys_declares_and_reads_and_each_extra_adds_its_part(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)])
     (wheel,) = wheels.glob("filon-*.whl")
 
     env_dir = tmp_path / "partner-venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
-    python = env_dir / "bin" / "python"
-    _run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)])
+    python, filon_command = env_dir / "bin" / "python", str(env_dir / "bin" / "filon")
+    pip_install = [str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt")]
+    _run([*pip_install, str(wheel)])
 
     registrar, miner = dev_accounts(2)
+    manifest = tmp_path / "deployment.json"
     with start_anvil() as anvil:
-        proc = _run(
-            [str(python), "-c", PARTNER_SCRIPT],
-            cwd=tmp_path,
-            env={
-                "PATH": str(env_dir / "bin"),
-                "HOME": str(tmp_path),
-                "RPC_URL": anvil.url,
-                "REGISTRAR_KEY": registrar.key.hex(),
-                "MINER_KEY": miner.key.hex(),
-                "MANIFEST": str(tmp_path / "deployment.json"),
-            },
-        )
-    address = json.loads((tmp_path / "deployment.json").read_text())["address"].lower()
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
+        env = {
+            "PATH": str(env_dir / "bin"),
+            "HOME": str(tmp_path),
+            "RPC_URL": anvil.url,
+            "REGISTRAR_KEY": registrar.key.hex(),
+            "MINER_KEY": miner.key.hex(),
+            "MANIFEST": str(manifest),
+        }
+        core = _run([str(python), "-c", CORE_SCRIPT], cwd=tmp_path, env=env)
+        shown = _run([filon_command, "lot", "show", "1", "--rpc", anvil.url, "--deployment", str(manifest),
+                      "--json"], cwd=tmp_path, env=env)  # fmt: skip
+        without_index = subprocess.run(
+            [filon_command, "index", "status", "--deployment", str(manifest)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        )  # fmt: skip
+        without_explorer = subprocess.run(
+            [filon_command, "explorer", "serve", "--deployment", str(manifest)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+        )  # fmt: skip
+
+        _run([*pip_install, f"{wheel}[index]"])
+        indexed = _run([str(python), "-c", INDEX_SCRIPT], cwd=tmp_path, env=env)
+
+    address = json.loads(manifest.read_text())["address"].lower()
+    assert _last_json(core) == {
         "lot": 1,
         "holder": miner.address,
         "fine": 850000,
         "mine": 1,
         "count": 1,
+        "missing": {
+            "filon.index": "filon.index needs the 'index' extra (sqlalchemy is not installed): "
+            "pip install 'filon[index]'",
+            "filon.explorer": "filon.explorer needs the 'explorer' extra (sqlalchemy is not installed): "
+            "pip install 'filon[explorer]'",
+        },
+    }
+    assert json.loads(shown.stdout)["holder"] == miner.address
+    assert (without_index.returncode, without_index.stdout, without_index.stderr) == (
+        1,
+        "",
+        "Error: filon index needs the 'index' extra (sqlalchemy is not installed): "
+        "pip install 'filon[index]'\n",
+    )
+    assert (without_explorer.returncode, without_explorer.stdout, without_explorer.stderr) == (
+        1,
+        "",
+        "Error: filon explorer needs the 'explorer' extra (sqlalchemy is not installed): "
+        "pip install 'filon[explorer]'\n",
+    )
+    assert _last_json(indexed) == {
         # two RoleGranted (deployment), ParticipantRegistered, MineRegistered, Transfer (mint), LotDeclared
         "indexed": 6,
         "index": f".filon/index/31337-{address}.sqlite",

@@ -14,15 +14,14 @@ from filon._cli._common import (
     fail,
     json_option,
     load_account,
-    milligrams,
     need_rpc,
     open_client,
     print_json,
     rpc_option,
     signed,
-    unix_time,
 )
 from filon._cli._render import mine_json, mine_table
+from filon._cli._types import ADDRESS, HASH, KILOGRAMS, MINE_ID, UNIX_TIME
 from filon._deployment import deploy as deploy_contract
 from filon._types import MineId, MineStatus, Role
 
@@ -79,7 +78,7 @@ def participant() -> None:
 
 
 @participant.command("add")
-@click.argument("address")
+@click.argument("address", type=ADDRESS)
 @click.option("--role", required=True, type=click.Choice(list(ROLES)), help="The participant's role.")
 @signed
 @json_option
@@ -102,29 +101,47 @@ def mine() -> None:
 
 
 @mine.command("register")
-@click.option("--operator", required=True, metavar="ADDRESS", help="The mine operator (admitted as such).")
-@click.option("--permit-hash", required=True, metavar="HEX", help="The permit's 32-byte hash (0x...).")
-@click.option("--permit-expiry", required=True, metavar="DATE|UNIX", help="YYYY-MM-DD (UTC) or Unix seconds.")
+@click.option(
+    "--operator", required=True, type=ADDRESS, metavar="ADDRESS", help="The mine operator (admitted as such)."
+)
+@click.option(
+    "--permit-hash", required=True, type=HASH, metavar="HEX", help="The permit's 32-byte hash (0x...)."
+)
+@click.option(
+    "--permit-expiry",
+    "expiry",
+    required=True,
+    type=UNIX_TIME,
+    metavar="DATE|UNIX",
+    help="YYYY-MM-DD (UTC), an ISO 8601 date-time or Unix seconds.",
+)
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. PE.")
-@click.option("--location-hash", required=True, metavar="HEX", help="The location record's 32-byte hash.")
-@click.option("--capacity-kg", required=True, metavar="KG", help="Fine gold per calendar year, in kg.")
+@click.option(
+    "--location-hash", required=True, type=HASH, metavar="HEX", help="The location record's 32-byte hash."
+)
+@click.option(
+    "--capacity-kg",
+    "capacity_mg",
+    required=True,
+    type=KILOGRAMS,
+    metavar="KG",
+    help="Fine gold per calendar year, in kg.",
+)
 @signed
 @json_option
 def mine_register(
     operator: str,
-    permit_hash: str,
-    permit_expiry: str,
+    permit_hash: bytes,
+    expiry: int,
     country: str,
-    location_hash: str,
-    capacity_kg: str,
+    location_hash: bytes,
+    capacity_mg: int,
     rpc: str | None,
     deployment: Path,
     account: str,
     as_json: bool,
 ) -> None:
     """Register an active mine (registrar only)."""
-    expiry = unix_time(permit_expiry, "--permit-expiry")
-    capacity_mg = milligrams(capacity_kg, 1_000_000, "--capacity-kg")
     client = open_client(rpc, deployment, account)
     mine_id = client.register_mine(
         operator=operator,
@@ -142,7 +159,7 @@ def mine_register(
 
 
 def _status_command(name: str, status: MineStatus, done: str, summary: str) -> click.Command:
-    @click.argument("mine_id", type=click.IntRange(min=1))
+    @click.argument("mine_id", type=MINE_ID)
     @signed
     @json_option
     def command(mine_id: int, rpc: str | None, deployment: Path, account: str, as_json: bool) -> None:
@@ -166,7 +183,7 @@ _status_command("revoke", MineStatus.REVOKED, "revoked", "Revoke MINE_ID for goo
 
 
 @mine.command("show")
-@click.argument("mine_id", type=click.IntRange(min=1))
+@click.argument("mine_id", type=MINE_ID)
 @connected
 @json_option
 def mine_show(mine_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -258,39 +256,6 @@ def write_new(path: Path, text: str) -> None:
         fail(f"{path} already exists: choose another --out")
     except OSError as exc:
         fail(f"Cannot write {path}: {exc.strerror or exc}")
-
-
-def milligrams(text: str, unit_mg: int, what: str) -> int:
-    """`text`, a decimal amount in a unit of `unit_mg` milligrams, as a whole positive number of mg.
-
-    Decimal arithmetic keeps it exact: 0.85 g is 850 mg, never 849.9999.
-    """
-    try:
-        amount = Decimal(text.strip())
-    except InvalidOperation:
-        fail(f"{what} is not a number: {text!r}")
-    if not amount.is_finite():
-        fail(f"{what} is not a number: {text!r}")
-    if amount <= 0:
-        fail(f"{what} must be positive, not {text}")
-    mg = amount * unit_mg
-    if mg != mg.to_integral_value():
-        fail(f"{what} {text} is more precise than a milligram")
-    return int(mg)
-
-
-def unix_time(text: str, what: str) -> int:
-    """A date (YYYY-MM-DD, midnight UTC), an ISO date-time, or Unix seconds, as Unix seconds."""
-    value = text.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"{what} is not a date (YYYY-MM-DD), a date-time or Unix seconds: {text!r}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return int(moment.timestamp())
 
 
 # ----------------------------------------------------------------------------- output

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from filon._cli._common import confirmations_option, database_option, deployment_option, fail, rpc_option
+from filon._cli._types import MAX_SYNC_INTERVAL, PERCENT, Bounded
+from filon._extras import MissingExtra, missing_package
 from filon._passports import DEFAULT_STORE_ENV, default_store
 from filon.passport import DocumentStore
 
@@ -17,6 +19,8 @@ DEFAULT_PORT = 8000
 @click.group()
 def explorer() -> None:
     """The buyers' explorer: lot pages, provenance graphs, document checks, red flags."""
+    if missing := missing_package("explorer"):  # before a subcommand imports it (--help works without)
+        raise MissingExtra("filon explorer", "explorer", missing)
 
 
 @explorer.command()
@@ -41,7 +45,7 @@ def explorer() -> None:
     "--sync-interval",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(min=0.1),
+    type=Bounded(0.1, MAX_SYNC_INTERVAL, "seconds"),
     help="Seconds between two syncs of the index with the chain (needs --rpc).",
 )
 @confirmations_option
@@ -49,7 +53,7 @@ def explorer() -> None:
     "--max-loss",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(min=0, max=100),
+    type=PERCENT,
     help="A transformation losing more than this % of its fine gold is flagged.",
 )
 @click.option(
@@ -77,12 +81,9 @@ def serve(
     Without --rpc it serves the index as it is (read-only). Pages work without JavaScript; the JSON API is
     under /api/ with its OpenAPI description at /openapi.json.
     """
-    try:
-        import uvicorn
+    import uvicorn
 
-        from filon.explorer import create_app
-    except ImportError as exc:
-        fail(f"The explorer needs its extra packages ({exc.name} is missing): pip install 'filon[explorer]'")
+    from filon.explorer import create_app
     from filon.index import FlagRules, open_index
 
     with socket.socket() as probe:  # say so now rather than after the first sync

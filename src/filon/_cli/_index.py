@@ -1,4 +1,8 @@
-"""`filon index sync` and `filon index status`: the deployment's events in SQLite or PostgreSQL."""
+"""`filon index sync` and `filon index status`: the deployment's events in SQLite or PostgreSQL.
+
+The index comes with the `index` extra: its commands import it when they run, so that every other command
+works without it; without it they say in one line which extra to install.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy.engine import make_url
 
 from filon._chain import Chain
 from filon._cli._common import (
@@ -25,17 +28,25 @@ from filon._cli._common import (
     print_json,
     rpc_option,
 )
+from filon._cli._types import MAX_SYNC_INTERVAL, Bounded
 from filon._deployment import Deployment
 from filon._errors import FilonError
-from filon.index import Index, SyncReport, default_database_url, open_index
+from filon._extras import MissingExtra, missing_package
+
+if TYPE_CHECKING:
+    from filon.index import Index, SyncReport
 
 
 @click.group()
 def index() -> None:
     """Follow the deployment's events into SQL, for lookups in one query (the explorer reads it)."""
+    if missing := missing_package("index"):  # before a subcommand imports it (--help works without)
+        raise MissingExtra("filon index", "index", missing)
 
 
 def _database(deployment: Deployment, database: str | None) -> str:
+    from filon.index import default_database_url
+
     return database or default_database_url(deployment)
 
 
@@ -112,7 +123,7 @@ def _sync_once(index_: Index, *, show_progress: bool) -> SyncReport:
     "--interval",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(min=0.05),
+    type=Bounded(0.05, MAX_SYNC_INTERVAL, "seconds"),
     help="With --follow: seconds between two syncs.",
 )
 @json_option
@@ -133,6 +144,8 @@ def sync(
     rewound and read again. With --follow it goes on syncing every --interval seconds until Ctrl-C, one
     line (or, with --json, one JSON object) per sync that found something.
     """
+    from filon.index import open_index
+
     url = need_rpc(rpc)
     manifest = Deployment.load(deployment)
     with open_index(
@@ -179,6 +192,10 @@ def _follow(index_: Index, interval: float, as_json: bool) -> None:
 def status(deployment: Path, rpc: str | None, database: str | None, as_json: bool) -> None:
     """Show where the index stands: its last block, its lots and mines, and (with --rpc) how far behind
     the chain's head it is."""
+    from sqlalchemy.engine import make_url
+
+    from filon.index import open_index
+
     manifest = Deployment.load(deployment)
     database_url = _database(manifest, database)
     parsed = make_url(database_url) if database_url.startswith("sqlite") else None

@@ -1,9 +1,10 @@
 """`filon lot declare --from-csv`: a plant's ore-intake ledger, one passport and one lot per row.
 
-Each row is checked on its own; a bad row is reported by its number (the header is row 1, as in a
-spreadsheet) and skipped. The external reference makes the import idempotent: a row whose reference the
-account already declared is counted as already there, so a rerun, or a rerun after an interruption,
-declares nothing twice.
+Each row is checked on its own: its cells are parsed as the command's options are (`_types`), and its
+numbers are checked by the library's rules (`filon._checks`) before anything is stored or sent. A bad row is
+reported by its number (the header is row 1, as in a spreadsheet) and skipped. The external reference makes
+the import idempotent: a row whose reference the account already declared is counted as already there, so
+a rerun, or a rerun after an interruption, declares nothing twice.
 """
 
 from __future__ import annotations
@@ -13,24 +14,27 @@ import datetime
 import hashlib
 import io
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from filon import _checks as check
 from filon._cli._common import MAX_DOCUMENT_BYTES, console, fail, print_json, read_bounded, validation_summary
 from filon._cli._render import printable
+from filon._cli._types import MAX_NUMBER_CHARS, iso_date, milligrams, positive_decimal, whole_number
 from filon._client import Client
 from filon._errors import (
     ContractRevert,
     DuplicateExternalRef,
     InvalidInput,
+    InvalidMass,
     RpcError,
     TransactionError,
     UnknownMine,
@@ -43,6 +47,11 @@ MAX_GROSS_MASS_KG = Decimal(1_000_000)
 """A thousand tonnes: no single intake lot is heavier; a bigger figure is a typing error."""
 MAX_GRADE_G_PER_T = Decimal(100_000)
 """A tenth of the ore's mass: beyond any real ore grade (the richest bonanza ores are a few percent)."""
+# A product of two numbers of at most MAX_NUMBER_CHARS digits, rounded down only past its units: its floor
+# is exact (the default 28 digits could round 999.99...9 up to 1000).
+_FLOOR = Context(prec=3 * MAX_NUMBER_CHARS, rounding=ROUND_FLOOR)
+
+T = TypeVar("T")
 
 
 class RowRejected(Exception):
@@ -167,63 +176,53 @@ def _undecodable(text: object) -> bool:
     return isinstance(text, str) and any("\udc80" <= char <= "\udcff" for char in text)
 
 
-def _decimal(record: dict[str, str], column: str) -> Decimal:
+def _cell(record: dict[str, str], column: str, parse: Callable[[str], T]) -> T:
+    """The value of `column`, parsed, or the row's rejection saying what is wrong with it."""
     text = (record.get(column) or "").strip()
     if not text:
         raise RowRejected(f"{column} is missing")
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise RowRejected(f"{column} is not a number: {text!r}") from None
-    if not value.is_finite():
-        raise RowRejected(f"{column} is not a number: {text!r}")
-    if value <= 0:
-        raise RowRejected(f"{column} must be positive, not {text}")
-    return value
+        return parse(text)
+    except ValueError as exc:
+        raise RowRejected(f"{column}: {exc}") from None
 
 
 def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int | None) -> Row:
-    mine_text = (record.get("mine_id") or "").strip()
-    if mine_text:
-        # ASCII digits only: str.isdigit also takes other scripts' digits ("٣") and superscripts ("²").
-        if not (mine_text.isascii() and mine_text.isdigit()) or not 0 < int(mine_text) < 2**256:
-            raise RowRejected(f"mine_id is not a mine id: {mine_text!r}")
-        mine_id = int(mine_text)
+    if (record.get("mine_id") or "").strip():
+        # Any size here: whether it is a mine id at all is the library's rule, checked below.
+        mine_id = _cell(record, "mine_id", lambda text: whole_number(text, maximum=None))
     elif default_mine is not None:
         mine_id = default_mine
     else:
         raise RowRejected("mine_id is missing (or give --mine)")
-    gross_kg = _decimal(record, "gross_mass_kg")
+    gross_kg = _cell(record, "gross_mass_kg", positive_decimal)
     if gross_kg > MAX_GROSS_MASS_KG:
         raise RowRejected(f"gross_mass_kg {gross_kg} is implausible (more than {MAX_GROSS_MASS_KG} kg)")
-    gross_mg = gross_kg * 1_000_000
-    if gross_mg != gross_mg.to_integral_value():
-        raise RowRejected(f"gross_mass_kg {gross_kg} is more precise than a milligram")
+    gross_mg = _cell(record, "gross_mass_kg", lambda text: milligrams(text, 1_000_000, "kg"))
     fine_text = (record.get("fine_gold_g") or "").strip()
     grade_text = (record.get("grade_g_per_t") or "").strip()
     if fine_text and grade_text:
         raise RowRejected("give grade_g_per_t or fine_gold_g, not both")
     if fine_text:
-        fine_mg = _decimal(record, "fine_gold_g") * 1000
-        if fine_mg != fine_mg.to_integral_value():
-            raise RowRejected(f"fine_gold_g {fine_text} is more precise than a milligram")
+        fine_mg = _cell(record, "fine_gold_g", lambda text: milligrams(text, 1000, "g"))
     elif grade_text:
-        grade = _decimal(record, "grade_g_per_t")
+        grade = _cell(record, "grade_g_per_t", positive_decimal)
         if grade > MAX_GRADE_G_PER_T:
             raise RowRejected(f"grade_g_per_t {grade} is implausible (more than {MAX_GRADE_G_PER_T} g/t)")
         # g/t times kg is mg; a fraction of a milligram is left out rather than claimed.
-        fine_mg = (gross_kg * grade).to_integral_value(rounding=ROUND_FLOOR)
+        with localcontext(_FLOOR):
+            fine_mg = int((gross_kg * grade).to_integral_value())
         if fine_mg == 0:
             raise RowRejected(f"grade_g_per_t {grade} on {gross_kg} kg is less than a milligram of gold")
     else:
         raise RowRejected("grade_g_per_t or fine_gold_g is missing")
-    if fine_mg > gross_mg:
-        raise RowRejected(f"fine gold ({fine_mg} mg) exceeds the gross mass ({gross_mg} mg)")
-    date_text = (record.get("date") or "").strip()
     try:
-        date = datetime.date.fromisoformat(date_text)
-    except ValueError:
-        raise RowRejected(f"date is not a YYYY-MM-DD date: {date_text!r}") from None
+        check.declaration(mine_id, fine_mg, gross_mg)
+    except UnknownMine:
+        raise RowRejected(f"mine {mine_id} is not registered") from None
+    except (InvalidInput, InvalidMass) as refused:
+        raise RowRejected(" ".join(str(refused).split())) from None
+    date = _cell(record, "date", iso_date)
     documents: dict[str, bytes] = {}
     for name in (record.get("documents") or "").split(";"):
         if not name.strip():
@@ -238,8 +237,8 @@ def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int 
     return Row(
         number=number,
         mine_id=MineId(mine_id),
-        fine_gold_mg=int(fine_mg),
-        gross_mass_mg=int(gross_mg),
+        fine_gold_mg=fine_mg,
+        gross_mass_mg=gross_mg,
         date=date,
         external_ref=(record.get("external_ref") or "").strip(),
         documents=documents,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from filon._cli._common import (
     json_option,
     load_account,
     load_passport,
-    milligrams,
     need_rpc,
     open_client,
     print_json,
@@ -39,19 +37,24 @@ from filon._cli._render import (
     provenance_json,
     provenance_tree,
 )
+from filon._cli._types import (
+    ADDRESS,
+    DURATION,
+    GRAMS,
+    HASH,
+    KILOGRAMS,
+    LOT_ID,
+    MINE_ID,
+    NONCE,
+    OUTPUT,
+    WholeNumber,
+)
 from filon._deployment import Deployment
 from filon._offline import SignedDeclaration, declaration_nonce, sign_declaration
-from filon._types import Form, LotId, LotOutput, MineId
+from filon._types import LotId, LotOutput, MineId
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _duration(text: str) -> int:
-    match = _DURATION.match(text.strip())
-    if not match:
-        fail(f"--valid-for takes a number and a unit (s, m, h or d), like 7d, not {text!r}")
-    return int(match.group(1)) * _SECONDS[match.group(2)]
+NONCE_KEY = WholeNumber(minimum=0, maximum=2**192 - 1)
+"""A declaration nonce's key: its upper 192 bits."""
 
 
 @click.group()
@@ -63,17 +66,25 @@ def lot() -> None:
 @deployment_option
 @account_option
 @click.option("--offline", is_flag=True, help="Assert that nothing touches the network (it never does).")
-@click.option("--mine", "mine_id", required=True, type=click.IntRange(min=1), help="The mine's id.")
-@click.option("--fine-gold-mg", required=True, type=click.IntRange(min=1), help="Fine gold, in mg.")
-@click.option("--gross-mass-mg", required=True, type=click.IntRange(min=1), help="Gross mass, in mg.")
-@click.option("--passport-root", required=True, metavar="HEX", help="The passport's 32-byte root (0x...).")
+@click.option("--mine", "mine_id", required=True, type=MINE_ID, help="The mine's id.")
+@click.option("--fine-gold-mg", required=True, type=WholeNumber(minimum=1), help="Fine gold, in mg.")
+@click.option("--gross-mass-mg", required=True, type=WholeNumber(minimum=1), help="Gross mass, in mg.")
+@click.option(
+    "--passport-root", required=True, type=HASH, metavar="HEX", help="The passport's 32-byte root (0x...)."
+)
 @click.option("--passport-uri", default="", help="Where the passport can be fetched.")
 @click.option("--external-ref", default="", help="Your own reference for the lot (unique per operator).")
-@click.option("--recipient", metavar="ADDRESS", help="Who receives the lot (default: you, the operator).")
 @click.option(
-    "--nonce", type=click.IntRange(min=0), help="Your next declaration nonce (read online if omitted)."
+    "--recipient", type=ADDRESS, metavar="ADDRESS", help="Who receives the lot (default: you, the operator)."
 )
-@click.option("--valid-for", default="7d", show_default=True, help="How long the plant has to submit it.")
+@click.option("--nonce", type=NONCE, help="Your next declaration nonce (read online if omitted).")
+@click.option(
+    "--valid-for",
+    default="7d",
+    show_default=True,
+    type=DURATION,
+    help="How long the plant has to submit it: a number and s, m, h or d.",
+)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the declaration."
 )
@@ -90,12 +101,12 @@ def sign(
     mine_id: int,
     fine_gold_mg: int,
     gross_mass_mg: int,
-    passport_root: str,
+    passport_root: bytes,
     passport_uri: str,
     external_ref: str,
     recipient: str | None,
     nonce: int | None,
-    valid_for: str,
+    valid_for: int,
     out: Path | None,
     qr: Path | None,
     as_json: bool,
@@ -125,7 +136,7 @@ def sign(
         passport_root=passport_root,
         recipient=recipient or signer.address,
         nonce=nonce,
-        deadline=int(time.time()) + _duration(valid_for),
+        deadline=int(time.time()) + valid_for,
         external_ref=external_ref,
         passport_uri=passport_uri,
     )
@@ -164,7 +175,7 @@ def submit(file: Path, rpc: str | None, deployment: Path, account: str, as_json:
 
 
 @lot.command()
-@click.argument("nonce", type=click.IntRange(min=0))
+@click.argument("nonce", type=NONCE)
 @rpc_option
 @deployment_option
 @account_option
@@ -179,11 +190,11 @@ def cancel(nonce: int, rpc: str | None, deployment: Path, account: str, as_json:
 
 
 @lot.command()
-@click.argument("operator")
+@click.argument("operator", type=ADDRESS)
 @rpc_option
 @deployment_option
 @json_option
-@click.option("--key", type=click.IntRange(min=0, max=2**192 - 1), default=0, help="The nonce key.")
+@click.option("--key", type=NONCE_KEY, default=0, help="The nonce key.")
 def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: int) -> None:
     """Print OPERATOR's next declaration nonce under --key (0: the plain sequence)."""
     value = open_client(rpc, deployment).declaration_nonce(operator, key)
@@ -191,11 +202,17 @@ def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: 
 
 
 @lot.command()
+@click.option("--mine", "mine_id", type=MINE_ID, help="The mine's id (with --from-csv: the default).")
 @click.option(
-    "--mine", "mine_id", type=click.IntRange(min=1), help="The mine's id (with --from-csv: the default)."
+    "--fine-gold-g", "fine_mg", type=GRAMS, metavar="G", help="Fine gold, in grams (default: the passport's)."
 )
-@click.option("--fine-gold-g", metavar="G", help="Fine gold, in grams (default: the passport's).")
-@click.option("--gross-mass-kg", metavar="KG", help="Gross mass, in kg (default: the passport's).")
+@click.option(
+    "--gross-mass-kg",
+    "gross_mg",
+    type=KILOGRAMS,
+    metavar="KG",
+    help="Gross mass, in kg (default: the passport's).",
+)
 @click.option(
     "--passport",
     "passport_file",
@@ -204,7 +221,9 @@ def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: 
 )
 @documents_option
 @public_option
-@click.option("--passport-root", metavar="HEX", help="Without --passport: a root you built (0x...).")
+@click.option(
+    "--passport-root", type=HASH, metavar="HEX", help="Without --passport: a root you built (0x...)."
+)
 @click.option("--passport-uri", default="", help="With --passport-root: where the passport can be fetched.")
 @click.option("--external-ref", default="", help="Your own reference for the lot (unique per operator).")
 @click.option(
@@ -220,12 +239,12 @@ def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: 
 @json_option
 def declare(
     mine_id: int | None,
-    fine_gold_g: str | None,
-    gross_mass_kg: str | None,
+    fine_mg: int | None,
+    gross_mg: int | None,
     passport_file: Path | None,
     documents: tuple[Path, ...],
     public_fields: tuple[str, ...],
-    passport_root: str | None,
+    passport_root: bytes | None,
     passport_uri: str,
     external_ref: str,
     csv_file: Path | None,
@@ -247,8 +266,8 @@ def declare(
         clashing = [
             name
             for name, value in (
-                ("--fine-gold-g", fine_gold_g),
-                ("--gross-mass-kg", gross_mass_kg),
+                ("--fine-gold-g", fine_mg),
+                ("--gross-mass-kg", gross_mg),
                 ("--passport", passport_file),
                 ("--passport-root", passport_root),
                 ("--external-ref", external_ref or None),
@@ -275,8 +294,6 @@ def declare(
         fail("Give --passport FILE (or --passport-root HEX with --fine-gold-g and --gross-mass-kg)")
     if passport_file is not None and passport_root is not None:
         fail("Give --passport or --passport-root, not both")
-    fine_mg = milligrams(fine_gold_g, 1000, "--fine-gold-g") if fine_gold_g is not None else None
-    gross_mg = milligrams(gross_mass_kg, 1_000_000, "--gross-mass-kg") if gross_mass_kg is not None else None
     if passport_file is not None:
         passport = load_passport(passport_file)
         quantity = passport.quantity
@@ -325,8 +342,8 @@ def declare(
 
 
 @lot.command()
-@click.argument("lot_id", type=click.IntRange(min=1))
-@click.argument("to", metavar="TO")
+@click.argument("lot_id", type=LOT_ID)
+@click.argument("to", type=ADDRESS, metavar="TO")
 @signed
 @json_option
 def transfer(lot_id: int, to: str, rpc: str | None, deployment: Path, account: str, as_json: bool) -> None:
@@ -340,27 +357,16 @@ def transfer(lot_id: int, to: str, rpc: str | None, deployment: Path, account: s
     )
 
 
-def _output(text: str) -> LotOutput:
-    parts = text.split(":")
-    if len(parts) != 3:
-        fail(f"--output takes FORM:FINE_G:GROSS_G, like dore:850:1000, not {text!r}")
-    form_name, fine, gross = parts
-    forms = {form.name.lower(): form for form in Form}
-    if form_name.lower() not in forms:
-        fail(f"--output form {form_name!r} is not one of {', '.join(forms)}")
-    return LotOutput(
-        form=forms[form_name.lower()],
-        fine_gold_mg=milligrams(fine, 1000, f"--output {text} fine gold"),
-        gross_mass_mg=milligrams(gross, 1000, f"--output {text} gross mass"),
-    )
-
-
 @lot.command()
+@click.option("--input", "inputs", multiple=True, required=True, type=LOT_ID, help="A lot to consume.")
 @click.option(
-    "--input", "inputs", multiple=True, required=True, type=click.IntRange(min=1), help="A lot to consume."
-)
-@click.option(
-    "--output", "outputs", multiple=True, required=True, metavar="FORM:FINE_G:GROSS_G", help="A new lot."
+    "--output",
+    "produced",
+    multiple=True,
+    required=True,
+    type=OUTPUT,
+    metavar="FORM:FINE_G:GROSS_G",
+    help="A new lot, its masses in grams.",
 )
 @click.option(
     "--passport",
@@ -375,7 +381,7 @@ def _output(text: str) -> LotOutput:
 @json_option
 def transform(
     inputs: tuple[int, ...],
-    outputs: tuple[str, ...],
+    produced: tuple[LotOutput, ...],
     passport_file: Path,
     documents: tuple[Path, ...],
     public_fields: tuple[str, ...],
@@ -385,13 +391,12 @@ def transform(
     as_json: bool,
 ) -> None:
     """Consume the --input lots and produce the --output lots (merge, split, process, refine)."""
-    produced = [_output(text) for text in outputs]
     passport = load_passport(passport_file)
     docs = read_documents(documents)
     client = open_client(rpc, deployment, account)
     lot_ids = client.transform_with_passport(
         [LotId(i) for i in inputs],
-        produced,
+        list(produced),
         passport,
         documents=docs,
         public_fields=list(public_fields) or None,
@@ -419,7 +424,7 @@ def transform(
 
 
 @lot.command()
-@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("lot_id", type=LOT_ID)
 @connected
 @json_option
 def show(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
@@ -432,7 +437,7 @@ def show(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
 
 
 @lot.command()
-@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("lot_id", type=LOT_ID)
 @connected
 @json_option
 def history(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
@@ -445,7 +450,7 @@ def history(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> No
 
 
 @lot.command()
-@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("lot_id", type=LOT_ID)
 @connected
 @json_option
 def provenance(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:

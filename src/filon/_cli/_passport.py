@@ -23,6 +23,7 @@ from filon._cli._common import (
     signed,
     write_new,
 )
+from filon._cli._types import LOT_ID, WholeNumber
 from filon._errors import PassportWithheld
 from filon._types import LotId
 from filon.passport import Passport, disclose
@@ -34,7 +35,7 @@ def passport() -> None:
 
 
 @passport.command()
-@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("lot_id", type=LOT_ID)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @documents_option
 @public_option
@@ -70,7 +71,7 @@ def publish(
 
 
 @passport.command()
-@click.argument("lot_id", type=click.IntRange(min=1))
+@click.argument("lot_id", type=LOT_ID)
 @click.option(
     "--document",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -126,9 +127,11 @@ def verify(lot_id: int, document: Path | None, rpc: str | None, deployment: Path
 
 
 @passport.command("disclose")
-@click.argument("lot_id", type=click.IntRange(min=1))
-@click.argument("fields", nargs=-1, required=True)
-@click.option("--version", type=click.IntRange(min=1), help="The passport version (default: the latest).")
+@click.argument("lot_id", type=LOT_ID)
+@click.argument(
+    "fields", nargs=-1, required=True, type=click.Choice(list(Passport.model_fields)), metavar="FIELDS..."
+)
+@click.option("--version", type=WholeNumber(minimum=1), help="The passport version (default: the latest).")
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write it."
 )
@@ -151,9 +154,6 @@ def disclose_fields(
     as_json: bool,
 ) -> None:
     """Prove FIELDS of LOT_ID's passport to someone, revealing nothing else, with the salts you kept."""
-    unknown = [name for name in fields if name not in Passport.model_fields]
-    if unknown:
-        fail(f"Not passport fields: {', '.join(unknown)} (fields: {', '.join(Passport.model_fields)})")
     if out.exists():
         fail(f"{out} already exists: choose another --out")
     full = load_passport(passport_file) if passport_file is not None else None

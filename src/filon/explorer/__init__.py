@@ -14,6 +14,11 @@ Pages are plain server-rendered HTML that work without JavaScript; each one's da
 Needs the `explorer` extra: `pip install 'filon[explorer]'`.
 """
 
+from filon._extras import MissingExtra, missing_package
+
+if missing := missing_package("explorer"):
+    raise MissingExtra("filon.explorer", "explorer", missing)
+
 from filon.explorer._app import create_app
 
 __all__ = ["create_app"]

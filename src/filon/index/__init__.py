@@ -13,6 +13,11 @@ The database is `FILON_DATABASE_URL` when set (`postgresql://...` needs `pip ins
 else an SQLite file per deployment under `.filon/index/`. Its schema is migrated with Alembic when opened.
 """
 
+from filon._extras import MissingExtra, missing_package
+
+if missing := missing_package("index"):
+    raise MissingExtra("filon.index", "index", missing)
+
 from filon.index._database import IndexDatabaseError, IndexMismatch, default_database_url
 from filon.index._flags import FlagRules, RedFlag, lot_flags, mine_flags
 from filon.index._index import Index, open_index
