@@ -13,6 +13,7 @@ import filon
 
 from .helpers import PERMIT_PDF, Filon, World, ok_json, one_error
 
+ONLY_BESIDE = "(only files beside it are read)"
 HEADER = b"mine_id,gross_mass_kg,grade_g_per_t,fine_gold_g,date,external_ref,documents\n"
 
 
@@ -229,3 +230,45 @@ def test_a_ledger_without_mine_ids_takes_the_mine_option(
         500_000_000,
         f"{prefix}-1",
     )
+
+
+def test_documents_outside_the_ledgers_folder_are_that_rows_error(
+    world: World, keys: dict[str, Path], tmp_path: Path, prefix: str, filon_cli: Filon
+) -> None:
+    """A ledger names its own documents: `../x`, an absolute path or a link leading out of its folder would
+    copy any file of the machine (a keystore) into the store and cite it in a public passport."""
+    secret = tmp_path / "keystore.json"
+    secret.write_bytes(b'{"crypto": "SECRET-KEYSTORE-MARKER"}')
+    folder = tmp_path / "ledger"
+    (folder / "certificates").mkdir(parents=True)
+    (folder / "certificates" / "permit.pdf").write_bytes(PERMIT_PDF)
+    (folder / "escape.json").symlink_to(secret)
+    (folder / "inside.pdf").symlink_to(folder / "certificates" / "permit.pdf")
+    p = prefix.encode()
+    rows = [
+        b"1,100,20,,2026-11-03,%s-1,../keystore.json" % p,
+        b"1,100,20,,2026-11-03,%s-2,%s" % (p, str(secret).encode()),
+        b"1,100,20,,2026-11-03,%s-3,escape.json" % p,
+        b"1,100,20,,2026-11-03,%s-4,certificates" % p,
+        b"1,100,20,,2026-11-03,%s-5,certificates/permit.pdf;inside.pdf" % p,
+    ]
+    ledger = _ledger(folder, rows)
+    store = tmp_path / "store"  # FILON_STORE, set by the `keys` fixture
+
+    code, _, err = _import(filon_cli, keys, ledger)
+
+    assert code == 1
+    assert err.splitlines() == [
+        f"Row 2: document ../keystore.json is outside the ledger's folder {folder} {ONLY_BESIDE}",
+        f"Row 3: document {secret} is outside the ledger's folder {folder} {ONLY_BESIDE}",
+        f"Row 4: document escape.json is outside the ledger's folder {folder} {ONLY_BESIDE}",
+        "Row 5: document certificates is not a regular file",
+    ]
+    client = world.client(store=store)
+    assert [client.lot_by_external_ref(world.miner.address, f"{prefix}-{n}") for n in range(1, 5)] == [
+        None
+    ] * 4
+    declared = client.lot_by_external_ref(world.miner.address, f"{prefix}-5")
+    assert declared is not None and client.verify_document(declared, PERMIT_PDF) is not None
+    for stored in store.rglob("*"):
+        assert not stored.is_file() or b"SECRET-KEYSTORE-MARKER" not in stored.read_bytes()

@@ -227,7 +227,7 @@ def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int 
     for name in (record.get("documents") or "").split(";"):
         if not name.strip():
             continue
-        document = folder / name.strip()
+        document = _inside(folder, name.strip())
         try:
             documents[document.name] = read_bounded(document, MAX_DOCUMENT_BYTES)
         except OSError as exc:
@@ -243,6 +243,25 @@ def _parse(number: int, record: dict[str, str], folder: Path, default_mine: int 
         external_ref=(record.get("external_ref") or "").strip(),
         documents=documents,
     )
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """The document `name` of a ledger in `folder`, which must be a regular file inside that folder once links
+    are resolved: a ledger names its own documents, never another file of the machine (a keystore, say),
+    which would be copied into the shared store and cited in a public passport.
+
+    Raises:
+        RowRejected: The name leads outside the folder, or not to a regular file.
+    """
+    root = folder.resolve()
+    path = (folder / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(root):
+        raise RowRejected(
+            f"document {name} is outside the ledger's folder {folder} (only files beside it are read)"
+        )
+    if path.exists() and not path.is_file():
+        raise RowRejected(f"document {name} is not a regular file")
+    return path
 
 
 def _mine(client: Client, mines: dict[int, Mine], mine_id: MineId) -> Mine:
