@@ -103,6 +103,52 @@ def test_the_capacity_mark_is_exclusive_and_configurable(world: World, sqlite_ur
         assert [flag.code for flag in mine_flags(index.mine(MINE))] == ["MINE_NEAR_CAPACITY"]
 
 
+def test_exactly_the_whole_capacity_is_near_not_over(world: World, sqlite_url: str) -> None:
+    """100% declared is all a mine may produce, not more: over capacity starts just above it."""
+    lot = _ore(world, 1_000_000)  # the whole kilogram
+    year = utc_year(block_time(world.url))
+    with _synced(world, sqlite_url) as index:
+        assert mine_flags(index.mine(MINE)) == [
+            RedFlag(
+                "MINE_NEAR_CAPACITY",
+                f"Mine 1 declared 1,000.000 g of fine gold in {year}, 100.0% of its yearly capacity of "
+                "1,000.000 g: above the 80.0% mark.",
+            )
+        ]
+        assert [flag.code for flag in lot_flags(index, lot)] == ["MINE_NEAR_CAPACITY"]
+
+        world.client(world.roles.registrar).set_mine_capacity(MINE, 999_999)  # one milligram short
+        index.sync()
+        assert [flag.code for flag in mine_flags(index.mine(MINE))] == ["MINE_OVER_CAPACITY"]
+
+
+def test_a_new_year_starts_from_nothing(world: World, sqlite_url: str) -> None:
+    """The index counts a mine's declarations per UTC calendar year, as the contract does."""
+    _ore(world, 900_000)  # 90%: near capacity this year
+    this_year = utc_year(block_time(world.url))
+    with _synced(world, sqlite_url) as index:
+        assert [flag.code for flag in mine_flags(index.mine(MINE))] == ["MINE_NEAR_CAPACITY"]
+        assert index.declared_in_year(MINE, this_year) == 900_000
+
+        new_year = int(datetime.datetime(this_year + 1, 1, 1, tzinfo=datetime.UTC).timestamp())
+        rpc(world.url, "evm_setNextBlockTimestamp", new_year)
+        rpc(world.url, "evm_mine")
+        index.sync()
+
+        mine = index.mine(MINE)
+        assert mine == world.client().mine(MINE)
+        assert (mine.year, mine.declared_this_year_mg) == (this_year + 1, 0)
+        assert mine_flags(mine) == []
+        assert index.declared_in_year(MINE, this_year) == 900_000
+        assert index.declared_in_year(MINE, this_year + 1) == 0
+
+        lot = _ore(world, 100_000)  # the new year's capacity is whole again
+        index.sync()
+        assert index.declared_in_year(MINE, this_year + 1) == 100_000
+        assert index.mine(MINE) == world.client().mine(MINE)
+        assert lot_flags(index, lot) == []
+
+
 # ----------------------------------------------------------------------------- origin
 
 
@@ -218,6 +264,23 @@ def test_a_lot_idle_for_over_thirty_days(world: World, sqlite_url: str) -> None:
         assert lot_flags(index, idle, rules=FlagRules(idle_days=32)) == []
 
 
+@pytest.mark.parametrize(
+    ("after", "flagged"), [(30 * DAY - 1, False), (30 * DAY, False), (30 * DAY + 1, True)]
+)
+def test_idle_starts_just_after_thirty_days(world: World, sqlite_url: str, after: int, flagged: bool) -> None:
+    lot = _ore(world, 10_000)
+    declared_at = block_time(world.url)
+    rpc(world.url, "evm_setNextBlockTimestamp", declared_at + after)
+    rpc(world.url, "evm_mine")
+    with _synced(world, sqlite_url) as index:
+        assert index.head_time() - declared_at == after
+        expected = RedFlag(
+            "LOT_IDLE",
+            f"Lot {lot} has not moved for 30 days (since {utc_date(declared_at)}), over the 30-day mark.",
+        )
+        assert lot_flags(index, lot) == ([expected] if flagged else [])
+
+
 def test_a_new_passport_version_counts_as_activity(world: World, sqlite_url: str) -> None:
     lot = _ore(world, 10_000)
     rpc(world.url, "evm_increaseTime", 40 * DAY)
@@ -324,12 +387,30 @@ def test_the_contract_refuses_a_declaration_after_the_permit_expired(world: Worl
         _ore(world, 10_000)
 
 
-def test_a_lot_declared_after_its_mine_permit_expired(world: World, sqlite_url: str) -> None:
+@pytest.mark.parametrize("before", [1, 0], ids=["a second before", "at the expiry second"])
+def test_a_declaration_up_to_the_expiry_second_raises_no_flag(
+    world: World, sqlite_url: str, before: int
+) -> None:
+    """The contract accepts a declaration up to and including the second its permit expires."""
+    registrar = world.client(world.roles.registrar)
+    expiry = block_time(world.url) + DAY
+    registrar.update_permit(MINE, PERMIT_HASH, expiry)
+    rpc(world.url, "evm_setNextBlockTimestamp", expiry - before)
+    lot = _ore(world, 10_000)
+    assert block_time(world.url) == expiry - before
+    with _synced(world, sqlite_url) as index:
+        assert lot_flags(index, lot) == []
+
+
+@pytest.mark.parametrize(("late", "day"), [(1, "2026-03-01"), (DAY, "2026-03-02")], ids=["a second", "a day"])
+def test_a_lot_declared_after_its_mine_permit_expired(
+    world: World, sqlite_url: str, late: int, day: str
+) -> None:
     """The flag guards against what the contract refuses (a declaration after the permit's expiry): a
     misconfigured contract, or an index filled from elsewhere. Its rows are written here by hand into a
-    real SQLite index, as a sync would write them, with the declaration a day after the expiry."""
+    real SQLite index, as a sync would write them, with the declaration a second or a day late."""
     expiry = int(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC).timestamp())
-    declared = expiry + DAY
+    declared = expiry + late
     miner = world.roles.miner.address
     with open_index(world.deployment, database_url=sqlite_url) as index, Session(index.engine) as session:
         at = world.deployment.deployment_block
@@ -387,7 +468,7 @@ def test_a_lot_declared_after_its_mine_permit_expired(world: World, sqlite_url: 
         assert lot_flags(index, filon.LotId(1)) == [
             RedFlag(
                 "DECLARED_AFTER_PERMIT_EXPIRY",
-                "Ore lot 1 was declared on 2026-03-02, after mine 1's permit expired on 2026-03-01.",
+                f"Ore lot 1 was declared on {day}, after mine 1's permit expired on 2026-03-01.",
             )
         ]
 
