@@ -10,7 +10,7 @@ from web3.types import TxReceipt
 from filon import _checks as check
 from filon import _events
 from filon._contract import Contract
-from filon._errors import FilonError, InvalidInput
+from filon._errors import FilonError, InvalidAccountNonce, InvalidInput
 from filon._offline import DeclarationDomain, SignedDeclaration
 from filon._tx import Sent
 from filon._types import Form, LotDeclaration, LotId, LotOutput
@@ -123,13 +123,24 @@ class Lots:
                 f"This declaration was signed for contract {declaration.verifying_contract} on chain "
                 f"{declaration.chain_id}, not for {ours.verifying_contract} on chain {ours.chain_id}"
             )
-        receipt = self._contract.send(
-            "submit a declaration",
-            "submitDeclaration",
-            tuple(declaration.as_contract_tuple()),
-            declaration.passport_uri,
-            bytes(declaration.signature),
-        )
+        try:
+            receipt = self._contract.send(
+                "submit a declaration",
+                "submitDeclaration",
+                tuple(declaration.as_contract_tuple()),
+                declaration.passport_uri,
+                bytes(declaration.signature),
+            )
+        except InvalidAccountNonce as used:
+            # The contract names the nonce it expects; the operator needs to hear which one this was.
+            named = InvalidAccountNonce(
+                f"Declaration nonce {declaration.nonce} of {used.account} is used up (cancelled, or already "
+                f"submitted): its next nonce under that key is {used.current_nonce}.",
+                account=used.account,
+                current_nonce=used.current_nonce,
+            )
+            named.data, named.transaction_hash = used.data, used.transaction_hash
+            raise named from None
         return self._declared_id(receipt)
 
     def declaration_nonce(self, operator: str, key: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -111,7 +113,11 @@ def test_sign_offline_writes_declaration_and_qr_without_network(
         1,
         850_000,
     )
-    assert (tmp_path / "pit-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The QR code carries the declaration as compact JSON, which reads back as the same declaration.
+    assert filon.SignedDeclaration.from_json(signed.to_json()) == signed
+    expected = io.BytesIO()
+    segno.make(signed.to_json(), error="m", micro=False).save(expected, kind="png", scale=6, border=4)
+    assert (tmp_path / "pit-1.png").read_bytes() == expected.getvalue()
 
 
 def test_plant_submits_the_signed_file(
@@ -148,9 +154,11 @@ def test_plant_submits_the_signed_file(
         "--rpc", anvil.url, "--deployment", str(files["deployment"]), "--account", str(files["plant"]),
         capsys=capsys,
     )  # fmt: skip
-    assert code == 1 and out == ""
-    assert err.startswith("Error: ") and err.count("\n") == 1
-    assert "nonce" in err and "Traceback" not in err
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Declaration nonce {nonce} of {miner.address} is used up (cancelled, or already submitted): "
+        f"its next nonce under that key is {nonce + 1}.\n"
+    )
 
 
 def test_sign_without_nonce_takes_a_fresh_key_and_never_overwrites(
@@ -220,3 +228,45 @@ def test_console_script_never_prints_the_key(files: dict[str, Path], tmp_path: P
     key = miner.key.hex().removeprefix("0x")
     for text in (proc.stdout, proc.stderr, (tmp_path / "pit-1.json").read_text()):
         assert key not in text.lower()
+
+
+def test_a_cancelled_declaration_can_never_be_submitted(
+    files: dict[str, Path],
+    tmp_path: Path,
+    chain: tuple[Anvil, filon.Deployment],
+    password: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A miner who lost a signed declaration (or gave it to the wrong plant) revokes it with its nonce."""
+    anvil, deployment = chain
+    _, miner, plant = dev_accounts(3)
+    where = ("--rpc", anvil.url, "--deployment", str(files["deployment"]))
+    code, out, err = _filon("lot", "nonce", miner.address, *where, "--json", capsys=capsys)
+    assert (code, err) == (0, "")
+    nonce = json.loads(out)["nonce"]
+    assert nonce == filon.connect(anvil.url, deployment=deployment).declaration_nonce(miner.address)
+    _filon(*_sign_args(files, tmp_path, "--nonce", str(nonce), "--recipient", plant.address), capsys=capsys)
+
+    code, out, err = _filon(
+        "lot", "cancel", str(nonce), *where, "--account", str(files["miner"]), "--json", capsys=capsys
+    )
+    assert (code, err) == (0, "")
+    cancelled = json.loads(out)
+    assert cancelled["nonce"] == nonce and cancelled["transaction"].startswith("0x")
+    assert _filon("lot", "nonce", miner.address, *where, capsys=capsys) == (0, f"{nonce + 1}\n", "")
+
+    code, out, err = _filon(
+        "lot", "submit", str(tmp_path / "pit-1.json"), *where, "--account", str(files["plant"]), capsys=capsys
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: Declaration nonce {nonce} of {miner.address} is used up (cancelled, or already submitted): "
+        f"its next nonce under that key is {nonce + 1}.\n"
+    )
+    code, out, err = _filon(
+        "lot", "cancel", str(nonce), *where, "--account", str(files["miner"]), capsys=capsys
+    )
+    assert (code, out) == (1, "")
+    assert err == (
+        f"Error: The declaration's nonce is not the next nonce of {miner.address}, which is {nonce + 1}.\n"
+    )
