@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 
+# A run that skipped the PostgreSQL or browser tests ends with a banner (servers.py).
+from servers import pytest_terminal_summary as pytest_terminal_summary
+
 # The demo's scenario (scripts/_scenario.py) is test data for the demo, index and explorer tests. It is loaded
 # by its path: scripts/ is not a package, and putting it on sys.path would expose every Ape script as a
 # top-level module.

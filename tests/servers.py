@@ -91,6 +91,31 @@ def require(what: str, reason: str) -> NoReturn:
     pytest.skip(f"{what} unavailable: {reason}")
 
 
+_MISSING_DEPENDENCY = (
+    " unavailable: "  # the skip reason `servers.require` gives, e.g. "PostgreSQL unavailable: ..."
+)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Ends a run that skipped the PostgreSQL or browser tests with a banner no one can miss: such a run is
+    partial, however green. (Under CI=true those tests fail instead of skipping.)"""
+    missing: dict[str, list[str]] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if _MISSING_DEPENDENCY in reason:
+            what, _, why = reason.partition(_MISSING_DEPENDENCY)
+            missing.setdefault(what, []).append(why)
+    if not missing:
+        return
+    terminalreporter.write_sep(
+        "!", "PARTIAL RUN: tests were skipped for want of a dependency", red=True, bold=True
+    )
+    for what, reasons in sorted(missing.items()):
+        terminalreporter.write_line(f"  {len(reasons)} {what} test(s) did not run: {reasons[0]}", red=True)
+    terminalreporter.write_line("  Install them with `make system-deps` (as root) and run again.", red=True)
+
+
 # --- Chromium ----------------------------------------------------------------------------------------------
 
 

@@ -171,7 +171,10 @@ def test_postgres(postgres_dsn):
 def test_missing_servers_skip_outside_ci_and_fail_in_ci(ci: str, tmp_path: Path) -> None:
     """The whole path, in a pytest of its own: the fixtures find neither server and apply `require`."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "conftest.py").write_text(f"import sys\nsys.path.insert(0, {str(TESTS_DIR)!r})\n")
+    (tmp_path / "conftest.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(TESTS_DIR)!r})\n"
+        "from servers import pytest_terminal_summary as pytest_terminal_summary\n"
+    )
     (tmp_path / "test_missing.py").write_text(textwrap.dedent(SKIP_PATH_TESTS))
     env = {
         **os.environ,
@@ -199,3 +202,11 @@ def test_missing_servers_skip_outside_ci_and_fail_in_ci(ci: str, tmp_path: Path)
         assert "2 skipped" in output, output
         assert f"Chromium unavailable: no Chromium executable at {tmp_path}/no-chromium" in output
         assert f"PostgreSQL unavailable: no initdb in {tmp_path}/no-postgres" in output
+        banner = output[output.index("PARTIAL RUN") :].splitlines()
+        assert banner[0].startswith("PARTIAL RUN: tests were skipped for want of a dependency !!!")
+        assert banner[1:4] == [
+            f"  1 Chromium test(s) did not run: no Chromium executable at {tmp_path}/no-chromium "
+            "(make system-deps installs Debian's chromium)",
+            f"  1 PostgreSQL test(s) did not run: no initdb in {tmp_path}/no-postgres",
+            "  Install them with `make system-deps` (as root) and run again.",
+        ]
