@@ -131,5 +131,8 @@ def write_passport(path: Path, **kwargs: Any) -> Path:
     return path
 
 
-def this_year() -> int:
-    return datetime.datetime.now(datetime.UTC).year
+def chain_year(world: World) -> int:
+    """The UTC year of the chain's latest block: the year the contract counts capacity in (not the wall
+    clock's, which differs for a moment around New Year and whenever a test moved the chain's time)."""
+    timestamp = world.client()._chain.w3.eth.get_block("latest")["timestamp"]
+    return datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC).year

@@ -13,7 +13,7 @@ import filon
 from filon._cli import _chain
 from filon.devchain import Anvil
 
-from .helpers import FAR_FUTURE, Filon, World, keystore, ok_json, one_error, this_year
+from .helpers import FAR_FUTURE, Filon, World, chain_year, keystore, ok_json, one_error
 
 HASH_A = "0x" + "aa" * 32
 HASH_B = "0x" + "bb" * 32
@@ -77,7 +77,7 @@ def test_registrar_admits_an_operator_registers_its_mine_and_shows_it(
         "capacity_mg": 12_500_000,
         "declared_this_year_mg": 0,
         "remaining_mg": 12_500_000,
-        "year": this_year(),
+        "year": chain_year(world),
         "permit_hash": HASH_A,
         "location_hash": HASH_B,
         "passport_hash": "0x" + "00" * 32,
