@@ -22,6 +22,10 @@ GAS_ROWS = [
     ("declare_lot", "declare an ore lot (operator already holds lots)"),
     ("declare_lot_first", "declare an operator's first lot"),
     ("declare_lot_with_ref", "declare with an external reference (idempotent retries)"),
+    (
+        "declare_lot_new_id_block",
+        "declare an operator's 101st, 201st, … lot (it opens a new block of lot ids)",
+    ),
     ("submit_declaration", "submit a miner's offline-signed declaration"),
     ("record_passport", "record a new passport version"),
     ("transfer", "transfer a lot (both holders already hold lots)"),
