@@ -1,7 +1,9 @@
 """Gas used (receipt ``gasUsed``) by Filón's operations and by the usual ERC-721 patterns, on one Anvil.
 
 Run: ``make bench`` (everything) or ``.venv/bin/python bench/gas.py``. Writes ``gas.*`` to
-bench/results.json. Every figure is one transaction's receipt, in the situation its name says:
+bench/results.json, and beside each figure the size of its transaction: ``calldata_bytes.*`` (the call's
+input) and ``tx_bytes.*`` (the whole signed transaction, what a rollup posts to Ethereum; docs/networks.md
+prices it). Every figure is one transaction's receipt, in the situation its name says:
 
 - ``declare_lot``: an operator that already holds lots declares one more (no external reference);
   ``declare_lot_first``: an operator's first lot (other lots exist); ``declare_lot_with_ref``: with a
@@ -77,10 +79,16 @@ def _compile_baselines() -> dict[str, dict[str, Any]]:
 
 
 class _Chain:
-    """Sends transactions from Anvil's unlocked development accounts and reads their receipts."""
+    """Sends transactions from Anvil's unlocked development accounts and reads their receipts.
+
+    `measure` keeps, by figure name, the gas a transaction used and its sizes in bytes.
+    """
 
     def __init__(self, url: str) -> None:
         self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}))
+        self.gas_used: dict[str, int] = {}
+        self.calldata_bytes: dict[str, int] = {}
+        self.tx_bytes: dict[str, int] = {}
 
     def deploy(self, artifact: dict[str, Any], sender: str, *args: Any) -> Contract:
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
@@ -94,6 +102,17 @@ class _Chain:
         if receipt["status"] != 1:
             raise RuntimeError(f"benchmark transaction reverted: {call.fn_name}")
         return int(receipt["gasUsed"]), receipt
+
+    def measure(self, name: str, call: Any, sender: str) -> Any:
+        """Sends `call` and records its gas and sizes as figure `name`; returns the receipt."""
+        used, receipt = self.gas(call, sender)
+        tx_hash = receipt["transactionHash"]
+        # Anvil signed it (unlocked account): the raw bytes are the signed EIP-1559 envelope a wallet sends.
+        raw = self.w3.provider.make_request("eth_getRawTransactionByHash", [tx_hash.to_0x_hex()])["result"]
+        self.gas_used[name] = used
+        self.calldata_bytes[name] = len(self.w3.eth.get_transaction(tx_hash)["input"])
+        self.tx_bytes[name] = len(bytes.fromhex(raw.removeprefix("0x")))
+        return receipt
 
     def flood(self, call: Any, count: int, sender: str, gas: int) -> None:
         """Puts `count` copies of `call` on chain in as few blocks as possible (fast, and light on Anvil).
@@ -136,38 +155,36 @@ def _setup(chain: _Chain, artifact: dict[str, Any]) -> tuple[Contract, list[str]
     return lots, [registrar, miner, plant, refiner, miner2]
 
 
-def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
+def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> None:
     lots, (_registrar, miner, plant, _refiner, miner2) = _setup(chain, artifact)
-    figures: dict[str, int] = {}
 
-    def declare(ref: str = "", sender: str = miner, mine: int = 1) -> tuple[int, int]:
-        used, receipt = chain.gas(
-            lots.functions.declareLot(mine, 1_000_000, 5_000_000, ROOT, URI, ref), sender
-        )
-        return used, _lot_id(lots, receipt)
+    def declare(name: str | None = None, ref: str = "", sender: str = miner, mine: int = 1) -> int:
+        call = lots.functions.declareLot(mine, 1_000_000, 5_000_000, ROOT, URI, ref)
+        receipt = chain.measure(name, call, sender) if name else chain.gas(call, sender)[1]
+        return _lot_id(lots, receipt)
 
-    _, first = declare()
-    figures["declare_lot"], second = declare()
-    figures["declare_lot_first"], _ = declare(sender=miner2, mine=2)
-    figures["declare_lot_with_ref"], _ = declare("INTAKE-00042")
-    figures["record_passport"], _ = chain.gas(lots.functions.recordPassport(second, ROOT, URI), miner)
+    first = declare()
+    second = declare("declare_lot")
+    declare("declare_lot_first", sender=miner2, mine=2)
+    declare("declare_lot_with_ref", "INTAKE-00042")
+    chain.measure("record_passport", lots.functions.recordPassport(second, ROOT, URI), miner)
     chain.gas(lots.functions.transferFrom(miner, plant, first), miner)  # the plant now holds lots
-    ids = [declare()[1] for _ in range(14)]
-    figures["transfer"], _ = chain.gas(lots.functions.transferFrom(miner, plant, ids[0]), miner)
+    ids = [declare() for _ in range(14)]
+    chain.measure("transfer", lots.functions.transferFrom(miner, plant, ids[0]), miner)
     for lot_id in ids[1:]:
         chain.gas(lots.functions.transferFrom(miner, plant, lot_id), miner)
     merged = [(2, 1_000_000, 1_100_000)]
-    figures["transform_2_1"], _ = chain.gas(lots.functions.transform(ids[0:2], merged, ROOT, URI), plant)
-    figures["transform_10_1"], _ = chain.gas(lots.functions.transform(ids[2:12], merged, ROOT, URI), plant)
+    chain.measure("transform_2_1", lots.functions.transform(ids[0:2], merged, ROOT, URI), plant)
+    chain.measure("transform_10_1", lots.functions.transform(ids[2:12], merged, ROOT, URI), plant)
     split = [(3, 300_000, 300_000)] * 3
-    figures["transform_1_3"], _ = chain.gas(lots.functions.transform(ids[12:13], split, ROOT, URI), plant)
+    chain.measure("transform_1_3", lots.functions.transform(ids[12:13], split, ROOT, URI), plant)
 
     # The operator's 101st lot opens a new block of lot ids: the one declaration in 100 that also writes the
     # global block counter.
     block = int(lots.functions.LOT_ID_BLOCK().call())
     left = block - ids[-1] % block  # the operator's last lot had id ids[-1]
     chain.flood(lots.functions.declareLot(1, 1_000, 2_000, ROOT, URI, ""), left, miner, 200_000)
-    figures["declare_lot_new_id_block"], opened = declare()
+    opened = declare("declare_lot_new_id_block")
     assert opened % block == 1, opened  # the first id of a new block
 
     keys = dev_accounts(2)
@@ -183,32 +200,30 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int
         nonce=int(lots.functions.nonces(miner).call()),
         deadline=chain.w3.eth.get_block("latest")["timestamp"] + 3600,
     )
-    figures["submit_declaration"], _ = chain.gas(
-        lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature), plant
+    chain.measure(
+        "submit_declaration",
+        lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature),
+        plant,
     )
-    return figures
 
 
-def measure_baselines(chain: _Chain, baselines: dict[str, dict[str, Any]]) -> dict[str, int]:
+def measure_baselines(chain: _Chain, baselines: dict[str, dict[str, Any]]) -> None:
     registrar, holder = (a.address for a in dev_accounts(2))
     erc721 = chain.deploy(baselines["BaselineERC721"], registrar)
     uri_storage = chain.deploy(baselines["BaselineURIStorage"], registrar)
     chain.gas(erc721.functions.mint(holder), registrar)  # the holder already holds tokens
     chain.gas(uri_storage.functions.mint(holder, CID), registrar)
-    return {
-        "baseline_erc721_safemint": chain.gas(erc721.functions.mint(holder), registrar)[0],
-        "baseline_uristorage_mint": chain.gas(uri_storage.functions.mint(holder, CID), registrar)[0],
-    }
+    chain.measure("baseline_erc721_safemint", erc721.functions.mint(holder), registrar)
+    chain.measure("baseline_uristorage_mint", uri_storage.functions.mint(holder, CID), registrar)
 
 
-def measure_scaling(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
+def measure_scaling(chain: _Chain, artifact: dict[str, Any]) -> None:
     """Declaration and merge gas with 1, 100 and 10,000 lots on chain: it must not grow.
 
     Another operator fills the chain; the measured operator declares few enough lots never to cross a
     boundary of its block of lot ids (that case is `declare_lot_new_id_block`).
     """
     lots, (_registrar, miner, _plant, _refiner, miner2) = _setup(chain, artifact)
-    figures: dict[str, int] = {}
     chain.gas(lots.functions.declareLot(1, 1_000, 2_000, ROOT, URI, ""), miner)
     on_chain = 1
     for scale in SCALES:
@@ -216,34 +231,39 @@ def measure_scaling(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
         before = int(lots.functions.balanceOf(miner2).call())
         chain.flood(filler, scale - on_chain, miner2, 200_000)
         assert int(lots.functions.balanceOf(miner2).call()) == before + scale - on_chain
-        figures[f"declare_lot_at_{scale}"], receipt = chain.gas(
-            lots.functions.declareLot(1, 1_000_000, 5_000_000, ROOT, URI, ""), miner
+        receipt = chain.measure(
+            f"declare_lot_at_{scale}",
+            lots.functions.declareLot(1, 1_000_000, 5_000_000, ROOT, URI, ""),
+            miner,
         )
         second = _lot_id(
             lots, chain.gas(lots.functions.declareLot(1, 1_000_000, 5_000_000, ROOT, URI, ""), miner)[1]
         )
         inputs = [_lot_id(lots, receipt), second]
-        figures[f"transform_2_1_at_{scale}"], _ = chain.gas(
-            lots.functions.transform(inputs, [(2, 1_000_000, 1_100_000)], ROOT, URI), miner
+        chain.measure(
+            f"transform_2_1_at_{scale}",
+            lots.functions.transform(inputs, [(2, 1_000_000, 1_100_000)], ROOT, URI),
+            miner,
         )
         on_chain = scale + 3
-    return figures
 
 
 def main() -> None:
     started = time.perf_counter()
     artifact = json.loads(resources.files("filon").joinpath("artifacts/FilonLots.json").read_text())
     baselines = _compile_baselines()
-    figures: dict[str, int] = {}
     with start_anvil() as anvil:
         chain = _Chain(anvil.url)
-        figures.update(measure_operations(chain, artifact))
-        figures.update(measure_baselines(chain, baselines))
-        figures.update(measure_scaling(chain, artifact))
-    record("gas", figures)
-    width = max(map(len, figures))
-    for name, used in figures.items():
-        print(f"{name:<{width}}  {used:>9,}")
+        measure_operations(chain, artifact)
+        measure_baselines(chain, baselines)
+        measure_scaling(chain, artifact)
+    record("gas", chain.gas_used)
+    record("calldata_bytes", chain.calldata_bytes)
+    record("tx_bytes", chain.tx_bytes)
+    width = max(map(len, chain.gas_used))
+    print(f"{'':<{width}}  {'gas':>9}  {'calldata':>8}  {'tx bytes':>8}")
+    for name, used in chain.gas_used.items():
+        print(f"{name:<{width}}  {used:>9,}  {chain.calldata_bytes[name]:>8,}  {chain.tx_bytes[name]:>8,}")
     print(f"gas figures measured in {time.perf_counter() - started:.1f} s")
 
 

@@ -22,6 +22,10 @@ GAS_ROWS = [
     ("declare_lot", "declare an ore lot (operator already holds lots)"),
     ("declare_lot_first", "declare an operator's first lot"),
     ("declare_lot_with_ref", "declare with an external reference (idempotent retries)"),
+    (
+        "declare_lot_new_id_block",
+        "declare an operator's 101st, 201st, … lot (it opens a new block of lot ids)",
+    ),
     ("submit_declaration", "submit a miner's offline-signed declaration"),
     ("record_passport", "record a new passport version"),
     ("transfer", "transfer a lot (both holders already hold lots)"),
@@ -33,11 +37,11 @@ GAS_ROWS = [
 ]
 
 
-def _gas_table(gas: dict[str, Any]) -> list[str]:
+def _gas_table(gas: dict[str, Any], tx_bytes: dict[str, Any], calldata_bytes: dict[str, Any]) -> list[str]:
     base = gas.get("baseline_uristorage_mint")
     lines = [
-        "| operation | gas used | target | vs. URIStorage mint |",
-        "|---|---:|---:|---:|",
+        "| operation | gas used | target | vs. URIStorage mint | transaction bytes (calldata) |",
+        "|---|---:|---:|---:|---:|",
     ]
     for key, label in GAS_ROWS:
         if key not in gas:
@@ -45,7 +49,12 @@ def _gas_table(gas: dict[str, Any]) -> list[str]:
         target = GAS_TARGETS.get(key)
         target_text = f"≤ {target:,}" + (" ✓" if gas[key] <= target else " ✗") if target else ""
         ratio = f"{gas[key] / base:.2f}x" if base and key.startswith(("declare", "submit")) else ""
-        lines.append(f"| {label} (`{key}`) | {gas[key]:,} | {target_text} | {ratio} |")
+        size = (
+            f"{tx_bytes[key]:,} ({calldata_bytes[key]:,})"
+            if key in tx_bytes and key in calldata_bytes
+            else ""
+        )
+        lines.append(f"| {label} (`{key}`) | {gas[key]:,} | {target_text} | {ratio} | {size} |")
     return lines
 
 
@@ -61,6 +70,9 @@ def _scaling_table(gas: dict[str, Any]) -> list[str]:
         lines.append(f"| `{op}` | " + " | ".join(f"{gas[f'{op}_at_{s}']:,}" for s in scales) + " |")
     return lines
 
+
+# Sizes of the gas figures' transactions, shown beside them in the gas table.
+SIZES = ("tx_bytes", "calldata_bytes")
 
 # How a provenance is read: (key prefix in lookup_ms, column title).
 LOOKUP_WAYS = [
@@ -106,7 +118,8 @@ def render(results: dict[str, Any]) -> str:
     ]
     gas = results.get("gas", {})
     if gas:
-        out += ["## Gas (receipt `gasUsed`)", "", *_gas_table(gas), ""]
+        sizes = results.get("tx_bytes", {}), results.get("calldata_bytes", {})
+        out += ["## Gas (receipt `gasUsed`)", "", *_gas_table(gas, *sizes), ""]
         scaling = _scaling_table(gas)
         if scaling:
             out += ["### Does it grow with the chain?", "", *scaling, ""]
@@ -120,7 +133,7 @@ def render(results: dict[str, Any]) -> str:
             *_lookup_table(lookup),
             "",
         ]
-    for section in sorted(k for k in results if k not in ("gas", "lookup_ms")):
+    for section in sorted(k for k in results if k not in ("gas", "lookup_ms", *SIZES)):
         values = results[section]
         if isinstance(values, dict):
             out += [f"## {section}", "", *_flat_table(section, values), ""]

@@ -1,6 +1,7 @@
 """The testnet path, offline: `ethereum:sepolia:node` through ape-config.yaml's Sepolia entry, whose URL
 comes from FILON_SEPOLIA_RPC_URL, pointed at an Anvil with Sepolia's chain id; the account is an Ape
 keystore. Then the saved compiler input is recompiled, as a verifier would, and matched to the chain's code.
+(test_networks.py does the same deployment, and a lot's first steps, on every other network.)
 """
 
 from __future__ import annotations
@@ -10,49 +11,31 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-from eth_account import Account
 from web3 import Web3
 
-from filon.devchain import Anvil, dev_accounts
+from filon.devchain import Anvil
 
-from .conftest import PROJECT, SEPOLIA_CHAIN_ID, Run
+from .conftest import ALIAS, PROJECT, SEPOLIA, SEPOLIA_CHAIN_ID, Deployed, Run, on_network
 
-ALIAS = "filon-sepolia-test"
-PASSPHRASE = "correct horse battery staple"
 SOLC = PROJECT / ".filon" / "solcx" / "solc-v0.8.30"
 
 
-@pytest.fixture(scope="module")
-def keystore(ape_data: Path) -> str:
-    """An Ape keystore account (what `ape accounts import` writes) holding a key Anvil funds."""
-    key = dev_accounts(4)[3].key
-    keyfile = Account.encrypt(key, PASSPHRASE, kdf="pbkdf2", iterations=2)
-    (ape_data / "accounts" / f"{ALIAS}.json").write_text(json.dumps(keyfile))
-    return str(Account.from_key(key).address)
+def test_deploy_goes_through_the_sepolia_entry_with_a_keystore(
+    deployments: dict[str, Deployed], keystore: str
+) -> None:
+    deployed = deployments[SEPOLIA.choice]
+    assert deployed.result.returncode == 0, deployed.result.stderr + deployed.result.stdout
 
-
-@pytest.fixture(scope="module")
-def deployed(run: Run, sepolia_anvil: Anvil, keystore: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    manifest = tmp_path_factory.mktemp("sepolia") / f"{SEPOLIA_CHAIN_ID}.json"
-    env = {"FILON_SEPOLIA_RPC_URL": sepolia_anvil.url, f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": PASSPHRASE}
-    args = ["--network", "ethereum:sepolia:node", "--account", ALIAS, "--deployment", str(manifest)]
-    result = run("deploy", *args, env=env)
-    assert result.returncode == 0, result.stderr + result.stdout
-    return manifest
-
-
-def test_deploy_goes_through_the_sepolia_entry_with_a_keystore(deployed: Path, keystore: str) -> None:
-    saved = json.loads(deployed.read_text())
+    saved = json.loads(deployed.manifest.read_text())
 
     assert saved["chain_id"] == SEPOLIA_CHAIN_ID
     assert saved["deployer"] == keystore
 
 
 def test_a_wrong_passphrase_is_one_line(
-    run: Run, sepolia_anvil: Anvil, keystore: str, tmp_path: Path
+    run: Run, network_anvils: dict[str, Anvil], keystore: str, tmp_path: Path
 ) -> None:
-    env = {"FILON_SEPOLIA_RPC_URL": sepolia_anvil.url, f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": "wrong"}
+    env = on_network(SEPOLIA, network_anvils[SEPOLIA.choice], **{f"APE_ACCOUNTS_{ALIAS}_PASSPHRASE": "wrong"})
 
     result = run(
         "deploy", "--network", "ethereum:sepolia:node", "--account", ALIAS,
@@ -75,7 +58,10 @@ def _masked(code: bytes, immutables: dict[str, list[dict[str, int]]]) -> bytes:
     return bytes(masked)
 
 
-def test_the_saved_compiler_input_rebuilds_the_deployed_code(deployed: Path, sepolia_anvil: Anvil) -> None:
+def test_the_saved_compiler_input_rebuilds_the_deployed_code(
+    deployments: dict[str, Deployed], network_anvils: dict[str, Anvil]
+) -> None:
+    deployed = deployments[SEPOLIA.choice].manifest
     compiler_input = deployed.with_name(f"{SEPOLIA_CHAIN_ID}.standard-input.json").read_text()
     address = json.loads(deployed.read_text())["address"]
 
@@ -85,7 +71,8 @@ def test_the_saved_compiler_input_rebuilds_the_deployed_code(deployed: Path, sep
         ).stdout
     )
     runtime = output["contracts"]["contracts/FilonLots.sol"]["FilonLots"]["evm"]["deployedBytecode"]
-    on_chain = bytes(Web3(Web3.HTTPProvider(sepolia_anvil.url)).eth.get_code(address))
+    node = Web3(Web3.HTTPProvider(network_anvils[SEPOLIA.choice].url))
+    on_chain = bytes(node.eth.get_code(address))
     immutables = runtime["immutableReferences"]
 
     assert not [e for e in output.get("errors", []) if e["severity"] == "error"]
