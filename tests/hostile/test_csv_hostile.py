@@ -3,6 +3,7 @@ skipped, a bad file is one line, and what is refused leaves no lot, document or 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
 ) -> None:
     with (tmp_path / "huge.pdf").open("wb") as sparse:
         sparse.truncate(MAX_DOCUMENT_BYTES + 1)
+    os.mkfifo(tmp_path / "pipe.pdf")  # reading it would block forever: not a document
     rows = [
         b"1,10,20,,2026-11-02,SHORT-1",  # a cell missing
         b"1,10,20,,2026-11-02,LONG-2,,surplus",  # a cell too many
@@ -44,6 +46,7 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
         b"1,%s,20,,2026-11-02,LONG-17," % (b"9" * 5000),
         b"1,10,,1e999999,2026-11-02,EXP-18,",
         "1,10,20,,\uff12\uff10\uff12\uff16-11-02,WIDE-19,".encode(),  # full-width digits
+        b"1,10,20,,2026-11-02,FIFO-20,pipe.pdf",
     ]
     ledger = tmp_path / "hostile.csv"
     ledger.write_bytes(HEADER.encode() + b"".join(row + b"\n" for row in rows))
@@ -51,7 +54,7 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
 
     code, out, err = _import(filon_cli, keys, ledger)
 
-    assert (code, out) == (1, "0 declared, 0 already there, 19 rejected\n")
+    assert (code, out) == (1, "0 declared, 0 already there, 20 rejected\n")
     assert err.splitlines() == [
         "Row 2: has 6 cells, the header 7",
         "Row 3: has 8 cells, the header 7",
@@ -65,7 +68,8 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
         "Row 11: gross_mass_kg 1E+400 is implausible (more than 1000000 kg)",
         f"Row 12: document huge.pdf is too large: {MAX_DOCUMENT_BYTES + 1:,} bytes, more than the 100 MiB "
         "allowed",
-        "Row 13: document /dev/zero is too large: more than the 100 MiB allowed",
+        f"Row 13: document /dev/zero is outside the ledger's folder {tmp_path} "
+        "(only files beside it are read)",
         f"Row 14: {world.miner.address} is not the operator of mine 2.",
         "Row 15: grade_g_per_t: 'abc' is not a number",
         "Row 16: Invalid lot mass: 20000000 mg of fine gold in 10000000 mg gross (fine gold must be "
@@ -74,6 +78,7 @@ def test_every_bad_row_is_reported_and_nothing_of_it_is_written(
         "Row 18: gross_mass_kg: '99999999999999999999'... (5,000 characters) is too long for a number",
         "Row 19: fine_gold_g: 1e999999 g is more than the chain can hold (2^256 - 1 mg)",
         "Row 20: date: '\uff12\uff10\uff12\uff16-11-02' is not a YYYY-MM-DD date",
+        "Row 21: document pipe.pdf is not a regular file",
     ]
     assert chain_state(world) == before
     assert files(tmp_path / "store", tmp_path / "salts") == {}
