@@ -8,6 +8,7 @@ for `ttl` seconds, so that a burst of uploads (a passport's documents, then its 
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from filon._chain import Chain
-from filon._deployment import Deployment
+from filon._deployment import Deployment, open_chain
 from filon._errors import FilonError
 
 REGISTRAR_ROLE = bytes(Web3.keccak(text="REGISTRAR_ROLE"))
@@ -53,6 +54,20 @@ class Uploaders:
         self._clock = clock
         self._answers: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def connect(
+        cls, rpc_url: str, deployment: Deployment | str | os.PathLike[str], *, ttl: float = DEFAULT_TTL
+    ) -> Uploaders:
+        """The uploaders of `deployment`, asked of the node at `rpc_url` (checked to serve it).
+
+        Raises:
+            ManifestNotFound, ManifestInvalid: The manifest path cannot be used.
+            RpcUnavailable: The node cannot be reached.
+            DeploymentMismatch: The node serves another chain, or no contract is at the manifest's address.
+        """
+        chain, loaded = open_chain(rpc_url, deployment)
+        return cls(chain, loaded, ttl=ttl)
 
     def __repr__(self) -> str:
         return f"<Uploaders of {self._address} via {self._chain.shown_url}>"

@@ -94,9 +94,7 @@ def serve(
     """
     import uvicorn
 
-    from filon._deployment import open_chain
-    from filon._uploaders import Uploaders
-    from filon.explorer import create_app
+    from filon.explorer import Uploaders, create_app
     from filon.index import FlagRules, open_index
 
     folder = store if store is not None else str(DEFAULT_FOLDER)
@@ -114,7 +112,7 @@ def serve(
     index = open_index(deployment, rpc_url=rpc, database_url=database, confirmations=confirmations)
     uploaders = None
     if rpc is not None:
-        uploaders = Uploaders(*open_chain(rpc, index.deployment))
+        uploaders = Uploaders.connect(rpc, index.deployment)
         report = index.sync()
         click.echo(f"Index {index.url}: blocks up to {report.to_block} ({report.events} new events)")
     else:
