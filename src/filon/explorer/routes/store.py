@@ -221,12 +221,7 @@ async def upload_block(
         await _drain(request)  # the client is still sending: let it finish, so it reads the answer
         raise
     data = await _body(request, size)
-    actual = hashlib.sha256(data).digest()
-    if actual != digest:
-        raise HTTPException(
-            400, f"The body's bytes hash to sha256 {actual.hex()}, not to {canonical}: nothing was stored."
-        )
-    created = await run_in_threadpool(_store, state, canonical, data)
+    created = await run_in_threadpool(_store, state, canonical, digest, data)
     return JSONResponse(
         UploadOut(cid=canonical, size=size, created=created).model_dump(), status_code=201 if created else 200
     )
@@ -284,8 +279,14 @@ async def _body(request: Request, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _store(state: ExplorerState, cid: str, data: bytes) -> bool:
-    """Stores an upload; False when an intact copy was already there (nothing is written then)."""
+def _store(state: ExplorerState, cid: str, digest: bytes, data: bytes) -> bool:
+    """Stores an upload whose bytes hash to `digest` (a 400 otherwise); False when an intact copy was already
+    there (nothing is written then). Run in a thread: hashing megabytes would hold up the event loop."""
+    actual = hashlib.sha256(data).digest()
+    if actual != digest:
+        raise HTTPException(
+            400, f"The body's bytes hash to sha256 {actual.hex()}, not to {cid}: nothing was stored."
+        )
     store = state.explorer.store
     try:
         store.get(cid)
