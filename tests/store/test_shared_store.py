@@ -128,6 +128,11 @@ def test_an_outsider_cannot_upload_and_a_registrar_can(
     )
     assert sorted(DocumentStore(explorer.store).cids()) == before
     assert outsider.store.pending() == [_cid(forged)]  # type: ignore[attr-defined]
+    shared = outsider.store
+    assert isinstance(shared, filon.RemoteStore)
+    report = shared.sync()  # what `filon store sync` runs: refused again, said, and still pending
+    assert (report.uploaded, report.present, report.failed) == ([], 0, {_cid(forged): str(refused.value)})
+    assert shared.pending() == [_cid(forged)]
 
     registrar = chain.client(chain.registrar, explorer.url, tmp_path / "registrar" / "store")
     record = b'{"participant": "Planta de Beneficio Chala S.A.C."}'
