@@ -7,11 +7,16 @@ declaration is refused by the contract; a processing plant merges the ore into d
 doré into bars, and a jeweller receives them. The buyer's view of one bar then reads everything back from
 the chain and the document store.
 
+Every party may run on its own machine: given the URL of the store the supply chain shares (an explorer's),
+each keeps its own folder (`<store_dir>/<party>/store`, its salts beside it) and uploads what it publishes
+there; the buyer reads it back with an empty folder of its own. Without a URL they all share `store_dir`.
+
 Every name, permit and figure is fictional, chosen to be plausible. The accounts are Anvil's public
 development keys (`filon.devchain.dev_accounts`): never use them on a real network.
 
     summary = run_scenario(url, deployment, store_dir)      # plays it once (about 30 transactions)
     view = buyer_view(url, deployment, store_dir, summary.bar_ids[0])
+    run_scenario(url, deployment, parties_dir, shared_store="http://127.0.0.1:8000")  # each its own folder
     print("\\n".join(view.lines()))
 """
 
@@ -395,11 +400,33 @@ def _utc(day: datetime.date) -> int:
     return calendar.timegm(day.timetuple())
 
 
+def party_client(
+    url: str,
+    deployment: filon.Deployment,
+    store_dir: Path,
+    shared_store: str | None,
+    party: str,
+    account: LocalAccount | None,
+) -> filon.Client:
+    """A party's client: with `shared_store`, on its own machine (its own folder under `store_dir`) and
+    uploading to the shared store; without, all parties share the folder `store_dir`."""
+    if shared_store is None:
+        return filon.connect(url, deployment=deployment, account=account, store=store_dir)
+    return filon.connect(
+        url,
+        deployment=deployment,
+        account=account,
+        store=shared_store,
+        store_cache=store_dir / party / "store",
+    )
+
+
 def run_scenario(
     url: str,
     deployment: filon.Deployment,
     store_dir: Path,
     *,
+    shared_store: str | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> Summary:
     """Plays the whole scenario once on `deployment` (freshly deployed; the registrar is dev account 0).
@@ -407,7 +434,9 @@ def run_scenario(
     Args:
         url: The node's RPC URL.
         deployment: The FilonLots deployment (its deployer is the registrar).
-        store_dir: The document store shared by all participants (salts go beside it).
+        store_dir: Without `shared_store`, the document store all participants share (salts go beside it);
+            with it, the folder holding each party's own folder (`<party>/store` and `<party>/salts`).
+        shared_store: The URL of the store the supply chain shares (an explorer's), or None.
         say: Called with one short line per step (e.g. `print`).
 
     Returns:
@@ -415,13 +444,16 @@ def run_scenario(
     """
     cast = Cast.dev()
     log: list[str] = []
+    parties = {cast.registrar.address: "registrar", cast.plant.address: "plant"}
+    parties |= {cast.refiner.address: "refiner", cast.jeweller.address: "jeweller"}
+    parties |= {account.address: f"miner-{key}" for key, account in cast.miners.items()}
 
     def step(line: str) -> None:
         log.append(line)
         say(line)
 
-    def client(account: LocalAccount | None) -> filon.Client:
-        return filon.connect(url, deployment=deployment, account=account, store=store_dir)
+    def client(account: LocalAccount) -> filon.Client:
+        return party_client(url, deployment, store_dir, shared_store, parties[account.address], account)
 
     registrar = client(cast.registrar)
     step("Registrar admits the supply chain:")
@@ -765,9 +797,15 @@ class BuyerView:
         return out
 
 
-def buyer_view(url: str, deployment: filon.Deployment, store_dir: Path, lot_id: int) -> BuyerView:
-    """Reads a lot back as a buyer would: provenance, mines, passports, documents and carbon."""
-    buyer = filon.connect(url, deployment=deployment, store=store_dir)
+def buyer_view(
+    url: str, deployment: filon.Deployment, store_dir: Path, lot_id: int, *, shared_store: str | None = None
+) -> BuyerView:
+    """Reads a lot back as a buyer would: provenance, mines, passports, documents (downloaded from the store
+    by the CID their passport cites, then checked) and carbon.
+
+    With `shared_store`, the buyer is on its own machine: its folder is `<store_dir>/buyer/store`.
+    """
+    buyer = party_client(url, deployment, store_dir, shared_store, "buyer", None)
     provenance = buyer.provenance(filon.LotId(lot_id))
     names = Cast.dev().names()
     documents = scenario_documents()
@@ -795,7 +833,10 @@ def buyer_view(url: str, deployment: filon.Deployment, store_dir: Path, lot_id: 
             )
         )
         for doc in passport.conformity:
-            data = by_sha.get(doc.sha256)
+            try:
+                data: bytes | None = buyer.store.get(filon.cid_for_sha256(doc.sha256))
+            except filon.DocumentNotFound:
+                data = None
             match = buyer.verify_document(lot.id, data) if data is not None else None
             checks.append(
                 DocumentCheck(
@@ -806,8 +847,9 @@ def buyer_view(url: str, deployment: filon.Deployment, store_dir: Path, lot_id: 
                     match.version if match else None,
                 )
             )
-            if data is not None and doc.type is DocumentType.MINING_PERMIT:
-                tampered = data.replace(b"valid until", b"valid untiL")
+            original = by_sha.get(doc.sha256)
+            if original is not None and doc.type is DocumentType.MINING_PERMIT:
+                tampered = original.replace(b"valid until", b"valid untiL")
                 tampered_rejected &= buyer.verify_document(lot.id, tampered) is None
     mines = tuple(
         MineView(

@@ -3,13 +3,15 @@
 Runs with `python scripts/demo.py` (what `make demo` does) or `ape run demo`. The first run deploys
 FilonLots and plays the scenario of `scripts/_scenario.py` (four permitted mines of Arequipa and Ayacucho,
 a processing plant, a refiner and a jeweller); every run ends with a buyer's view of one bar. The chain's
-state is saved to `anvil-state.json` when it stops and loaded when it starts, the deployment manifest is
-kept in `deployment.json` and the passports and documents in `store/`, so a second `make demo` finds the
-same contracts and lots instead of deploying and playing again. The accounts are Anvil's public
-development keys: this chain is for trying Filón only.
+state is saved to `anvil-state.json` when it stops and loaded when it starts and the deployment manifest is
+kept in `deployment.json`, so a second `make demo` finds the same contracts and lots instead of deploying
+and playing again. The accounts are Anvil's public development keys: this chain is for trying Filón only.
 
-While the chain runs, the buyers' explorer serves its index (`index.sqlite` in the demo folder, kept in step
-with the chain every second) at http://127.0.0.1:8000/: open the bar's page it prints.
+The buyers' explorer starts before anyone writes: it serves its index (`index.sqlite`, kept in step with the
+chain every second) at http://127.0.0.1:8000/, and the document store the supply chain shares under /ipfs/,
+kept in its own folder `explorer-store/`. Every party works as if on its own machine, with its own folder
+under `parties/` (its cache of the shared store, and its salts): what one publishes, it uploads to the
+explorer, and the buyer, starting each run with an empty folder, downloads and checks it from there.
 
 Environment:
     FILON_DEMO_PORT: the port Anvil listens on (default 8545).
@@ -20,6 +22,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -39,7 +42,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 DEMO_DIR = Path(os.environ.get("FILON_DEMO_DIR") or PROJECT / ".filon" / "demo").resolve()
 STATE_FILE = DEMO_DIR / "anvil-state.json"
 MANIFEST = DEMO_DIR / "deployment.json"
-STORE = DEMO_DIR / "store"
+EXPLORER_STORE = DEMO_DIR / "explorer-store"
+PARTIES = DEMO_DIR / "parties"
 INDEX = DEMO_DIR / "index.sqlite"
 
 
@@ -65,22 +69,26 @@ def _deploy(rpc_url: str, registrar: LocalAccount) -> filon.Deployment:
     return deployment
 
 
-def _play(rpc_url: str, registrar: LocalAccount) -> tuple[filon.Deployment, str, tuple[int, ...]]:
-    """Deploys and plays the scenario if this chain has not seen it; returns the deployment, what happened
-    and the jeweller's bars."""
+def _ready(rpc_url: str, registrar: LocalAccount) -> tuple[filon.Deployment, tuple[int, ...] | None]:
+    """The deployment to play on, and the jeweller's bars if the scenario was played on it already."""
     deployment, new = _deployment(rpc_url, registrar)
     bars = None if new else _scenario.find_scenario(rpc_url, deployment)
-    if bars:
-        return deployment, "found from the last run: scenario not replayed", bars
     if bars == ():
         _say("The last run stopped halfway through the scenario; deploying afresh to play it again.")
-        deployment = _deploy(rpc_url, registrar)
+        deployment, new, bars = _deploy(rpc_url, registrar), True, None
+    if new:
+        INDEX.unlink(missing_ok=True)  # it indexed a deployment this chain no longer has
+    return deployment, bars
+
+
+def _play(rpc_url: str, deployment: filon.Deployment, store_url: str) -> tuple[int, ...]:
+    """Plays the scenario, each party in its own folder, uploading to the shared store; returns the bars."""
     contract = f"FilonLots        {deployment.address} (deployed now, block {deployment.deployment_block})"
     _say(contract)
     _say()
-    summary = _scenario.run_scenario(rpc_url, deployment, STORE, say=_say)
+    summary = _scenario.run_scenario(rpc_url, deployment, PARTIES, shared_store=store_url, say=_say)
     _say()
-    return deployment, "", summary.bar_ids
+    return summary.bar_ids
 
 
 def _port(variable: str, default: int) -> int:
@@ -96,12 +104,17 @@ class _Explorer:
     def __init__(self, rpc_url: str, deployment: filon.Deployment, port: int) -> None:
         import uvicorn
 
-        from filon.explorer import create_app
+        from filon.explorer import Uploaders, create_app
         from filon.index import open_index
 
         self.index = open_index(deployment, rpc_url=rpc_url, database_url=f"sqlite:///{INDEX}")
         self.index.sync()
-        app = create_app(self.index, filon.DocumentStore(STORE), sync_interval=1.0)
+        app = create_app(
+            self.index,
+            filon.DocumentStore(EXPLORER_STORE),
+            sync_interval=1.0,
+            uploaders=Uploaders.connect(rpc_url, deployment),
+        )
         config = uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="none"
         )
@@ -113,6 +126,7 @@ class _Explorer:
     def start(self) -> bool:
         """Starts serving; False (with the reason said) if the port is taken."""
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
             try:
                 probe.bind(("127.0.0.1", int(self.url.rsplit(":", 1)[1])))
             except OSError as exc:
@@ -168,40 +182,46 @@ def main() -> None:
 
 
 def _run(rpc_url: str, stop: threading.Event, explorer_port: int) -> str | None:
-    """Plays or finds the scenario, shows the buyer's view, serves the explorer, then waits for Ctrl-C;
-    returns why it failed."""
+    """Starts the explorer and its shared store, plays or finds the scenario, shows the buyer's view, then
+    waits for Ctrl-C; returns why it failed."""
     registrar = dev_accounts(1)[0]
     _say(f"Local chain      {rpc_url} (state kept in {STATE_FILE})")
     _say(f"Registrar        {registrar.address} (Anvil's first development account: public, demo only)")
+    explorer = None
     try:
-        deployment, found, bars = _play(rpc_url, registrar)
-        if found:
-            _say(f"FilonLots        {deployment.address} ({found})")
+        deployment, bars = _ready(rpc_url, registrar)
+        # The explorer serves the shared store: it starts before any party writes.
+        explorer = _Explorer(rpc_url, deployment, explorer_port)
+        if not explorer.start():
+            explorer.stop()
+            return "the explorer did not start"
+        _say(f"Shared store     {explorer.url}/ipfs/ (the explorer's, kept in {EXPLORER_STORE})")
+        if bars:
+            _say(f"FilonLots        {deployment.address} (found from the last run: scenario not replayed)")
             _say()
-        view = _scenario.buyer_view(rpc_url, deployment, STORE, bars[0])
+        else:
+            bars = _play(rpc_url, deployment, explorer.url)
+        # The buyer starts with an empty folder: everything it reads comes from the shared store.
+        shutil.rmtree(PARTIES / "buyer", ignore_errors=True)
+        view = _scenario.buyer_view(rpc_url, deployment, PARTIES, bars[0], shared_store=explorer.url)
     except (filon.FilonError, OSError) as exc:
         failed = f"The demo failed: {str(exc).splitlines()[0]}"
         _say(failed)
+        if explorer is not None:
+            explorer.stop()
         return failed
     for line in view.lines():
         _say(line)
     _say()
     _say(f"Manifest         {MANIFEST}")
-    _say(f"Documents        {STORE}")
-    try:
-        explorer = _Explorer(rpc_url, deployment, explorer_port)
-    except (filon.FilonError, OSError) as exc:
-        _say(f"Explorer         not started: {str(exc).splitlines()[0]}")
-        explorer = None
-    if explorer is not None and explorer.start():
-        _say(f"Explorer         {explorer.url}/lots/{bars[0]} (the bar's page; search, upload a document)")
+    _say(f"Parties          {PARTIES} (each party's own folder: its cache of the shared store, its salts)")
+    _say(f"Explorer         {explorer.url}/lots/{bars[0]} (the bar's page; search, upload a document)")
     # From here on Ctrl-C only asks to stop: it never interrupts a line being printed.
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _say("Ctrl-C stops the chain (its state is saved for the next run).")
     stop.wait()
     _say()
-    if explorer is not None:
-        explorer.stop()
+    explorer.stop()
     return None
 
 

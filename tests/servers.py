@@ -1,5 +1,5 @@
-"""Real servers for tests: a throwaway PostgreSQL cluster, headless Chromium driven by Playwright, and an
-ASGI app served by uvicorn, all on loopback.
+"""Real servers for tests: a throwaway PostgreSQL cluster, headless Chromium driven by Playwright, an ASGI
+app served by uvicorn, and a `filon explorer serve` process, all on loopback.
 
 Importing it: tests/ has no __init__.py, so when pytest (rootdir conftest, default "prepend" import mode)
 imports tests/conftest.py it puts tests/ itself first on sys.path, before any test module or deeper conftest
@@ -35,13 +35,17 @@ import pwd
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -449,3 +453,96 @@ def serve_app(app: ASGIApp, *, timeout: float = 10.0) -> Iterator[str]:
             server.force_exit = True
             thread.join(timeout)
         sock.close()
+
+
+# --- filon explorer serve ----------------------------------------------------------------------------------
+
+FILON = Path(sys.executable).parent / "filon"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    return _free_port()
+
+
+class ExplorerProcess:
+    """`filon explorer serve` as an operator runs it: a real process on a loopback port, stopped with Ctrl-C.
+
+    Its folders (the store it serves, its index database) are the caller's, so that it can be stopped and
+    started again on the same port and find what it had: a restart of the shared store.
+
+    Args:
+        deployment: The deployment manifest.
+        store: The folder of the store it serves.
+        database: Its index database file (SQLite).
+        rpc_url: The node it syncs from and checks uploaders on; None serves read-only (uploads 503).
+        args: More options for `filon explorer serve`.
+    """
+
+    def __init__(
+        self,
+        deployment: Path,
+        store: Path,
+        database: Path,
+        *,
+        rpc_url: str | None,
+        args: Sequence[str] = (),
+    ) -> None:
+        self.store = store
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(FILON), "explorer", "serve", "--deployment", str(deployment), "--store", str(store)]
+        command += ["--port", str(self.port), "--sync-interval", "0.2", *args]
+        if rpc_url is not None:
+            command += ["--rpc", rpc_url]
+        self._command = command
+        self._env = {**os.environ, "FILON_DATABASE_URL": f"sqlite:///{database}"}
+        self._env.pop("FILON_STORE", None)
+        self._log = database.with_suffix(".log")  # a file, not a pipe: a long run never blocks on it
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def output(self) -> str:
+        """Everything it printed (stdout and stderr), over all its starts."""
+        return self._log.read_text(errors="replace") if self._log.exists() else ""
+
+    def start(self, timeout: float = 30.0) -> ExplorerProcess:
+        """Starts it and returns once it answers `/api/status`."""
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(
+                self._command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self._env
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"filon explorer serve exited ({self._process.returncode}):\n{self.output}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except (ConnectionError, urllib.error.URLError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"filon explorer serve did not answer within {timeout} s:\n{self.output}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stops it with Ctrl-C (SIGINT), killed if it has not stopped within 20 s; keeps what it printed."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> ExplorerProcess:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

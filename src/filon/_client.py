@@ -20,7 +20,7 @@ from filon._contract import Contract
 from filon._deployment import Deployment
 from filon._lots import Lots
 from filon._offline import SignedDeclaration
-from filon._passports import DocumentMatch, PassportVersion, default_store
+from filon._passports import DocumentMatch, PassportVersion
 from filon._publishing import Passports
 from filon._reads import LogReads
 from filon._registry import Registry
@@ -39,6 +39,7 @@ from filon._types import (
 )
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._disclosure import Disclosure
+from filon.passport._remote import open_store
 from filon.passport._schema import Passport
 from filon.passport._store import DocumentStore
 
@@ -65,7 +66,7 @@ class Client:
         store: DocumentStore | None = None,
         salts_folder: Path | None = None,
     ) -> None:
-        self.store = store if store is not None else default_store()
+        self.store = store if store is not None else open_store(account=account, deployment=deployment)
         self.salts_folder = salts_folder if salts_folder is not None else self.store.path.parent / "salts"
         self.deployment = deployment
         self.account = account

@@ -9,10 +9,8 @@ secret: they are kept in the holder's local salt folder, so that it can disclose
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from filon._errors import InvalidInput, PassportUnavailable, PassportWithheld
@@ -33,9 +31,6 @@ class LotReader(Protocol):
 
     def provenance(self, lot_id: LotId) -> Provenance: ...
 
-
-DEFAULT_STORE_ENV = "FILON_STORE"
-"""The environment variable naming the document store folder (default `.filon/store`)."""
 
 URI_SCHEME = "ipfs://"
 
@@ -95,11 +90,6 @@ class DocumentMatch:
     document: Document
 
 
-def default_store() -> DocumentStore:
-    """The document store named by `FILON_STORE`, else `.filon/store` under the current directory."""
-    return DocumentStore(os.environ.get(DEFAULT_STORE_ENV) or Path(".filon") / "store")
-
-
 def prepare_passport(
     passport: Passport,
     store: DocumentStore,
@@ -111,7 +101,8 @@ def prepare_passport(
 
     Args:
         passport: The passport.
-        store: Where the documents and the package go.
+        store: Where the documents and the package go. A shared store uploads the package, and the
+            documents too unless `public_fields` withholds `conformity` (then they stay in its cache).
         documents: The documents to store, by name; each must be cited (by SHA-256) in `passport.conformity`.
         public_fields: The fields the package discloses; None discloses every field.
 
@@ -129,11 +120,13 @@ def prepare_passport(
             raise InvalidInput(
                 f"Document {name!r} (SHA-256 {digest}) is not cited in the passport's conformity evidence."
             )
-    for name, data in (documents or {}).items():
-        document_cids[name] = store.put(data)
-    tree = build_tree(passport)
     fields = list(field_names()) if public_fields is None else list(public_fields)
-    package = disclose(passport, tree.salts, fields)
+    tree = build_tree(passport)
+    package = disclose(passport, tree.salts, fields)  # checks the field names before anything is stored
+    # Documents are cited only by `conformity`: when it is withheld, a shared store keeps them here.
+    share = "conformity" in fields
+    for name, data in (documents or {}).items():
+        document_cids[name] = store.put(data, share=share)
     cid = store.put(package.model_dump_json().encode())
     return PreparedPassport(
         root=tree.root,
@@ -191,7 +184,7 @@ def published_package(store: DocumentStore, entry: PassportVersion) -> Disclosur
     except DocumentNotFound:
         raise PassportUnavailable(
             f"Lot {entry.lot_id} passport version {entry.version} ({cid}) is not in the document store "
-            f"{store.path}"
+            f"{store.location}"
         ) from None
     try:
         package = Disclosure.model_validate_json(data)

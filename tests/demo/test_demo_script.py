@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import filon
 from filon.devchain import DEV_MNEMONIC, dev_accounts, find_anvil
 
 DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
@@ -112,7 +113,24 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "Lot 501" in page and "ORIGIN_SUSPENDED" in page
     assert (data / "index.sqlite").is_file()
     assert (data / "anvil-state.json").is_file() and (data / "deployment.json").is_file()
-    assert any((data / "store").iterdir())
+    # Each party wrote in its own folder and uploaded to the explorer's store, which holds all 13 documents
+    # and the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars); the buyer read them
+    # into its own, empty, folder.
+    assert f"Shared store     http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/ipfs/ " in first
+    shared = filon.DocumentStore(data / "explorer-store")
+    assert len(list(shared.cids())) == 13 + 10 and shared.verify() == []
+    parties = sorted(path.name for path in (data / "parties").iterdir())
+    assert parties == [  # the registrar and the jeweller wrote no document
+        "buyer",
+        "miner-cerro-rico",
+        "miner-huanca",
+        "miner-santa-rosa",
+        "miner-virgen-del-carmen",
+        "plant",
+        "refiner",
+    ]
+    assert not list((data / "parties" / "buyer").glob("salts"))
+    assert list((data / "parties" / "miner-santa-rosa" / "salts").rglob("*.json"))
 
     env["FILON_DEMO_PORT"] = str(_free_port())
     code, second = _run_until_ctrl_c(env, tmp_path)

@@ -21,6 +21,9 @@ def explorer_schema(explored: Explored) -> schemathesis.BaseSchema:
 
 schema = schemathesis.pytest.from_fixture("explorer_schema")
 
+# Uploads to the document store are raw blocks: bytes, sent as they are, as for application/octet-stream.
+schemathesis.serializer.alias("application/vnd.ipld.raw", "application/octet-stream")
+
 
 def no_traceback(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case

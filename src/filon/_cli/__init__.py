@@ -20,6 +20,7 @@ from filon._cli._explorer import explorer
 from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
+from filon._cli._store import store
 
 __all__ = ["cli", "main"]
 
@@ -30,7 +31,7 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
-for command in (deploy, participant, mine, lot, passport, chain, explorer, index):
+for command in (deploy, participant, mine, lot, passport, store, chain, explorer, index):
     cli.add_command(command)
 
 

@@ -20,6 +20,7 @@ from filon._connect import connect
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.passport import Passport
+from filon.passport._remote import STORE_CACHE_ENV, STORE_ENV
 
 PASSWORD_ENV = "FILON_ACCOUNT_PASSWORD"
 """The environment variable holding the keystore password (else it is asked for, hidden)."""
@@ -95,6 +96,14 @@ database_option = click.option(
     help="The index database: sqlite:///path or postgresql://... (or FILON_DATABASE_URL; "
     "default: an SQLite file under .filon/index).",
 )
+store_option = click.option(
+    "--store",
+    envvar=STORE_ENV,
+    metavar="FOLDER|URL",
+    help=f"The document store: a folder, or the URL of the explorer whose store the supply chain shares "
+    f"(or {STORE_ENV}; default .filon/store). A shared store is cached in {STORE_CACHE_ENV} "
+    "(default .filon/store).",
+)
 confirmations_option = click.option(
     "--confirmations",
     default=0,
@@ -121,12 +130,18 @@ def need_rpc(rpc: str | None) -> str:
     return rpc
 
 
-def open_client(rpc: str | None, deployment: Path, account: str | None = None) -> Client:
-    """Connects to the deployment, with the decrypted `account` (keystore or alias) if one is given."""
+def open_client(
+    rpc: str | None, deployment: Path, account: str | None = None, *, store: str | None = None
+) -> Client:
+    """Connects to the deployment, with the decrypted `account` (keystore or alias) if one is given.
+
+    `store` is the document store (a folder or a shared store's URL); None takes `FILON_STORE`, else
+    `.filon/store`. A shared store's uploads are signed with `account`.
+    """
     url = need_rpc(rpc)
     manifest = Deployment.load(deployment)
     signer = load_account(account) if account is not None else None
-    return connect(url, deployment=manifest, account=signer)
+    return connect(url, deployment=manifest, account=signer, store=store)
 
 
 # ----------------------------------------------------------------------------- accounts

@@ -10,10 +10,12 @@ import click
 from filon._cli._common import confirmations_option, database_option, deployment_option, fail, rpc_option
 from filon._cli._types import MAX_SYNC_INTERVAL, PERCENT, Bounded
 from filon._extras import MissingExtra, missing_package
-from filon._passports import DEFAULT_STORE_ENV, default_store
 from filon.passport import DocumentStore
+from filon.passport._remote import DEFAULT_FOLDER, STORE_ENV, is_remote
 
 DEFAULT_PORT = 8000
+MAX_UPLOAD_WINDOW = 86_400.0
+"""A day: a signed upload older than that is a replay, not a slow clock."""
 
 
 @click.group()
@@ -29,9 +31,9 @@ def explorer() -> None:
 @database_option
 @click.option(
     "--store",
-    envvar=DEFAULT_STORE_ENV,
-    type=click.Path(file_okay=False, path_type=Path),
-    help=f"The document store holding the passports and their documents (or {DEFAULT_STORE_ENV}; "
+    envvar=STORE_ENV,
+    metavar="FOLDER",
+    help=f"The folder of the document store it serves to the supply chain under /ipfs/ (or {STORE_ENV}; "
     "default .filon/store).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
@@ -47,6 +49,13 @@ def explorer() -> None:
     show_default=True,
     type=Bounded(0.1, MAX_SYNC_INTERVAL, "seconds"),
     help="Seconds between two syncs of the index with the chain (needs --rpc).",
+)
+@click.option(
+    "--upload-window",
+    default=300.0,
+    show_default=True,
+    type=Bounded(1.0, MAX_UPLOAD_WINDOW, "seconds"),
+    help="How far, in seconds, a signed upload's time may be from this server's clock (needs --rpc).",
 )
 @confirmations_option
 @click.option(
@@ -67,32 +76,43 @@ def serve(
     rpc: str | None,
     deployment: Path,
     database: str | None,
-    store: Path | None,
+    store: str | None,
     host: str,
     port: int,
     public_url: str | None,
     sync_interval: float,
+    upload_window: float,
     confirmations: int,
     max_loss: float,
     idle_days: int,
 ) -> None:
     """Serve the explorer until Ctrl-C, keeping its index in step with the chain.
 
-    Without --rpc it serves the index as it is (read-only). Pages work without JavaScript; the JSON API is
-    under /api/ with its OpenAPI description at /openapi.json.
+    Without --rpc it serves the index as it is (read-only) and refuses uploads. Pages work without
+    JavaScript; the JSON API is under /api/ with its OpenAPI description at /openapi.json; the document store
+    is under /ipfs/, where admitted participants and registrars upload (docs/store.md).
     """
     import uvicorn
 
-    from filon.explorer import create_app
+    from filon.explorer import Uploaders, create_app
     from filon.index import FlagRules, open_index
 
+    folder = store if store is not None else str(DEFAULT_FOLDER)
+    if is_remote(folder):
+        fail(f"The explorer serves its own store, a folder: give --store FOLDER, not a URL ({STORE_ENV})")
+
     with socket.socket() as probe:  # say so now rather than after the first sync
+        # As uvicorn binds: connections of a previous run still in TIME_WAIT do not hold the port (a
+        # restart on the same port works at once), another listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
             fail(f"Cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)")
     index = open_index(deployment, rpc_url=rpc, database_url=database, confirmations=confirmations)
+    uploaders = None
     if rpc is not None:
+        uploaders = Uploaders.connect(rpc, index.deployment)
         report = index.sync()
         click.echo(f"Index {index.url}: blocks up to {report.to_block} ({report.events} new events)")
     else:
@@ -100,10 +120,12 @@ def serve(
     rules = FlagRules(loss_band=(0.0, max_loss / 100), idle_days=idle_days)
     app = create_app(
         index,
-        DocumentStore(store) if store is not None else default_store(),
+        DocumentStore(folder),
         rules=rules,
         public_url=public_url,
         sync_interval=sync_interval if rpc is not None else None,
+        uploaders=uploaders,
+        upload_window=upload_window,
     )
     click.echo(f"Explorer on http://{host}:{port}/ (Ctrl-C stops it)")
     try:

@@ -26,6 +26,7 @@ from filon._cli._common import (
     read_file,
     rpc_option,
     signed,
+    store_option,
 )
 from filon._cli._intake import import_csv
 from filon._cli._render import (
@@ -236,6 +237,7 @@ def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: 
     "--producer-name", help="With --from-csv: the producer named in each passport (default: the account)."
 )
 @signed
+@store_option
 @json_option
 def declare(
     mine_id: int | None,
@@ -252,6 +254,7 @@ def declare(
     rpc: str | None,
     deployment: Path,
     account: str,
+    store: str | None,
     as_json: bool,
 ) -> None:
     """Declare an ore lot from your mine, with its passport (--passport) or a root you built.
@@ -281,7 +284,7 @@ def declare(
         ctx.exit(
             import_csv(
                 csv_file,
-                open_client(rpc, deployment, account),
+                open_client(rpc, deployment, account, store=store),
                 default_mine=mine_id,
                 producer_name=producer_name,
                 public_fields=list(public_fields) or None,
@@ -304,7 +307,7 @@ def declare(
             if given is not None and given != stated:
                 fail(f"{option} ({given} mg) differs from the passport's quantity ({stated} mg)")
         docs = read_documents(documents)
-        client = open_client(rpc, deployment, account)
+        client = open_client(rpc, deployment, account, store=store)
         lot_id = client.declare_lot_with_passport(
             MineId(mine_id),
             passport,
@@ -378,6 +381,7 @@ def transfer(lot_id: int, to: str, rpc: str | None, deployment: Path, account: s
 @documents_option
 @public_option
 @signed
+@store_option
 @json_option
 def transform(
     inputs: tuple[int, ...],
@@ -388,12 +392,13 @@ def transform(
     rpc: str | None,
     deployment: Path,
     account: str,
+    store: str | None,
     as_json: bool,
 ) -> None:
     """Consume the --input lots and produce the --output lots (merge, split, process, refine)."""
     passport = load_passport(passport_file)
     docs = read_documents(documents)
-    client = open_client(rpc, deployment, account)
+    client = open_client(rpc, deployment, account, store=store)
     lot_ids = client.transform_with_passport(
         [LotId(i) for i in inputs],
         list(produced),

@@ -21,6 +21,7 @@ from filon._cli._common import (
     read_documents,
     read_file,
     signed,
+    store_option,
     write_new,
 )
 from filon._cli._types import LOT_ID, WholeNumber
@@ -40,6 +41,7 @@ def passport() -> None:
 @documents_option
 @public_option
 @signed
+@store_option
 @json_option
 def publish(
     lot_id: int,
@@ -49,12 +51,13 @@ def publish(
     rpc: str | None,
     deployment: Path,
     account: str,
+    store: str | None,
     as_json: bool,
 ) -> None:
     """Publish FILE as the next passport version of LOT_ID (you hold it); the salts stay with you."""
     new = load_passport(file)
     docs = read_documents(documents)
-    client = open_client(rpc, deployment, account)
+    client = open_client(rpc, deployment, account, store=store)
     recorded = client.publish_passport(LotId(lot_id), new, docs, public_fields=list(public_fields) or None)
     published = list(public_fields) or list(Passport.model_fields)
     emit(
@@ -78,10 +81,13 @@ def publish(
     help="A document to look for among the ones the passport cites.",
 )
 @connected
+@store_option
 @json_option
-def verify(lot_id: int, document: Path | None, rpc: str | None, deployment: Path, as_json: bool) -> None:
+def verify(
+    lot_id: int, document: Path | None, rpc: str | None, deployment: Path, store: str | None, as_json: bool
+) -> None:
     """Fetch LOT_ID's latest passport and check it against the chain (and whether it cites --document)."""
-    client = open_client(rpc, deployment)
+    client = open_client(rpc, deployment, store=store)
     package = client.published_passport(LotId(lot_id))
     client.verify_disclosure(package)
     published = [name for name in Passport.model_fields if name in package.fields]
@@ -142,6 +148,7 @@ def verify(lot_id: int, document: Path | None, rpc: str | None, deployment: Path
     help="The full passport, when its published package withholds fields.",
 )
 @connected
+@store_option
 @json_option
 def disclose_fields(
     lot_id: int,
@@ -151,13 +158,14 @@ def disclose_fields(
     passport_file: Path | None,
     rpc: str | None,
     deployment: Path,
+    store: str | None,
     as_json: bool,
 ) -> None:
     """Prove FIELDS of LOT_ID's passport to someone, revealing nothing else, with the salts you kept."""
     if out.exists():
         fail(f"{out} already exists: choose another --out")
     full = load_passport(passport_file) if passport_file is not None else None
-    client = open_client(rpc, deployment)
+    client = open_client(rpc, deployment, store=store)
     chosen = version if version is not None else client.lot(LotId(lot_id)).passport_version
     salts = client.passport_salts(LotId(lot_id), chosen)
     if full is None:

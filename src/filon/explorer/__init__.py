@@ -6,11 +6,13 @@
     from filon.index import open_index
 
     index = open_index("deployment.json", rpc_url="http://127.0.0.1:8545")
-    app = create_app(index, DocumentStore(".filon/store"), sync_interval=2.0)
+    uploaders = Uploaders.connect("http://127.0.0.1:8545", "deployment.json")  # who may upload to /ipfs/
+    app = create_app(index, DocumentStore(".filon/store"), sync_interval=2.0, uploaders=uploaders)
     uvicorn.run(app, host="127.0.0.1", port=8000)
 
 Pages are plain server-rendered HTML that work without JavaScript; each one's data is also JSON under
-`/api/` (the same function builds both), described at `/openapi.json` and browsable at `/docs`.
+`/api/` (the same function builds both), described at `/openapi.json` and browsable at `/docs`. The document
+store the supply chain shares is under `/ipfs/` (docs/store.md).
 Needs the `explorer` extra: `pip install 'filon[explorer]'`.
 """
 
@@ -19,6 +21,7 @@ from filon._extras import MissingExtra, missing_package
 if missing := missing_package("explorer"):
     raise MissingExtra("filon.explorer", "explorer", missing)
 
+from filon._uploaders import Uploaders
 from filon.explorer._app import create_app
 
-__all__ = ["create_app"]
+__all__ = ["Uploaders", "create_app"]

@@ -15,10 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from filon._errors import FilonError, InvalidInput
+from filon._uploaders import Uploaders
 from filon.explorer import _views as views
 from filon.explorer._middleware import BodyLimit, LastLineErrors
 from filon.explorer._responses import filon_error, http_error, validation_error
 from filon.explorer.routes import api, pages, qr
+from filon.explorer.routes import store as store_routes
 from filon.explorer.routes._common import ExplorerState
 from filon.index import BackgroundSync, FlagRules, Index
 from filon.passport import DocumentStore
@@ -51,18 +53,26 @@ def create_app(
     public_url: str | None = None,
     max_upload_bytes: int = 20 * 2**20,
     sync_interval: float | None = None,
+    uploaders: Uploaders | None = None,
+    upload_window: float = 300.0,
 ) -> FastAPI:
     """The explorer: server-rendered pages that work without JavaScript, and their data as JSON under /api/.
 
     Args:
         index: The index to read (`filon.index.open_index`).
-        store: The document store holding the passports and the documents they cite.
+        store: The document store holding the passports and the documents they cite: the store the supply
+            chain shares, served under /ipfs/ (a folder).
         rules: The red-flag thresholds.
         public_url: The address buyers reach the explorer at (e.g. https://explorer.example): what the QR
             codes and `url` fields encode. None takes it from each request, which trusts its Host header.
-        max_upload_bytes: The largest document the "verify a document" form accepts.
+        max_upload_bytes: The largest document the "verify a document" form, and an upload to the store,
+            accept.
         sync_interval: Seconds between two syncs of the index while the app runs; None never syncs (the
             index is then read as it is, e.g. opened without an RPC URL).
+        uploaders: Who may upload to the store, asked of the chain (`filon._uploaders.Uploaders`); None
+            answers every signed upload 503 (this explorer has no node to check with).
+        upload_window: How many seconds an upload's signed timestamp may be from the server's clock (the
+            replay window).
 
     Returns:
         The ASGI application (serve it with uvicorn).
@@ -74,10 +84,14 @@ def create_app(
         raise InvalidInput(f"max_upload_bytes is 1 or more, not {max_upload_bytes}")
     if sync_interval is not None and not sync_interval > 0:
         raise InvalidInput(f"sync_interval is a positive number of seconds, not {sync_interval}")
+    if not upload_window > 0:
+        raise InvalidInput(f"upload_window is a positive number of seconds, not {upload_window}")
     state = ExplorerState(
         explorer=views.Explorer(index=index, store=store, rules=rules),
         public_url=_check_public_url(public_url),
         max_upload_bytes=max_upload_bytes,
+        uploaders=uploaders,
+        upload_window=upload_window,
     )
 
     @asynccontextmanager
@@ -106,6 +120,11 @@ def create_app(
             {"name": "api", "description": "JSON: the data of each page."},
             {"name": "pages", "description": "HTML pages, usable without JavaScript."},
             {"name": "qr", "description": "QR codes of lot pages, for tags on bars and jewellery."},
+            {
+                "name": "store",
+                "description": "The document store the supply chain shares: an IPFS trustless gateway "
+                "for raw blocks, and signed uploads by participants and registrars (docs/store.md).",
+            },
         ],
         exception_handlers={
             HTTPException: http_error,
@@ -117,6 +136,6 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_upload_bytes + MULTIPART_SLACK, file_limit=max_upload_bytes)
     app.add_middleware(LastLineErrors)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (api.router, pages.router, qr.router):
+    for router in (api.router, pages.router, qr.router, store_routes.router):
         app.include_router(router)
     return app

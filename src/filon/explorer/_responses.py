@@ -48,10 +48,11 @@ def size(count: int) -> str:
 
 
 def is_api(scope: Scope) -> bool:
-    """Whether a request is for the JSON API (under /api/), which answers errors in JSON too."""
+    """Whether a request is for the JSON API (under /api/) or the document store (under /ipfs/), which
+    answer errors in JSON too."""
     root = scope.get("root_path", "")
-    path: str = scope.get("path", "")
-    return path.removeprefix(root).startswith("/api/") or path.removeprefix(root) == "/api"
+    path: str = scope.get("path", "").removeprefix(root)
+    return path.startswith(("/api/", "/ipfs/")) or path == "/api"
 
 
 # ---------------------------------------------------------------------------------------------- templates
@@ -130,6 +131,10 @@ _TITLES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
+    401: "Not authenticated",
+    403: "Not allowed",
+    406: "Not acceptable",
+    411: "Length required",
     413: "Too large",
     422: "Cannot read the request",
     500: "Server error",

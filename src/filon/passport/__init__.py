@@ -4,7 +4,8 @@ A `Passport` is hashed as RFC 8785 canonical JSON (`passport_hash`); each of its
 leaf of an OpenZeppelin-compatible Merkle tree (`build_tree`) whose root goes on chain. `disclose` reveals
 chosen fields with their proofs; `verify_disclosure_offline` checks them in Python, and the contract's
 `verifyPassportLeaf` checks them on chain. Documents a passport cites live in a `DocumentStore` under
-their CID. See docs/passport.md.
+their CID, or in the store the supply chain shares (`RemoteStore`, an explorer's `/ipfs/`), which
+`open_store` picks from a folder or a URL. See docs/passport.md and docs/store.md.
 """
 
 from filon.passport._canonical import canonical_json, passport_hash
@@ -24,6 +25,14 @@ from filon.passport._exports import (
     verify_credential,
 )
 from filon.passport._merkle import PassportTree, build_tree, leaf_hash
+from filon.passport._remote import (
+    DocumentTampered,
+    RemoteStore,
+    StoreSync,
+    StoreUnavailable,
+    UploadRefused,
+    open_store,
+)
 from filon.passport._schema import (
     CarbonEmissions,
     Document,
@@ -42,8 +51,10 @@ from filon.passport._store import (
     DocumentNotFound,
     DocumentStore,
     InvalidCid,
+    StoredFile,
     cid_for_sha256,
 )
+from filon.passport._upload import UploadNotAuthenticated, UploadSignature, sign_upload
 
 __all__ = [
     "CarbonEmissions",
@@ -56,6 +67,7 @@ __all__ = [
     "DocumentCorrupted",
     "DocumentNotFound",
     "DocumentStore",
+    "DocumentTampered",
     "DocumentType",
     "Facility",
     "GeoLocation",
@@ -66,6 +78,13 @@ __all__ = [
     "Passport",
     "PassportTree",
     "Quantity",
+    "RemoteStore",
+    "StoreSync",
+    "StoreUnavailable",
+    "StoredFile",
+    "UploadNotAuthenticated",
+    "UploadRefused",
+    "UploadSignature",
     "build_tree",
     "canonical_json",
     "carbon_footprint",
@@ -73,9 +92,11 @@ __all__ = [
     "disclose",
     "epcis_document",
     "leaf_hash",
+    "open_store",
     "passport_credential",
     "passport_hash",
     "sign_credential",
+    "sign_upload",
     "verify_credential",
     "verify_disclosure_offline",
     "write_json_schema",

@@ -12,6 +12,8 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import cid  # type: ignore[import-untyped]
@@ -23,6 +25,7 @@ __all__ = [
     "DocumentNotFound",
     "DocumentStore",
     "InvalidCid",
+    "StoredFile",
     "cid_for_sha256",
 ]
 
@@ -115,6 +118,19 @@ def _digest_of(text: str) -> bytes:
     return multihash[2:]
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file of a store's folder that `DocumentStore.verify` found wrong.
+
+    Attributes:
+        name: Its file name (the CID it claims to hold).
+        problem: What is wrong, in a few words.
+    """
+
+    name: str
+    problem: str
+
+
 class DocumentStore:
     """Documents kept in a local folder under their CID; every read is checked against it.
 
@@ -128,12 +144,17 @@ class DocumentStore:
     def __repr__(self) -> str:
         return f"DocumentStore({str(self.path)!r})"
 
+    @property
+    def location(self) -> str:
+        """Where the documents are, as messages name it: the folder."""
+        return str(self.path)
+
     def _file(self, cid_text: str) -> tuple[Path, bytes, str]:
         digest = _digest_of(cid_text)
         canonical = _cid_for_digest(digest)
         return self.path / canonical, digest, canonical
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes, *, share: bool = True) -> str:
         """Stores `data` and returns its CID; storing the same bytes again changes nothing.
 
         The file is written to a temporary name and renamed, so a reader never sees a partial document.
@@ -141,6 +162,8 @@ class DocumentStore:
 
         Args:
             data: The document's bytes.
+            share: Whether a shared store may publish it (`RemoteStore` uploads it); a folder shares nothing,
+                so here it changes nothing.
 
         Returns:
             Its CID (CIDv1, raw, sha2-256, base32: "bafkrei...").
@@ -179,6 +202,10 @@ class DocumentStore:
             DocumentNotFound: The store does not hold it.
             DocumentCorrupted: The stored bytes no longer match the CID.
         """
+        return self._read(cid)
+
+    def _read(self, cid: str) -> bytes:
+        """`get` from the folder alone (what a subclass that fetches from elsewhere falls back from)."""
         target, digest, canonical = self._file(cid)
         try:
             data = target.read_bytes()
@@ -205,3 +232,35 @@ class DocumentStore:
             InvalidCid: `cid` is malformed.
         """
         return _digest_of(cid).hex()
+
+    def cids(self) -> Iterator[str]:
+        """The CIDs of the files in the folder, in name order (files not named by a CID are left out)."""
+        try:
+            names = sorted(entry.name for entry in os.scandir(self.path) if entry.is_file())
+        except FileNotFoundError:
+            return
+        for name in names:
+            with contextlib.suppress(InvalidCid):
+                if _cid_for_digest(_digest_of(name)) == name:
+                    yield name
+
+    def verify(self) -> list[StoredFile]:
+        """Re-hashes every document of the folder; the files whose bytes no longer match their CID.
+
+        Files that are not named by a CID (a temporary file left by a crash, notes) are not documents and
+        are not listed.
+
+        Raises:
+            OSError: The folder cannot be listed.
+        """
+        found: list[StoredFile] = []
+        for name in self.cids():
+            try:
+                self._read(name)
+            except DocumentCorrupted as error:
+                found.append(StoredFile(name, f"its bytes hash to sha256 {error.actual_sha256}"))
+            except DocumentNotFound:
+                continue  # removed while the folder was read
+            except OSError as error:
+                found.append(StoredFile(name, f"cannot be read ({error.strerror or error})"))
+        return found

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, File, Path, Query, Request, UploadFile
 
+from filon._uploaders import Uploaders
 from filon.explorer import _views as views
 from filon.explorer._models import ErrorOut
 from filon.explorer._responses import MAX_ID, MAX_QUERY, UploadTooLarge
@@ -23,12 +24,17 @@ class ExplorerState:
         explorer: The index, document store and red-flag thresholds the pages read.
         public_url: The address buyers reach the explorer at, without a trailing slash; None takes it from
             each request.
-        max_upload_bytes: The largest document the "verify a document" form accepts.
+        max_upload_bytes: The largest document the "verify a document" form, and an upload to the store,
+            accept.
+        uploaders: Who may upload to the store (checked on chain); None refuses every upload (no node).
+        upload_window: How far, in seconds, an upload's signed timestamp may be from the server's clock.
     """
 
     explorer: views.Explorer
     public_url: str | None
     max_upload_bytes: int
+    uploaders: Uploaders | None = None
+    upload_window: float = 300.0
 
     def links(self, request: Request, lot_id: int) -> views.Links:
         """The absolute addresses of a lot's page and its QR codes.
