@@ -1,5 +1,6 @@
 """Checks of Filón's exports by the standards alone, with no Filón code: the published JSON Schemas (vendored
-in tests/passport/schemas, see its README) and a VC-JWT verification by an independent JOSE library.
+in tests/passport/schemas, see its README), and VC-JWT verification by an independent JOSE library (joserfc)
+and by the JavaScript did:pkh / JWT-VC libraries (did-jwt, did-jwt-vc).
 
 `import standards` works from every test module (tests/ is on sys.path, as for `servers`). Formats are
 checked (`uri`, `date`, `date-time`, through rfc3986-validator and rfc3339-validator), not only shapes.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -66,3 +68,17 @@ def verify_vc_jwt_independently(token: str) -> tuple[str, dict[str, Any]]:
         verified.claims
     )
     return address, dict(verified.claims)
+
+
+DID_JWT_VERIFIER = Path(__file__).parent / "passport" / "verify_vc_jwt.mjs"
+
+
+def verify_with_did_jwt(token: str) -> dict[str, Any]:
+    """Verifies a VC-JWT with the JavaScript libraries counterparties deploy (did-jwt, did-jwt-vc and the
+    did:pkh resolver, pinned in package.json): what they verified (`issuer`, `signer`, `id`, `subject`), or
+    their `error`."""
+    done = subprocess.run(
+        ["node", str(DID_JWT_VERIFIER)], input=token, capture_output=True, text=True, timeout=60, check=True
+    )
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found

@@ -18,7 +18,7 @@ from web3 import Web3
 import filon
 from filon._passports import check_disclosure
 from filon.passport import CarbonEmissions, Document, DocumentType, Facility, MaterialInput, Party, Quantity
-from standards import epcis_errors, untp_dpp_errors, verify_vc_jwt_independently
+from standards import epcis_errors, untp_dpp_errors, verify_vc_jwt_independently, verify_with_did_jwt
 
 from .helpers import Roles, World, nonce
 
@@ -367,6 +367,7 @@ def test_a_passport_exports_as_a_untp_credential_anyone_verifies_without_the_cha
     assert filon.verify_credential(token) == roles.plant.address
     address, claims = verify_vc_jwt_independently(token)
     assert address == roles.plant.address
+    assert verify_with_did_jwt(token)["issuer"] == f"did:pkh:eip155:{world.deployment.chain_id}:{address}"
     assert untp_dpp_errors(claims["vc"]) == []
     assert claims["vc"]["issuer"]["name"] == roles.plant.address  # no name given: its address
     subject = credential["credentialSubject"]

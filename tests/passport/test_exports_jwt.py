@@ -21,7 +21,7 @@ from joserfc.errors import BadSignatureError
 
 from filon._errors import FilonError, InvalidInput
 from filon.passport import CredentialInvalid, credential_jwt, sign_credential, verify_credential
-from standards import jwk_address, verify_vc_jwt_independently
+from standards import jwk_address, verify_vc_jwt_independently, verify_with_did_jwt
 
 STRANGER: LocalAccount = Account.from_key("0x" + "22" * 32)
 DID = f"did:pkh:eip155:{CHAIN_ID}:{ISSUER.address}"
@@ -104,6 +104,28 @@ def test_the_independent_library_rejects_an_altered_credential() -> None:
         jose_jwt.decode(token, jose_jwk.ECKey.import_key(segment(header)["jwk"]), algorithms=["ES256K"])
     with pytest.raises(CredentialInvalid, match=f"not signed by its issuer {ISSUER.address}"):
         verify_credential(token)
+
+
+def test_did_jwt_with_a_did_pkh_resolver_accepts_it() -> None:
+    token = credential_jwt(credential(), ISSUER)
+
+    assert verify_with_did_jwt(token) == {
+        "issuer": DID,
+        "signer": f"{DID}#blockchainAccountId",
+        "id": credential()["id"],
+        "subject": credential()["credentialSubject"]["id"],
+    }
+
+
+def test_did_jwt_refuses_an_altered_credential_or_another_signer() -> None:
+    header, _, signature = credential_jwt(credential(), ISSUER).split(".")
+    altered = claims_of(credential(issuer_name="Somebody Else"))
+    payload = base64.urlsafe_b64encode(json.dumps(altered).encode()).rstrip(b"=").decode()
+    forged = forge(claims_of(credential()), STRANGER, kid=f"{DID}#blockchainAccountId", jwk=jwk_of(STRANGER))
+
+    refused = {"error": "invalid_signature: no matching public key found"}
+    assert verify_with_did_jwt(f"{header}.{payload}.{signature}") == refused
+    assert verify_with_did_jwt(forged) == refused
 
 
 def test_a_key_in_the_header_that_is_not_the_issuer_s_is_caught_by_the_address_check() -> None:
