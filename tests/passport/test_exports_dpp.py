@@ -369,6 +369,7 @@ def test_a_document_that_is_not_filon_s_epcis_is_refused(epcis: dict[str, Any]) 
         ({"version": 0}, "version must be a positive int, got 0"),
         ({"issuer_address": "0x1234"}, "address must be a 0x-prefixed 20-byte address"),
         ({"chain_id": 0}, "chain_id must be a positive int, got 0"),
+        ({"lot_id": -1}, "lot_id must be a non-negative int, got -1"),
     ],
 )
 def test_unusable_arguments_are_refused(overrides: dict[str, Any], error: str) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from filon import _checks as check
 from filon._errors import InvalidInput
 from filon._types import Form, LotId, Provenance
 from filon.passport._canonical import canonical_json
@@ -95,12 +96,14 @@ def passport_credential(
         The credential, ready for `sign_credential` or `credential_jwt`.
 
     Raises:
-        InvalidInput: An address, the chain id, the date or an argument's type is unusable.
+        InvalidInput: An address, the chain id, the lot id, the version, the date or an argument's type is
+            unusable.
     """
     if not isinstance(passport, Passport):
         raise InvalidInput(f"passport must be a filon.Passport, got {type(passport).__name__}")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise InvalidInput(f"version must be a positive int, got {version!r}")
+    lot_id = check.uint(lot_id, "lot_id")
     contract = checked_address(contract, "contract")
     lot = lot_urn(chain_id, contract, lot_id)
     issuer = did_pkh(chain_id, issuer_address)
