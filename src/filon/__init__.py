@@ -105,6 +105,7 @@ from filon._types import (
 )
 from filon.devchain import AnvilError, AnvilNotFound
 from filon.passport import (
+    UNTP_DPP_VERSION,
     CarbonEmissions,
     CarbonFootprint,
     CredentialInvalid,
@@ -133,6 +134,7 @@ from filon.passport import (
     canonical_json,
     carbon_footprint,
     cid_for_sha256,
+    credential_jwt,
     disclose,
     epcis_document,
     open_store,
@@ -146,6 +148,7 @@ from filon.passport import (
 __all__ = [
     "MAX_CAPACITY_MG",
     "MAX_FINE_GOLD_MG",
+    "UNTP_DPP_VERSION",
     "ZERO_HASH",
     "AccountRequired",
     "AnvilError",
@@ -259,6 +262,7 @@ __all__ = [
     "carbon_footprint",
     "cid_for_sha256",
     "connect",
+    "credential_jwt",
     "declaration_nonce",
     "deploy",
     "disclose",

@@ -440,9 +440,9 @@ class Client:
         return self._reads.lot_by_external_ref(issuer, external_ref)
 
     def epcis(self, lot_id: LotId) -> dict[str, Any]:
-        """The lot's history as a GS1 EPCIS 2.0 JSON-LD document (see `filon.epcis_document`).
-
-        Event times are the timestamps of the blocks, read in one batch of requests.
+        """The history of the lot and all its ancestors, back to the mines, as a GS1 EPCIS 2.0 JSON-LD
+        document (see `filon.epcis_document`). The reads of `provenance`, plus one batch of receipts of the
+        transformations and one of block times.
         """
         return self._reads.epcis(lot_id)
 
@@ -573,12 +573,23 @@ class Client:
         """The lot's embodied carbon: its share (by fine gold) of every ancestor's emissions, per mine."""
         return self._passports.carbon(lot_id)
 
-    def passport_credential(self, lot_id: LotId, version: int | None = None) -> dict[str, Any]:
-        """A passport version as a W3C Verifiable Credential 2.0 (UNTP DPP), signed by the client's account
-        with EIP-712; anyone checks it with `filon.verify_credential`.
+    def passport_credential(
+        self, lot_id: LotId, version: int | None = None, *, issuer_name: str | None = None
+    ) -> dict[str, Any]:
+        """A passport version (the latest by default) as a UNTP Digital Product Passport 0.6.1 in a W3C
+        VC 2.0, issued by the client's account (named `issuer_name`, else its address), with its events and
+        origins read from the chain, secured by its VC-JWT as a `JwtProof2020` proof (docs/credentials.md).
+        `filon.verify_credential` checks it, as any JWT-VC verifier checks the proof, with no chain access.
 
         Raises:
             AccountRequired: The client has no account to sign with.
             PassportWithheld, PassportUnavailable, DisclosureMismatch: As `passport`.
         """
-        return self._passports.credential(lot_id, version)
+        return self._passports.credential(lot_id, version, issuer_name)
+
+    def passport_credential_jwt(
+        self, lot_id: LotId, version: int | None = None, *, issuer_name: str | None = None
+    ) -> str:
+        """The same credential as `passport_credential` as a compact VC-JWT: ES256K, `iss` the account's
+        did:pkh, `sub` the lot, `nbf`, the credential under `vc` (`filon.credential_jwt`)."""
+        return self._passports.credential_jwt(lot_id, version, issuer_name)

@@ -12,6 +12,8 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from eth_account.signers.local import LocalAccount
+
 from filon import _checks as check
 from filon import _passports
 from filon._contract import Contract
@@ -23,9 +25,10 @@ from filon._salts import SaltFolder
 from filon._types import LotDeclaration, LotId, LotOutput, MineId
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._disclosure import Disclosure
-from filon.passport._exports import passport_credential, sign_credential
+from filon.passport._dpp import origin_countries, passport_credential
 from filon.passport._schema import Passport
 from filon.passport._store import DocumentStore
+from filon.passport._vcjwt import credential_jwt, sign_credential
 
 Recorded = Sequence[tuple[LotId, int]]
 """What a write with a passport recorded: (lot, passport version) pairs."""
@@ -169,20 +172,45 @@ class Passports:
     def carbon(self, lot_id: LotId) -> CarbonFootprint:
         return _passports.footprint(self._reads, self.store, lot_id)
 
-    def credential(self, lot_id: LotId, version: int | None) -> dict[str, Any]:
+    def credential(self, lot_id: LotId, version: int | None, issuer_name: str | None) -> dict[str, Any]:
+        account, credential = self._credential(lot_id, version, issuer_name)
+        return sign_credential(credential, account)
+
+    def credential_jwt(self, lot_id: LotId, version: int | None, issuer_name: str | None) -> str:
+        account, credential = self._credential(lot_id, version, issuer_name)
+        return credential_jwt(credential, account)
+
+    def _credential(
+        self, lot_id: LotId, version: int | None, issuer_name: str | None
+    ) -> tuple[LocalAccount, dict[str, Any]]:
+        """The client's account and the unsigned UNTP credential of a passport version, with the lot's
+        form, origins and EPCIS events read from the chain."""
         account = self._contract.account
         if account is None:
             raise AccountRequired("Cannot sign a passport credential: this client is read-only.")
         entry = _passports.pick_version(self._reads, lot_id, version)
         passport = _passports.passport_of(_passports.published_package(self.store, entry), entry)
+        trace = self._reads.trace(lot_id)
         deployment = self._contract.deployment
         credential = passport_credential(
-            passport.model_dump(mode="json"),
+            passport,
             issuer_address=account.address,
+            issuer_name=self._issuer_name(account, issuer_name),
             lot_id=int(lot_id),
             chain_id=deployment.chain_id,
             contract=deployment.address,
             version=entry.version,
-            valid_from=datetime.datetime.now(datetime.UTC),
+            # whole seconds, as the JWT's nbf states it
+            valid_from=datetime.datetime.now(datetime.UTC).replace(microsecond=0),
+            form=trace.provenance.lots[LotId(int(lot_id))].form,
+            passport_uri=entry.uri,
+            origin_countries=origin_countries(trace.provenance),
+            epcis=self._reads.epcis_of(trace),
         )
-        return sign_credential(credential, account)
+        return account, credential
+
+    @staticmethod
+    def _issuer_name(account: LocalAccount, given: str | None) -> str:
+        """The issuer's name in its credentials (UNTP requires one): `given`, else the account's address,
+        as the chain keeps no names of participants."""
+        return given if given else str(account.address)

@@ -8,6 +8,8 @@ for `provenance`), never one per lot, and build records with the pure functions 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
@@ -18,10 +20,26 @@ from filon._chain import address_topic
 from filon._contract import Contract
 from filon._errors import FilonError, UnknownLot
 from filon._registry import Registry
-from filon._types import Consumed, HistoryEvent, Lot, LotId, Provenance
-from filon.passport._exports import epcis_document
+from filon._types import HistoryEvent, Lot, LotId, Produced, Provenance
+from filon.passport._epcis import epcis_document
 
 _LOT_EVENTS = ("LotDeclared", "LotProduced", "PassportRecorded")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A lot's provenance and the history of it and its ancestors (`LogReads.trace`).
+
+    Attributes:
+        provenance: The lot's ancestry down to its mines.
+        history: Every entry of the lot and its ancestors, plus the births of the other outputs of the
+            transformations that consumed them.
+        block_times: The timestamp of every block of `history`.
+    """
+
+    provenance: Provenance
+    history: list[HistoryEvent]
+    block_times: dict[int, datetime.datetime]
 
 
 class LogReads:
@@ -67,14 +85,14 @@ class LogReads:
         produced = self._contract.events(receipt, _events.LotProduced)
         return tuple(event.lot_id for event in produced if lot_id in event.parents)
 
-    def provenance(self, lot_id: LotId) -> Provenance:
-        root = LotId(check.uint(lot_id, "lot_id"))
+    def _ancestry(self, root: LotId, kinds: Sequence[str]) -> tuple[list[_events.ChainEvent], set[LotId]]:
+        """The events of kinds `kinds` (births among them) of `root` and all its ancestors, and their ids:
+        one `eth_getLogs` per generation of ancestors."""
         events: list[_events.ChainEvent] = []
         known: set[LotId] = set()
         frontier: set[LotId] = {root}
-        births: dict[LotId, _events.LotBirth] = {}
         while frontier:
-            found = self._contract.logs_by_id(_LOT_EVENTS, frontier)
+            found = self._contract.logs_by_id(kinds, frontier)
             new = {e.lot_id: e for e in found if isinstance(e, _events.LotDeclared | _events.LotProduced)}
             missing = frontier - set(new)
             if root in missing:
@@ -82,11 +100,19 @@ class LogReads:
             if missing:
                 raise self._missing(sorted(missing))
             events.extend(found)
-            births.update(new)
             known |= frontier
             parents = {p for e in new.values() if isinstance(e, _events.LotProduced) for p in e.parents}
             frontier = parents - known
-        holders = _events.holders(self._contract.logs_by_id(["Transfer"], known, position=3))
+        return events, known
+
+    def _provenance_of(
+        self,
+        root: LotId,
+        events: Sequence[_events.ChainEvent],
+        known: set[LotId],
+        transfers: Sequence[_events.ChainEvent],
+    ) -> Provenance:
+        holders = _events.holders(transfers)
         by_lot: dict[LotId, list[_events.ChainEvent]] = {}
         for event in events:
             by_lot.setdefault(getattr(event, "lot_id", LotId(0)), []).append(event)
@@ -98,6 +124,66 @@ class LogReads:
         edges = tuple(sorted((parent, child) for child, lot in lots.items() for parent in lot.parents))
         mine_ids = sorted({lot.mine_id for lot in lots.values() if lot.mine_id is not None})
         return Provenance(lot_id=root, lots=lots, edges=edges, mines=self._registry.mines(mine_ids))
+
+    def provenance(self, lot_id: LotId) -> Provenance:
+        root = LotId(check.uint(lot_id, "lot_id"))
+        events, known = self._ancestry(root, _LOT_EVENTS)
+        transfers = self._contract.logs_by_id(["Transfer"], known, position=3)
+        return self._provenance_of(root, events, known, transfers)
+
+    def trace(self, lot_id: LotId) -> Trace:
+        """The lot's provenance and the history of it and every ancestor, with the times of their blocks.
+
+        One `eth_getLogs` per generation of ancestors, one for their transfers, one batch for the mines'
+        records, one batch of receipts of the transformations that consumed them (for outputs outside the
+        ancestry, such as the other bars of a split), and one batch of block headers.
+        """
+        root = LotId(check.uint(lot_id, "lot_id"))
+        events, known = self._ancestry(root, (*_LOT_EVENTS, "DeclarationRelayed"))
+        transfers = self._contract.logs_by_id(["Transfer"], known, position=3)
+        provenance = self._provenance_of(root, events, known, transfers)
+        burns = {
+            t.lot_id: t.transaction
+            for t in _events.of_type(transfers, _events.TokenTransfer)
+            if t.to_address == check.ZERO_ADDRESS
+        }
+        hashes = sorted(set(burns.values()))
+        outputs: dict[str, list[_events.ChainEvent]] = {}
+        for transaction, receipt in zip(hashes, self._contract.chain.receipts(hashes), strict=True):
+            if receipt is not None:
+                outputs[transaction] = [
+                    *self._contract.events(receipt, _events.LotProduced),
+                    *self._contract.events(receipt, _events.TokenTransfer),
+                ]
+        by_lot: dict[LotId, list[_events.ChainEvent]] = {}
+        for event in [*events, *transfers]:
+            by_lot.setdefault(getattr(event, "lot_id", LotId(0)), []).append(event)
+        history: list[HistoryEvent] = []
+        for i in sorted(known):
+            made = outputs.get(burns[i], []) if i in burns else []
+            children = tuple(e.lot_id for e in _events.of_type(made, _events.LotProduced) if i in e.parents)
+            history.extend(_events.lot_history(i, by_lot[i], children))
+        # The outputs of those transformations born outside the ancestry: their births complete the
+        # transformations' outputs and quantities.
+        for made in outputs.values():
+            for produced in _events.of_type(made, _events.LotProduced):
+                if produced.lot_id not in known:
+                    history.extend(
+                        entry
+                        for entry in _events.lot_history(produced.lot_id, made)
+                        if isinstance(entry, Produced)
+                    )
+        return Trace(provenance=provenance, history=history, block_times=self._block_times(history))
+
+    def _block_times(self, history: Sequence[HistoryEvent]) -> dict[int, datetime.datetime]:
+        blocks = sorted({event.block_number for event in history})
+        answers = self._contract.chain.batch([("eth_getBlockByNumber", [hex(n), False]) for n in blocks])
+        times: dict[int, datetime.datetime] = {}
+        for number, block in zip(blocks, answers, strict=True):
+            if isinstance(block, FilonError):
+                raise block
+            times[number] = datetime.datetime.fromtimestamp(int(block["timestamp"], 16), tz=datetime.UTC)
+        return times
 
     def lots_of(self, address: str) -> list[LotId]:
         holder = check.address(address, "address")
@@ -125,22 +211,16 @@ class LogReads:
         return LotId(lot_id) if lot_id else None
 
     def epcis(self, lot_id: LotId) -> dict[str, Any]:
-        history = self.history(lot_id)
-        lots: dict[int, Lot] = {int(i): lot for i, lot in self.provenance(lot_id).lots.items()}
-        for event in history:
-            if isinstance(event, Consumed):
-                for output in event.outputs:
-                    if int(output) not in lots:
-                        lots[int(output)] = self.lot(output)
-        blocks = sorted({event.block_number for event in history})
-        chain = self._contract.chain
-        answers = chain.batch([("eth_getBlockByNumber", [hex(number), False]) for number in blocks])
-        times: dict[int, datetime.datetime] = {}
-        for number, block in zip(blocks, answers, strict=True):
-            if isinstance(block, FilonError):
-                raise block
-            times[number] = datetime.datetime.fromtimestamp(int(block["timestamp"], 16), tz=datetime.UTC)
+        return self.epcis_of(self.trace(lot_id))
+
+    def epcis_of(self, trace: Trace) -> dict[str, Any]:
+        """The EPCIS document of a lot's trace: every event of the lot and its ancestors."""
         deployment = self._contract.deployment
         return epcis_document(
-            history, chain_id=deployment.chain_id, contract=deployment.address, lots=lots, block_times=times
+            trace.history,
+            chain_id=deployment.chain_id,
+            contract=deployment.address,
+            lots=trace.provenance.lots,
+            block_times=trace.block_times,
+            mines=trace.provenance.mines,
         )

@@ -12,6 +12,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider
 
 import filon
+from standards import epcis_errors
 
 from .helpers import Roles, World, root
 
@@ -233,3 +234,62 @@ def test_reads_work_with_a_capped_log_range(world: World, dag: Dag) -> None:
     )
     assert capped.lots_of(capped.lot(dag.g).holder or "") == [dag.g]
     assert capped.lot_count() == 7
+
+
+def test_epcis_traces_a_lot_back_to_its_mines(
+    world: World, dag: Dag, reader: filon.Client, roles: Roles
+) -> None:
+    document = reader.epcis(dag.g)
+
+    events = document["epcisBody"]["eventList"]
+    prefix = f"urn:filon:eip155:{world.deployment.chain_id}:{world.deployment.address}"
+
+    def lots(*ids: int) -> list[str]:
+        return [f"{prefix}:lot:{i}" for i in ids]
+
+    assert epcis_errors(document) == []
+    assert [(e["type"], e["bizStep"], e.get("epcList")) for e in events[:6]] == [
+        ("ObjectEvent", "commissioning", lots(dag.a)),
+        ("ObjectEvent", "commissioning", lots(dag.b)),
+        ("ObjectEvent", "commissioning", lots(dag.c)),
+        ("ObjectEvent", "shipping", lots(dag.a)),
+        ("ObjectEvent", "shipping", lots(dag.b)),
+        ("ObjectEvent", "shipping", lots(dag.c)),
+    ]
+    assert [(e["type"], e["inputEPCList"], e["outputEPCList"]) for e in events[6:]] == [
+        ("TransformationEvent", lots(dag.a, dag.c), lots(dag.d)),
+        ("TransformationEvent", lots(dag.d), lots(dag.e, dag.f)),  # f is no ancestor, but came out too
+        ("TransformationEvent", lots(dag.b, dag.e), lots(dag.g)),
+    ]
+    split = events[7]
+    assert [q["quantity"] for q in split["inputQuantityList"] + split["outputQuantityList"]] == [
+        0.99,
+        0.5,
+        0.49,
+    ]
+    assert events[2]["bizLocation"] == {"id": f"{prefix}:mine:{world.mine2}"}
+    assert events[2]["ilmd"] == {"cbvmda:countryOfOrigin": "PE", "cbvmda:lotNumber": "C"}
+    assert events[5]["sourceList"] == [
+        {
+            "type": "owning_party",
+            "source": f"did:pkh:eip155:{world.deployment.chain_id}:{roles.miner2.address}",
+        }
+    ]
+
+
+def test_epcis_of_the_whole_ancestry_takes_a_bounded_number_of_requests(
+    dag: Dag, counted_reader: filon.Client, requests_made: Counter[str]
+) -> None:
+    counted_reader.epcis(dag.g)
+
+    # As provenance (four generations, the holders, the mines), then one batch for the receipts of the
+    # three transformations and one for the times of the nine blocks.
+    assert requests_made == Counter(
+        {
+            "eth_getLogs": 5,
+            "batch": 3,
+            "batch:eth_call": 2,
+            "batch:eth_getTransactionReceipt": 3,
+            "batch:eth_getBlockByNumber": 9,
+        }
+    )

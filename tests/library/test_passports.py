@@ -18,6 +18,7 @@ from web3 import Web3
 import filon
 from filon._passports import check_disclosure
 from filon.passport import CarbonEmissions, Document, DocumentType, Facility, MaterialInput, Party, Quantity
+from standards import epcis_errors, untp_dpp_errors, verify_vc_jwt_independently, verify_with_did_jwt
 
 from .helpers import Roles, World, nonce
 
@@ -340,35 +341,56 @@ def test_carbon_rolls_up_a_merge_and_a_split(
     assert footprint.transformations_kg_co2e == pytest.approx(12 * 26 / 39 - 10 * 26 / 39 + 0.2)
 
 
-def test_history_exports_as_epcis_and_passport_as_signed_credential(
+def test_a_passport_exports_as_a_untp_credential_anyone_verifies_without_the_chain(
     client_with_store: Callable[[LocalAccount | None], filon.Client], roles: Roles, world: World
 ) -> None:
     miner, plant = client_with_store(roles.miner), client_with_store(roles.plant)
-    ore = miner.declare_lot_with_passport(world.mine, _passport(fine=10_000, gross=50_000, kg_co2e=4.0))
+    ore = miner.declare_lot_with_passport(
+        world.mine, _passport(fine=10_000, gross=50_000, kg_co2e=4.0), external_ref="ORE-1"
+    )
     miner.transfer(ore, roles.plant.address)
-    prepared = filon.prepare_passport(
-        _passport(fine=9_000, gross=9_500, kg_co2e=1.0, mine_id=None), plant.store
-    )
-    (dore,) = plant.transform(
-        [ore], [filon.LotOutput(filon.Form.DORE, 9_000, 9_500)], prepared.root, prepared.uri
+    (dore,) = plant.transform_with_passport(
+        [ore],
+        [filon.LotOutput(filon.Form.DORE, 9_000, 9_500)],
+        _passport(fine=9_000, gross=9_500, kg_co2e=1.0, mine_id=None, parents=((ore, 1.0),)),
     )
 
-    document = plant.epcis(ore)
-    credential = miner.passport_credential(ore)
+    document = client_with_store(None).epcis(dore)
+    credential = plant.passport_credential(dore, issuer_name="Planta Beneficio Sur")
+    token = plant.passport_credential_jwt(dore)
 
+    assert epcis_errors(document) == []
     events = document["epcisBody"]["eventList"]
     assert [e["type"] for e in events] == ["ObjectEvent", "ObjectEvent", "TransformationEvent"]
-    transformation = events[2]
-    assert transformation["inputQuantityList"][0]["quantity"] == 10.0
-    assert transformation["outputQuantityList"][0]["quantity"] == 9.0
-    assert transformation["outputEPCList"] == [
-        filon.passport._exports.lot_urn(world.deployment.chain_id, world.deployment.address, dore)
+    assert untp_dpp_errors(credential) == []
+    assert filon.verify_credential(credential) == roles.plant.address
+    assert filon.verify_credential(token) == roles.plant.address
+    address, claims = verify_vc_jwt_independently(token)
+    assert address == roles.plant.address
+    assert verify_with_did_jwt(token)["issuer"] == f"did:pkh:eip155:{world.deployment.chain_id}:{address}"
+    assert untp_dpp_errors(claims["vc"]) == []
+    assert claims["vc"]["issuer"]["name"] == roles.plant.address  # no name given: its address
+    subject = credential["credentialSubject"]
+    assert credential["issuer"]["name"] == "Planta Beneficio Sur"
+    assert subject["product"]["name"] == f"Gold doré lot {dore}"
+    assert (
+        subject["product"]["furtherInformation"][0]["linkURL"]
+        == client_with_store(None).lot(dore).passport_uri
+    )
+    assert subject["materialsProvenance"] == [
+        {"type": ["Material"], "name": f"Gold from lot {ore}", "massFraction": 1.0, "originCountry": "PE"}
     ]
-    assert all(e["eventTime"].endswith("Z") and e["eventTimeZoneOffset"] == "+00:00" for e in events)
-    assert filon.verify_credential(credential) == roles.miner.address
-    assert credential["credentialSubject"]["carbon"]["kg_co2e"] == 4.0
+    linked = [
+        (process["valueChainProcess"], link["linkURL"], link["hashDigest"])
+        for process in subject["traceabilityInformation"]
+        for link in process["traceabilityEvent"]
+    ]
+    assert sorted(linked) == sorted(
+        (process, e["eventID"], hashlib.sha256(filon.canonical_json(e)).hexdigest())
+        for process, e in zip(("Mining", "Shipping", "Processing"), events, strict=True)
+    )
     with pytest.raises(filon.AccountRequired):
-        client_with_store(None).passport_credential(ore)
+        client_with_store(None).passport_credential(dore)
 
 
 def test_salts_are_kept_before_sending_so_a_crash_cannot_lose_them(

@@ -1,4 +1,5 @@
-"""EPCIS 2.0 JSON-LD export of a lot's history: two ore lots merged into a doré, split into two bars."""
+"""EPCIS 2.0 JSON-LD export of lot histories: two ore lots merged into a doré, split into two bars; every
+document passes GS1's EPCIS 2.0 JSON Schema."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ from filon._types import (
     HistoryEvent,
     Lot,
     LotId,
+    Mine,
     MineId,
+    MineStatus,
     PassportRecorded,
     Produced,
     Transferred,
 )
-from filon.passport._exports import epcis_document
+from filon.passport._epcis import epcis_document
+from standards import epcis_errors
 
 CHAIN_ID = 31337
 CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
@@ -66,6 +70,25 @@ def lot(lot_id: int, fine_gold_mg: int, mine_id: int | None, parents: tuple[int,
 
 LOTS = {1: lot(1, 10_000, 1), 2: lot(2, 30_000, 2), 3: lot(3, 39_000, None, (1, 2))}
 
+
+def mine(mine_id: int, country: str) -> Mine:
+    return Mine(
+        id=MineId(mine_id),
+        operator=MINER,
+        status=MineStatus.ACTIVE,
+        country=country,
+        permit_expiry=0,
+        capacity_mg=0,
+        declared_this_year_mg=0,
+        year=2026,
+        permit_hash=b"",
+        location_hash=b"",
+        passport_hash=b"",
+    )
+
+
+MINES = {MineId(1): mine(1, "PE"), MineId(2): mine(2, "BO")}
+
 DECLARE_1 = Declared(LotId(1), 10, tx("a1"), 0, MINER, MineId(1), 10_000, 20_000, ROOT, "", "ORE-1")
 DECLARE_2 = Declared(LotId(2), 11, tx("a2"), 0, MINER, MineId(2), 30_000, 60_000, ROOT, "", "ORE-2")
 SHIP_1 = Transferred(LotId(1), 12, tx("b1"), 1, MINER, PLANT)
@@ -109,6 +132,7 @@ EXPECTED_EVENTS: list[dict[str, Any]] = [
         "disposition": "active",
         "bizLocation": {"id": f"urn:filon:eip155:31337:{CONTRACT}:mine:1"},
         "destinationList": [{"type": "owning_party", "destination": did(MINER)}],
+        "ilmd": {"cbvmda:countryOfOrigin": "PE", "cbvmda:lotNumber": "ORE-1"},
     },
     {
         "type": "ObjectEvent",
@@ -120,6 +144,7 @@ EXPECTED_EVENTS: list[dict[str, Any]] = [
         "disposition": "active",
         "bizLocation": {"id": f"urn:filon:eip155:31337:{CONTRACT}:mine:2"},
         "destinationList": [{"type": "owning_party", "destination": did(MINER)}],
+        "ilmd": {"cbvmda:countryOfOrigin": "BO", "cbvmda:lotNumber": "ORE-2"},
     },
     {
         "type": "ObjectEvent",
@@ -188,6 +213,7 @@ def export(history: list[HistoryEvent], **overrides: Any) -> dict[str, Any]:
         "contract": CONTRACT.lower(),
         "lots": LOTS,
         "block_times": BLOCK_TIMES,
+        "mines": MINES,
         "created": CREATED,
     }
     arguments.update(overrides)
@@ -207,6 +233,36 @@ def test_the_document_header_is_epcis_2() -> None:
 
 def test_declarations_transfers_and_transformations_become_epcis_events() -> None:
     assert export(HISTORY)["epcisBody"]["eventList"] == EXPECTED_EVENTS
+
+
+def test_the_document_passes_gs1_s_epcis_2_json_schema() -> None:
+    assert epcis_errors(export(HISTORY)) == []
+    assert epcis_errors(export([PRODUCE_4, SHIP_4], lots={}, mines={})) == []
+
+
+@pytest.mark.parametrize(
+    ("damage", "error"),
+    [
+        (lambda e: e.__setitem__("action", "MINT"), "'MINT' is not one of ['OBSERVE', 'ADD', 'DELETE']"),
+        (lambda e: e.__setitem__("eventTimeZoneOffset", "Z"), "'Z' does not match"),
+        (lambda e: e["bizLocation"].__setitem__("id", "mine 1"), "'mine 1' is not a 'uri'"),
+        (lambda e: e.__setitem__("flavour", "gold"), "'flavour' is not valid under any of the given schemas"),
+    ],
+    ids=["unknown action", "bad time zone", "location not a URI", "unknown field"],
+)
+def test_the_schema_test_has_teeth(damage: Any, error: str) -> None:
+    document = export(HISTORY)
+    damage(document["epcisBody"]["eventList"][0])
+
+    assert any(error in found for found in epcis_errors(document))
+
+
+def test_without_mine_records_or_references_an_ore_lot_has_no_master_data() -> None:
+    declared = Declared(LotId(1), 10, tx("a1"), 0, MINER, MineId(1), 10_000, 20_000, ROOT, "", "")
+
+    (event,) = export([declared], mines={})["epcisBody"]["eventList"]
+
+    assert "ilmd" not in event
 
 
 def test_entries_given_twice_or_out_of_order_are_exported_once_in_chain_order() -> None:

@@ -1,8 +1,11 @@
-"""`filon passport ...`: publish a new version, verify the latest (and a document), disclose fields."""
+"""`filon passport ...`: publish a new version, verify the latest (and a document), disclose fields, export
+credentials and EPCIS events, verify a credential offline."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import click
 
 from filon._cli._common import (
     MAX_DOCUMENT_BYTES,
+    MAX_PASSPORT_BYTES,
     connected,
     documents_option,
     emit,
@@ -17,6 +21,7 @@ from filon._cli._common import (
     json_option,
     load_passport,
     open_client,
+    print_json,
     public_option,
     read_documents,
     read_file,
@@ -27,7 +32,7 @@ from filon._cli._common import (
 from filon._cli._types import LOT_ID, WholeNumber
 from filon._errors import PassportWithheld
 from filon._types import LotId
-from filon.passport import Passport, disclose
+from filon.passport import Passport, disclose, verify_credential
 
 
 @click.group()
@@ -181,3 +186,78 @@ def disclose_fields(
         as_json=as_json,
         lines=[f"Disclosed {', '.join(fields)} of lot {lot_id} passport version {chosen} in {out}"],
     )
+
+
+@passport.command()
+@click.argument("lot_id", type=LOT_ID)
+@click.option("--version", type=WholeNumber(minimum=1), help="The passport version (default: the latest).")
+@click.option("--issuer-name", help="Your name as the credential's issuer (default: your address).")
+@click.option(
+    "--jwt", "as_jwt", is_flag=True, help="Print the compact VC-JWT instead of the JSON credential."
+)
+@signed
+@store_option
+def credential(
+    lot_id: int,
+    version: int | None,
+    issuer_name: str | None,
+    as_jwt: bool,
+    rpc: str | None,
+    deployment: Path,
+    account: str,
+    store: str | None,
+) -> None:
+    """Issue LOT_ID's passport as a UNTP Digital Product Passport credential signed by your account.
+
+    Prints the JSON credential (its proof is its VC-JWT), or with --jwt the VC-JWT alone; anyone checks
+    either with `filon passport verify-credential`, or any JWT-VC verifier, without the chain.
+    """
+    client = open_client(rpc, deployment, account, store=store)
+    if as_jwt:
+        click.echo(client.passport_credential_jwt(LotId(lot_id), version, issuer_name=issuer_name))
+    else:
+        print_json(client.passport_credential(LotId(lot_id), version, issuer_name=issuer_name))
+
+
+@passport.command()
+@click.argument("lot_id", type=LOT_ID)
+@connected
+def epcis(lot_id: int, rpc: str | None, deployment: Path) -> None:
+    """Print the GS1 EPCIS 2.0 events of LOT_ID and all its ancestors, back to the mines."""
+    print_json(open_client(rpc, deployment).epcis(LotId(lot_id)))
+
+
+@passport.command("verify-credential")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def verify_credential_file(file: Path, as_json: bool) -> None:
+    """Check a credential FILE (the JSON credential or its compact JWT) offline: who signed it, and that
+    nothing changed since; no chain is read."""
+    data = read_file(file, "credential", limit=MAX_PASSPORT_BYTES)
+    try:
+        text = data.decode("utf-8").strip()
+        given: dict[str, Any] | str = json.loads(text) if text.startswith("{") else text
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        fail(f"{file} is neither a JSON credential nor a JWT: {exc}")
+    issuer = verify_credential(given)
+    signed_credential = given if isinstance(given, dict) else _jwt_credential(given)
+    subject = signed_credential.get("credentialSubject", {})
+    result = {
+        "file": str(file),
+        "issuer": issuer,
+        "id": signed_credential.get("id"),
+        "subject": subject.get("id") if isinstance(subject, dict) else None,
+        "valid_from": signed_credential.get("validFrom"),
+    }
+    emit(
+        result,
+        as_json=as_json,
+        lines=[f"{file}: credential {result['id']} about {result['subject']}, signed by its issuer {issuer}"],
+    )
+
+
+def _jwt_credential(token: str) -> dict[str, Any]:
+    """The credential (`vc` claim) of a JWT `verify_credential` accepted."""
+    payload = token.split(".")[1]
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return dict(claims["vc"])

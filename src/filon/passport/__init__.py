@@ -6,6 +6,10 @@ chosen fields with their proofs; `verify_disclosure_offline` checks them in Pyth
 `verifyPassportLeaf` checks them on chain. Documents a passport cites live in a `DocumentStore` under
 their CID, or in the store the supply chain shares (`RemoteStore`, an explorer's `/ipfs/`), which
 `open_store` picks from a folder or a URL. See docs/passport.md and docs/store.md.
+
+Exports: `passport_credential` (a UNTP Digital Product Passport 0.6.1 credential), secured by `credential_jwt`
+or `sign_credential` and checked by `verify_credential`, and `epcis_document` (GS1 EPCIS 2.0 events). See
+docs/credentials.md.
 """
 
 from filon.passport._canonical import canonical_json, passport_hash
@@ -17,13 +21,8 @@ from filon.passport._disclosure import (
     disclose,
     verify_disclosure_offline,
 )
-from filon.passport._exports import (
-    CredentialInvalid,
-    epcis_document,
-    passport_credential,
-    sign_credential,
-    verify_credential,
-)
+from filon.passport._dpp import UNTP_DPP_VERSION, passport_credential
+from filon.passport._epcis import epcis_document
 from filon.passport._merkle import PassportTree, build_tree, leaf_hash
 from filon.passport._remote import (
     DocumentTampered,
@@ -55,8 +54,10 @@ from filon.passport._store import (
     cid_for_sha256,
 )
 from filon.passport._upload import UploadNotAuthenticated, UploadSignature, sign_upload
+from filon.passport._vcjwt import CredentialInvalid, credential_jwt, sign_credential, verify_credential
 
 __all__ = [
+    "UNTP_DPP_VERSION",
     "CarbonEmissions",
     "CarbonFootprint",
     "CredentialInvalid",
@@ -89,6 +90,7 @@ __all__ = [
     "canonical_json",
     "carbon_footprint",
     "cid_for_sha256",
+    "credential_jwt",
     "disclose",
     "epcis_document",
     "leaf_hash",
