@@ -550,3 +550,30 @@ def test_a_broken_database_is_a_clean_error_without_a_traceback(
         f"The index database failed answering /lots/{explored.bar}",
     ]
     assert all("file is not a database" in message for message in logged)
+
+
+def test_an_exhausted_connection_pool_is_503_with_retry_after(
+    explored: Explored, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Clients looping on a costly page once took every pooled connection, and the others got 500s after
+    the pool's 30 s wait: a pool with no connection free is the documented 503, soon, with Retry-After."""
+    database = f"sqlite:///{explored.folder / 'index.sqlite'}"
+    with open_index(
+        explored.deployment, database_url=database, pool_size=1, pool_overflow=0, pool_timeout=0.2
+    ) as index:
+        client = TestClient(create_app(index, explored.store))
+        with index.engine.connect(), caplog.at_level(logging.ERROR, logger="filon.explorer"):
+            started = time.monotonic()
+            api = client.get(f"/api/lots/{explored.bar}")
+            page = client.get(f"/lots/{explored.bar}")
+            waited = time.monotonic() - started
+        assert (api.status_code, page.status_code) == (503, 503)
+        assert api.headers["retry-after"] == page.headers["retry-after"] == "2"
+        assert api.json() == {"detail": "The index is busy now; try again in 2 seconds."}
+        assert "The index is busy now; try again in 2 seconds." in html.unescape(page.text)
+        assert waited < 5
+        assert client.get(f"/api/lots/{explored.bar}").status_code == 200  # the connection is back
+    assert [r.getMessage().split(": ")[0] for r in caplog.records if r.name == "filon.explorer"] == [
+        f"The index database is busy answering /api/lots/{explored.bar}",
+        f"The index database is busy answering /lots/{explored.bar}",
+    ]
