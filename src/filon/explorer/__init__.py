@@ -10,7 +10,8 @@
     uvicorn.run(app, host="127.0.0.1", port=8000)
 
 Pages are plain server-rendered HTML that work without JavaScript; each one's data is also JSON under
-`/api/` (the same function builds both), described at `/openapi.json` and browsable at `/docs`.
+`/api/` (the same function builds both), described at `/openapi.json` (no page loads anything from
+elsewhere: FastAPI's CDN-hosted `/docs` and `/redoc` are not served).
 Needs the `explorer` extra: `pip install 'filon[explorer]'`.
 """
 

@@ -35,7 +35,9 @@ def home_page(request: Request, state: State) -> Response:
 @router.get("/search", summary="Search results (303 to the result when there is one)")
 def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
     found = views.search(state.explorer, q)
-    if len(found.lots) + len(found.mines) == 1:
+    # Straight to the one result only when the query named it by id: a reference or an address names a
+    # lot only together with its issuer, which the results page shows.
+    if len(found.lots) + len(found.mines) == 1 and all(lot.found_by == "id" for lot in found.lots):
         target = f"/lots/{found.lots[0].id}" if found.lots else f"/mines/{found.mines[0].id}"
         return RedirectResponse(_root(request) + target, status_code=303)
     return render(
