@@ -33,9 +33,10 @@ class FamilyTree:
         return self.generations[-1][0]
 
 
-def _passport(
+def passport(
     mine_id: filon.MineId, label: str, fine_mg: int, kg_co2e: float, inputs: int = 0
 ) -> filon.Passport:
+    """A small passport of a lot from `mine_id`'s gold, reporting `kg_co2e` of emissions."""
     return filon.Passport(
         lot=LotReference(batch_id=label),
         producer=Party(name="Family tree test"),
@@ -74,7 +75,7 @@ def grow_family_tree(
         tuple(
             client.declare_lot_with_passport(
                 mine_id,
-                _passport(mine_id, f"ore {index}", fine_mg[0], ore_kg_co2e),
+                passport(mine_id, f"ore {index}", fine_mg[0], ore_kg_co2e),
                 external_ref=f"FT-{index}",
             )
             for index in range(width)
@@ -82,6 +83,6 @@ def grow_family_tree(
     ]
     for round_number, fine in enumerate(fine_mg[1:], start=1):
         outputs = [filon.LotOutput(filon.Form.DORE, fine, 2 * fine)] * width
-        passport = _passport(mine_id, f"round {round_number}", fine, round_kg_co2e, inputs=width)
-        generations.append(tuple(client.transform_with_passport(list(generations[-1]), outputs, passport)))
+        made = passport(mine_id, f"round {round_number}", fine, round_kg_co2e, inputs=width)
+        generations.append(tuple(client.transform_with_passport(list(generations[-1]), outputs, made)))
     return FamilyTree(tuple(generations))

@@ -3,16 +3,41 @@
 - `Explorer.emissions`: what each published passport reports, by (root, URI). A package's bytes are fixed
   by its CID and checked against the root recorded on chain before use, so the figure never changes; a
   passport whose package is not in the store is not remembered (it may be added later).
+- `Explorer.pages`: each lot page's data, by lot and address, with the mark it was read at: the index's
+  position (`Index.position`: its last block and that block's hash, which any new block, event or rewind
+  changes) and the document store's (`store_mark`). It is served only while both marks are unchanged, so it
+  is exactly what the page would read again.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator, MutableMapping
 from typing import Generic, TypeVar
 
+from filon.passport import DocumentStore
+
 _K = TypeVar("_K", bound=Hashable)
+
+RACY_NS = 2_000_000_000
+"""A folder's modification time is coarse (a few ms): one changed within this long may change again within the
+same tick, so it marks nothing (the same precaution as git's "racy" index entries)."""
+
+
+def store_mark(store: DocumentStore) -> int | None:
+    """What changes whenever a document is added to or removed from the store: its folder's modification
+    time (the store is one flat folder of content-addressed files); None while it is too recent to trust, or
+    the folder is missing."""
+    try:
+        modified = os.stat(store.path).st_mtime_ns
+    except OSError:
+        return None
+    return modified if time.time_ns() - modified > RACY_NS else None
+
+
 _V = TypeVar("_V")
 
 

@@ -26,7 +26,7 @@ from filon._types import (
     Produced,
     Transferred,
 )
-from filon.explorer._cache import Lru
+from filon.explorer._cache import Lru, store_mark
 from filon.explorer._models import (
     CarbonOut,
     CustodyEntry,
@@ -54,6 +54,7 @@ from filon.index import (
     Index,
     IndexDatabaseError,
     LotFacts,
+    Position,
     RedFlag,
     Timed,
     document_flags,
@@ -61,6 +62,7 @@ from filon.index import (
     settled_flags,
 )
 from filon.index._carbon import Emissions
+from filon.index._flags import Citations, Cited
 from filon.passport import DocumentStore
 
 logger = logging.getLogger("filon.explorer")
@@ -75,6 +77,13 @@ enough for any real ancestry, and a bound on the work one upload can cause."""
 FILENAME_LIMIT = 255
 
 
+PAGES_CACHED = 20_000
+"""Lot pages each worker keeps (a few kB each) while the index and store stand still."""
+
+Mark = tuple[Position, int | None]
+"""Where the index stood (`Index.position`) and the document store's mark (`store_mark`)."""
+
+
 @dataclass(frozen=True)
 class Explorer:
     """What every page reads: the index, the document store, the red-flag thresholds.
@@ -84,12 +93,19 @@ class Explorer:
         store: The document store holding the passports' packages and documents.
         rules: The red-flag thresholds.
         emissions: What published passports report, by (root, URI), read once (see `_cache`).
+        pages: Lot pages' data, by lot and address, with the marks of the index and store they were read at
+            (see `_cache`).
+        mines: Mines as read at an index position (see `_cache`).
+        citations: The documents each published passport cites, by (root, URI) (see `_cache`).
     """
 
     index: Index
     store: DocumentStore
     rules: FlagRules
     emissions: Emissions = field(default_factory=lambda: Lru[tuple[bytes, str], float | None](100_000))
+    pages: Lru[tuple[int, str], tuple[Mark, LotOut]] = field(default_factory=lambda: Lru(PAGES_CACHED))
+    mines: Lru[int, tuple[Position, Mine]] = field(default_factory=lambda: Lru(10_000))
+    citations: Citations = field(default_factory=lambda: Lru[tuple[bytes, str], tuple[Cited, ...]](100_000))
 
 
 @dataclass(frozen=True)
@@ -306,7 +322,8 @@ def _lot_flags(
         last = max((entry.timestamp for entry in timeline), default=None)
         flags = settled_flags(index, this, facts, mines, explorer.rules, last_activity=last, now=now)
         recorded = versions_in(this.id, [entry.event for entry in timeline])
-        return _flags([*flags, *document_flags(this.id, recorded, explorer.store)]), None
+        missing = document_flags(this.id, recorded, explorer.store, explorer.citations)
+        return _flags([*flags, *missing]), None
     except IndexDatabaseError:
         raise
     except FilonError as exc:  # e.g. a passport URI that is no valid CID: the page must still show the lot
@@ -351,18 +368,48 @@ def lot(explorer: Explorer, lot_id: int, links: Links) -> LotOut:
 
     Its work is bounded whatever the ancestry: what the lot's birth settled is read from the facts the
     sync stored, the ancestry is walked by transformation up to `MAX_WALK`, and `MAX_PROVENANCE_LOTS` of
-    its lots are listed.
+    its lots are listed. Read again only when the index or the document store changed (`_cache`).
 
     Raises:
         UnknownLot: The index has no such lot.
     """
+    mark = (explorer.index.position(), store_mark(explorer.store))
+    key = (lot_id, links.url)
+    cached = explorer.pages.get(key)
+    if cached is not None and cached[0] == mark:
+        return cached[1]
+    page = _lot(explorer, lot_id, links, mark[0])
+    if mark[1] is not None:
+        explorer.pages[key] = (mark, page)
+    return page
+
+
+def _mines_at(explorer: Explorer, mine_ids: Iterable[int], position: Position) -> dict[MineId, Mine]:
+    """Mines as they stand at `position`, read once per position (their status, capacity and this year's
+    declarations change only with new events)."""
+    found: dict[MineId, Mine] = {}
+    missing = []
+    for mine_id in mine_ids:
+        cached = explorer.mines.get(mine_id)
+        if cached is not None and cached[0] == position:
+            found[MineId(mine_id)] = cached[1]
+        else:
+            missing.append(mine_id)
+    if missing:
+        for mine_id, mine in explorer.index.mines_of(missing, now=position.time).items():
+            explorer.mines[mine_id] = (position, mine)
+            found[mine_id] = mine
+    return found
+
+
+def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> LotOut:
     index = explorer.index
     story = index.story(LotId(lot_id))
     this = story.lot
     facts = index.facts(this.id)
     ancestry = index.ancestry(this.id, limit=MAX_WALK, facts=facts)
-    now = index.head_time()
-    mines = index.mines_of(facts.origins, now=now)
+    now = position.time
+    mines = _mines_at(explorer, facts.origins, position)
     custody, versions = _custody(story.timeline)
     carbon, carbon_note = _carbon(explorer, this, ancestry)
     flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now)

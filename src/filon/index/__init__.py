@@ -22,7 +22,7 @@ from filon.index._ancestry import Ancestry, Transformation
 from filon.index._database import IndexBusy, IndexDatabaseError, IndexMismatch, default_database_url
 from filon.index._facts import LotFacts
 from filon.index._flags import FlagRules, RedFlag, document_flags, lot_flags, mine_flags, settled_flags
-from filon.index._index import Index, open_index
+from filon.index._index import Index, Position, open_index
 from filon.index._lots import Birth, Story, Timed
 from filon.index._search import SearchResults
 from filon.index._sync import BackgroundSync, IndexReadOnly, SyncReport
@@ -38,6 +38,7 @@ __all__ = [
     "IndexMismatch",
     "IndexReadOnly",
     "LotFacts",
+    "Position",
     "RedFlag",
     "SearchResults",
     "Story",

@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased
 
@@ -73,11 +73,12 @@ class Ancestry:
 PARENT = aliased(LotFactsRow, name="parent_facts")
 
 
-def _walk(start: int, keep: ColumnElement[bool] | None) -> Any:
-    """The recursive query of the representatives below `start`; `keep` (on `PARENT`) says where to go
-    down (lots without stored facts are walked through, as their own representatives)."""
+def _walk(keep: ColumnElement[bool] | None) -> Any:
+    """The recursive query of the representatives below the parameter `start`; `keep` (on `PARENT`) says
+    where to go down (lots without stored facts are walked through, as their own representatives)."""
     stored = PARENT
-    walk = select(literal(start, BigInteger).label("id")).cte("walk", recursive=True)
+    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
+    walk = select(bindparam("start", type_=BigInteger).label("id")).cte("walk", recursive=True)
     step = (
         select(func.coalesce(stored.produced_by, ParentRow.parent_id))
         .select_from(walk)
@@ -119,20 +120,28 @@ def _inputs(walked: Any) -> Select[Any]:
     )
 
 
+# Built once: SQLAlchemy then reuses their compiled form, and a page pays only for running them.
+_EVERY = _walk(None)
+_ANCESTRY = _inputs(select(_EVERY.c.id).subquery("walked"))
+_NEAREST = _inputs(select(_EVERY.c.id).limit(bindparam("limit")).subquery("walked"))
+_LOSSES = _walk(or_(PARENT.lowest_loss < bindparam("low"), PARENT.highest_loss > bindparam("high")))
+_LOSS_INPUTS = _inputs(select(_LOSSES.c.id).subquery("walked"))
+_LATE = select(_walk(PARENT.late_below.is_(True)).c.id)
+
+
 def ancestry(session: Session, lot: LotFacts, limit: int | None) -> Ancestry:
     """The provenance of a lot, walking at most `limit` representatives (nearest first; None: all)."""
-    walk = _walk(lot.representative, None)
-    query = select(walk.c.id)
-    if limit is not None:
-        query = query.limit(limit + 1)
-    walked = query.subquery("walked")
+    if limit is None:
+        rows = session.execute(_ANCESTRY, {"start": lot.representative})
+    else:
+        rows = session.execute(_NEAREST, {"start": lot.representative, "limit": limit + 1})
     inputs: dict[int, list[tuple[int, int]]] = {}
     representative = {lot.lot_id: lot.representative}
     births: dict[int, Birth] = {}
     fine_out: dict[int, int] = {}
     if lot.produced_by is not None and lot.fine_out_mg is not None:
         fine_out[lot.produced_by] = lot.fine_out_mg
-    for row in session.execute(_inputs(walked)):
+    for row in rows:
         edges = inputs.setdefault(row.id, [])
         if row.parent_id is None:
             continue
@@ -177,11 +186,9 @@ def out_of_band(session: Session, lot: LotFacts, low: float, high: float) -> lis
         return []
     if low <= lot.lowest_loss and lot.highest_loss <= high:
         return []
-    walk = _walk(lot.representative, or_(PARENT.lowest_loss < low, PARENT.highest_loss > high))
-    walked = select(walk.c.id).subquery("walked")
     inputs: dict[int, list[tuple[int, int]]] = {}
     made: dict[int, LotFacts | Row[Any]] = {}
-    for row in session.execute(_inputs(walked)):
+    for row in session.execute(_LOSS_INPUTS, {"start": lot.representative, "low": low, "high": high}):
         if row.parent_id is None:
             continue
         inputs.setdefault(row.id, []).append((row.position, row.parent_id))
@@ -239,6 +246,5 @@ def declared_late(session: Session, lot: LotFacts) -> list[int]:
     by id; the walk goes down only where a lot's stored facts say one lies below it."""
     if not lot.late_below:
         return []
-    walk = _walk(lot.representative, PARENT.late_below.is_(True))
-    walked = [int(i) for i in session.scalars(select(walk.c.id))]
+    walked = [int(i) for i in session.scalars(_LATE, {"start": lot.representative})]
     return sorted(lot_id for lot_id, found in facts(session, walked).items() if found.declared_late)

@@ -9,7 +9,7 @@ the document store): what they say, the chain backs.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from filon._errors import FilonError, InvalidInput
@@ -18,6 +18,7 @@ from filon._types import Lot, LotId, Mine, MineId, MineStatus
 from filon.index._ancestry import Transformation
 from filon.index._facts import LotFacts
 from filon.index._index import Index
+from filon.passport._disclosure import Disclosure
 from filon.passport._store import DocumentStore, InvalidCid, cid_for_sha256
 
 DAY = 86_400
@@ -162,9 +163,30 @@ def settled_flags(
     return flags
 
 
-def document_flags(lot_id: LotId, recorded: Sequence[PassportVersion], store: DocumentStore) -> list[RedFlag]:
-    """The passport versions of a lot (`recorded`), and the documents they cite, missing from `store`."""
-    return _document_flags(lot_id, recorded, store)
+Cited = tuple[str, str]
+"""A document a passport cites: (how the flag names it, its SHA-256)."""
+
+Citations = MutableMapping[tuple[bytes, str], tuple[Cited, ...]]
+"""The documents each published passport cites, by (root, URI): a package is fixed by its CID and checked
+against its root, so what it cites never changes."""
+
+
+def document_flags(
+    lot_id: LotId,
+    recorded: Sequence[PassportVersion],
+    store: DocumentStore,
+    citations: Citations | None = None,
+) -> list[RedFlag]:
+    """The passport versions of a lot (`recorded`), and the documents they cite, missing from `store`.
+
+    Args:
+        lot_id: The lot.
+        recorded: Its passport versions.
+        store: The document store.
+        citations: What each passport cites, by (root, URI), kept between calls (its presence in the store
+            is checked every time).
+    """
+    return _document_flags(lot_id, recorded, store, citations)
 
 
 def _origin_flags(mine: Mine, rules: FlagRules) -> list[RedFlag]:
@@ -240,7 +262,10 @@ def _stored(store: DocumentStore, cid: str) -> bool:
 
 
 def _document_flags(
-    lot_id: LotId, recorded: Sequence[PassportVersion], store: DocumentStore
+    lot_id: LotId,
+    recorded: Sequence[PassportVersion],
+    store: DocumentStore,
+    citations: Citations | None = None,
 ) -> list[RedFlag]:
     flags = []
     for entry in recorded:
@@ -255,19 +280,16 @@ def _document_flags(
                 )
             )
             continue
-        try:
-            package = published_package(store, entry)
-        except FilonError:  # a package that fails its checks is shown as such on the passport section
-            continue
-        evidence = package.fields.get("conformity")
-        if evidence is None or not isinstance(evidence.value, list):
-            continue
-        for item in evidence.value:
-            digest = item.get("sha256") if isinstance(item, dict) else None
-            if not isinstance(item, dict) or not isinstance(digest, str):
+        cited = citations.get((entry.root, entry.uri)) if citations is not None else None
+        if cited is None:
+            try:
+                cited = _cited(published_package(store, entry))
+            except FilonError:  # a package that fails its checks is shown as such on the passport section
                 continue
+            if citations is not None:
+                citations[(entry.root, entry.uri)] = cited
+        for name, digest in cited:
             if not store.has(cid_for_sha256(digest)):  # a published package's digests are validated
-                name = item.get("name") or item.get("type") or digest
                 flags.append(
                     RedFlag(
                         "DOCUMENT_MISSING",
@@ -276,3 +298,16 @@ def _document_flags(
                     )
                 )
     return flags
+
+
+def _cited(package: Disclosure) -> tuple[Cited, ...]:
+    """The documents a published package's conformity evidence cites, as the flags name them."""
+    evidence = package.fields.get("conformity")
+    if evidence is None or not isinstance(evidence.value, list):
+        return ()
+    found = []
+    for item in evidence.value:
+        digest = item.get("sha256") if isinstance(item, dict) else None
+        if isinstance(item, dict) and isinstance(digest, str):
+            found.append((str(item.get("name") or item.get("type") or digest), digest))
+    return tuple(found)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 from web3 import Web3
@@ -28,11 +29,33 @@ from filon.index._carbon import Emissions
 from filon.index._database import Database, PoolSettings, default_database_url, engine_url, open_database
 from filon.index._facts import LotFacts
 from filon.index._lots import Story, Timed
-from filon.index._models import IndexedBlock, LotRow
+from filon.index._models import IndexedBlock, LotRow, SyncState
 from filon.index._search import SearchResults
 from filon.index._sync import DEFAULT_BLOCKS_PER_STEP, ChainSync, SyncReport
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._store import DocumentStore
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an index stands (`Index.position`).
+
+    Attributes:
+        last_block: The last block it has read.
+        block_hash: That block's hash (None before the first sync).
+        time: That block's time, the index's "now" (`Index.head_time`; 0 before the first sync).
+    """
+
+    last_block: int
+    block_hash: bytes | None
+    time: int
+
+
+_POSITION = (
+    select(SyncState.last_block, IndexedBlock.hash, IndexedBlock.timestamp)
+    .outerjoin(IndexedBlock, IndexedBlock.number == SyncState.last_block)
+    .where(SyncState.id == 1)
+)
 
 
 class Index:
@@ -80,6 +103,16 @@ class Index:
         self.close()
 
     # ------------------------------------------------------------------ sync
+
+    def position(self) -> Position:
+        """Where the index stands: its last block, that block's hash and time, in one query. Any new event,
+        any new block synced and any rewind changes it (a rewind and a sync back to the same height on
+        another branch change the hash), so it keys caches of what the index says."""
+        with self._database.session() as session:
+            row = session.execute(_POSITION).one()
+        if row.hash is None:  # nothing synced yet
+            return Position(int(row.last_block), None, 0)
+        return Position(int(row.last_block), bytes(row.hash), int(row.timestamp))
 
     @property
     def last_block(self) -> int:
