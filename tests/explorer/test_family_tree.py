@@ -18,6 +18,7 @@ from sqlalchemy import event
 import filon
 from family_tree import FamilyTree, grow_family_tree
 from filon.devchain import dev_accounts, start_anvil
+from filon.explorer import _views as views
 from filon.explorer import create_app
 from filon.index import Index, open_index
 from filon.passport import DocumentStore
@@ -163,3 +164,26 @@ def test_what_a_page_asks_the_database_does_not_grow_with_the_tree(grown: Grown,
         assert answers[0].status_code == 200
     assert costs == [costs[0]] * len(costs), costs
     assert costs[0] <= 20, costs
+
+
+def test_an_ancestry_over_the_list_limit_lists_the_nearest_lots(
+    grown: Grown, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page lists at most `MAX_PROVENANCE_LOTS` lots of the ancestry: the lot, its parents, theirs, ...
+    each generation by id, and says the list is partial and how many lots the whole ancestry holds."""
+    monkeypatch.setattr(views, "MAX_PROVENANCE_LOTS", 40)
+    _, first, second, third, _ = grown.tree.generations
+    lot = grown.tree.youngest
+    client = TestClient(create_app(grown.index, grown.store))
+    body = client.get(f"/api/lots/{lot}").json()["provenance"]
+    listed = [lot, *sorted(third), *sorted(second), *sorted(first)[:7]]
+    assert [item["id"] for item in body["lots"]] == sorted(listed)
+    assert (body["complete"], body["ancestry_lots"]) == (False, 4 * WIDTH + 1)
+    shown = set(listed)
+    assert [tuple(edge) for edge in body["edges"]] == sorted(
+        (parent, child) for child in shown for parent in grown.reader.lot(child).parents if parent in shown
+    )
+    page = html.unescape(" ".join(client.get(f"/lots/{lot}").text.split()))
+    assert f"Lot {lot} comes from 64 earlier lots and 1 mine: too many to draw or list." in page
+    assert "The lots nearest to it (40)" in page
+    assert "<svg" not in page

@@ -56,10 +56,14 @@ def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
 )
 def lot_page(request: Request, state: State, lot_id: LotIdPath) -> Response:
     page = views.lot(state.explorer, lot_id, state.links(request, lot_id))
+    made_from: dict[int, list[int]] = {}
+    for parent, child in page.provenance.edges:
+        made_from.setdefault(child, []).append(parent)
     return render(
         request.scope,
         "lot.html",
         lot=page,
+        made_from=made_from,
         graph=provenance_svg(page, _root(request)),
         json_url=_api(request, f"/api/lots/{lot_id}"),
         max_upload=size(state.max_upload_bytes),
