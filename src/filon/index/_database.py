@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -24,6 +24,9 @@ from sqlalchemy.pool import QueuePool
 from filon._deployment import Deployment
 from filon._errors import FilonError, InvalidInput
 from filon.index._models import SyncState
+
+# The PostgreSQL advisory lock that makes processes opening one index database migrate it one at a time.
+_OPEN_LOCK = 0x66696C6F6E_6978  # "filon" "ix"
 
 # How many values one `IN (...)` carries: below every database's limit on bound parameters.
 _IN_CHUNK = 500
@@ -165,28 +168,33 @@ def open_database(deployment: Deployment, database_url: str, pool: PoolSettings 
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.begin() as connection:
+            if parsed.drivername.startswith("postgresql"):
+                # Explorers started together over one database would otherwise migrate it together (and
+                # collide creating the same tables): the first one migrates, the others then find it done.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OPEN_LOCK})
             _migrate(connection)
-        with Session(engine) as session, session.begin():
-            state = session.get(SyncState, 1)
-            if state is None:
-                session.add(
-                    SyncState(
-                        id=1,
-                        chain_id=deployment.chain_id,
-                        contract=deployment.address,
-                        deployment_block=deployment.deployment_block,
-                        last_block=deployment.deployment_block - 1,
+            with Session(bind=connection) as session:
+                state = session.get(SyncState, 1)
+                if state is None:
+                    session.add(
+                        SyncState(
+                            id=1,
+                            chain_id=deployment.chain_id,
+                            contract=deployment.address,
+                            deployment_block=deployment.deployment_block,
+                            last_block=deployment.deployment_block - 1,
+                        )
                     )
-                )
-            elif (state.chain_id, state.contract.lower()) != (
-                deployment.chain_id,
-                deployment.address.lower(),
-            ):
-                raise IndexMismatch(
-                    f"The database {_shown(url)} indexes {state.contract} on chain {state.chain_id}, "
-                    f"not {deployment.address} on chain {deployment.chain_id}: give each deployment its own "
-                    "database"
-                )
+                elif (state.chain_id, state.contract.lower()) != (
+                    deployment.chain_id,
+                    deployment.address.lower(),
+                ):
+                    raise IndexMismatch(
+                        f"The database {_shown(url)} indexes {state.contract} on chain {state.chain_id}, "
+                        f"not {deployment.address} on chain {deployment.chain_id}: give each deployment its "
+                        "own database"
+                    )
+                session.flush()
     except SQLAlchemyError as exc:
         engine.dispose()
         reason = getattr(exc, "orig", None) or exc
