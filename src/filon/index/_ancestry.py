@@ -17,13 +17,10 @@ from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, func, or_, 
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, aliased
 
-from filon._errors import UnknownLot
-from filon._types import Form, Lot, LotId, MineId, Provenance
-from filon.index import _lots, _mines
-from filon.index._database import rows_in
+from filon._types import Form, LotId, MineId
 from filon.index._facts import LotFacts, facts
 from filon.index._lots import Birth
-from filon.index._models import LotFactsRow, LotRow, ParentRow, PassportRow
+from filon.index._models import LotFactsRow, LotRow, ParentRow
 
 
 @dataclass(frozen=True)
@@ -251,49 +248,3 @@ def declared_late(session: Session, lot: LotFacts) -> list[int]:
         return []
     walked = [int(i) for i in session.scalars(_LATE, {"start": lot.representative})]
     return sorted(lot_id for lot_id, found in facts(session, walked).items() if found.declared_late)
-
-
-_PASSPORTS = select(PassportRow.lot_id, PassportRow.version, PassportRow.root, PassportRow.uri)
-
-
-def provenance(session: Session, lot: LotFacts) -> Provenance:
-    """The ancestry of a lot down to its mines, as `Client.provenance` gives it: one walk by
-    transformation (with every ancestor's birth), the ancestors' latest passports, the lot itself and the
-    mines. Every ancestor is an input of a transformation, hence consumed and held by nobody.
-
-    Raises:
-        UnknownLot: The index has no lot with this id.
-    """
-    walked = ancestry(session, lot, None)
-    this = _lots.lots(session, [lot.lot_id])
-    if LotId(lot.lot_id) not in this:
-        raise UnknownLot(lot_id=lot.lot_id)
-    latest: dict[int, Row[Any]] = {}
-    for row in rows_in(session, _PASSPORTS, PassportRow.lot_id, sorted(walked.births)):
-        if row.lot_id not in latest or row.version > latest[row.lot_id].version:
-            latest[row.lot_id] = row
-    found: dict[LotId, Lot] = dict(this)
-    for lot_id, birth in walked.births.items():
-        passport = latest[lot_id]
-        found[LotId(lot_id)] = Lot(
-            id=birth.id,
-            holder=None,
-            form=birth.form,
-            fine_gold_mg=birth.fine_gold_mg,
-            gross_mass_mg=birth.gross_mass_mg,
-            mine_id=birth.mine_id,
-            parents=tuple(LotId(parent) for parent in walked.parents(lot_id)),
-            consumed=True,
-            passport_root=passport.root,
-            passport_version=passport.version,
-            passport_uri=passport.uri,
-            external_ref=birth.external_ref,
-        )
-    mine_ids = sorted({found_lot.mine_id for found_lot in found.values() if found_lot.mine_id is not None})
-    edges = tuple(sorted((parent, child) for child, item in found.items() for parent in item.parents))
-    return Provenance(
-        lot_id=LotId(lot.lot_id),
-        lots=dict(sorted(found.items())),
-        edges=edges,
-        mines=_mines.mines(session, mine_ids),
-    )

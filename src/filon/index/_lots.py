@@ -10,14 +10,14 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import BigInteger, func, literal, select, union
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from filon import _events
 from filon._errors import InvalidInput, UnknownLot
-from filon._types import Form, HistoryEvent, Lot, LotId, MineId
-from filon.index import _rows
+from filon._types import Form, HistoryEvent, Lot, LotId, MineId, Provenance
+from filon.index import _mines, _rows
 from filon.index._database import rows_in
 from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, TransferRow
 
@@ -137,6 +137,24 @@ def children(session: Session, lot_id: int) -> list[LotId]:
     return sorted(
         LotId(i) for i in session.scalars(select(ParentRow.child_id).where(ParentRow.parent_id == lot_id))
     )
+
+
+def provenance(session: Session, lot_id: int) -> Provenance:
+    """The ancestry of a lot down to its mines: one recursive query, then the lots and mines it names.
+
+    Raises:
+        UnknownLot: The index has no lot with this id.
+    """
+    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
+    tree = select(literal(lot_id, BigInteger).label("id")).cte("ancestry", recursive=True)
+    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
+    found = lots(session, list(session.scalars(select(tree.c.id))))
+    if LotId(lot_id) not in found:
+        raise UnknownLot(lot_id=lot_id)
+    mine_ids = sorted({lot.mine_id for lot in found.values() if lot.mine_id is not None})
+    mines = _mines.mines(session, mine_ids)
+    edges = tuple(sorted((parent, child) for child, lot in found.items() for parent in lot.parents))
+    return Provenance(lot_id=LotId(lot_id), lots=dict(sorted(found.items())), edges=edges, mines=mines)
 
 
 @dataclass(frozen=True)
