@@ -99,6 +99,40 @@ def _lookup_table(lookup: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Targets of the scale issue for one explorer process over SQLite, 50 clients: (rps at least, p95 ms at most).
+EXPLORER_TARGETS = {"api_lot": (300, 200), "page_lot": (150, 400)}
+EXPLORER_CLIENTS = (1, 10, 50)
+
+
+def _explorer_table(explorer: dict[str, Any]) -> list[str]:
+    """Requests/s and latency of each page under 1, 10 and 50 clients, per database, against the targets."""
+    lines = [
+        "| page, database | clients | requests/s | p50 / p95 / p99 (ms) | 5xx | timeouts | generator |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, title in (("api_lot", "`/api/lots/{id}`"), ("page_lot", "`/lots/{id}`")):
+        for suffix, database in (("", "SQLite"), ("_postgresql", "PostgreSQL")):
+            for clients in EXPLORER_CLIENTS:
+                rps = explorer.get(f"{name}_rps{suffix}_{clients}")
+                if rps is None:
+                    continue
+                p50, p95, p99 = (
+                    explorer.get(f"{name}_{p}_ms{suffix}_{clients}") for p in ("p50", "p95", "p99")
+                )
+                mark = ""
+                if not suffix and clients == 50:
+                    least, most = EXPLORER_TARGETS[name]
+                    met = rps >= least and p95 is not None and p95 <= most
+                    mark = f" (target ≥ {least}/s, p95 ≤ {most} ms {'✓' if met else '✗'})"
+                lines.append(
+                    f"| {title}, {database} | {clients} | {rps:,.1f}{mark} | {p50:g} / {p95:g} / {p99:g} | "
+                    f"{explorer.get(f'{name}_5xx{suffix}_{clients}', 0):g} | "
+                    f"{explorer.get(f'{name}_timeouts{suffix}_{clients}', 0):g} | "
+                    f"{explorer.get(f'{name}_generator_cpu{suffix}_{clients}', 0):g} |"
+                )
+    return lines
+
+
 def _flat_table(title: str, values: dict[str, Any]) -> list[str]:
     lines = [f"| {title} | value |", "|---|---:|"]
     for key, value in sorted(values.items()):
@@ -133,7 +167,20 @@ def render(results: dict[str, Any]) -> str:
             *_lookup_table(lookup),
             "",
         ]
-    for section in sorted(k for k in results if k not in ("gas", "lookup_ms", *SIZES)):
+    explorer = results.get("explorer", {})
+    if explorer:
+        out += [
+            "## Explorer under load (`explorer`)",
+            "",
+            "One `filon explorer serve` process; locust clients that never pause, asking for lots drawn at "
+            "random (median of 3 fresh servers; the generator, whose use is in cores, shares the 2 cores).",
+            "",
+            *_explorer_table(explorer),
+            "",
+            *_flat_table("explorer", {k: v for k, v in explorer.items() if k.startswith(("family", "lots"))}),
+            "",
+        ]
+    for section in sorted(k for k in results if k not in ("gas", "lookup_ms", "explorer", *SIZES)):
         values = results[section]
         if isinstance(values, dict):
             out += [f"## {section}", "", *_flat_table(section, values), ""]

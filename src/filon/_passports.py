@@ -9,7 +9,7 @@ secret: they are kept in the holder's local salt folder, so that it can disclose
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -139,8 +139,13 @@ def prepare_passport(
 
 def versions(reader: LotReader, lot_id: LotId) -> list[PassportVersion]:
     """Every recorded passport version of a lot, oldest first, from its events."""
+    return versions_in(lot_id, reader.history(lot_id))
+
+
+def versions_in(lot_id: LotId, history: Iterable[HistoryEvent]) -> list[PassportVersion]:
+    """Every passport version a lot's history (already read) records, oldest first."""
     found: list[PassportVersion] = []
-    for event in reader.history(lot_id):
+    for event in history:
         if isinstance(event, Declared | Produced):
             found.append(PassportVersion(lot_id, 1, event.passport_root, event.passport_uri))
         elif isinstance(event, PassportRecorded):

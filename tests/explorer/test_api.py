@@ -6,9 +6,11 @@ import html
 import io
 import json
 import logging
+import re
 import select
 import socket
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -550,3 +552,105 @@ def test_a_broken_database_is_a_clean_error_without_a_traceback(
         f"The index database failed answering /lots/{explored.bar}",
     ]
     assert all("file is not a database" in message for message in logged)
+
+
+def test_an_exhausted_connection_pool_is_503_with_retry_after(
+    explored: Explored, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Clients looping on a costly page once took every pooled connection, and the others got 500s after
+    the pool's 30 s wait: a pool with no connection free is the documented 503, soon, with Retry-After."""
+    database = f"sqlite:///{explored.folder / 'index.sqlite'}"
+    with open_index(
+        explored.deployment, database_url=database, pool_size=1, pool_overflow=0, pool_timeout=0.2
+    ) as index:
+        client = TestClient(create_app(index, explored.store))
+        with index.engine.connect(), caplog.at_level(logging.ERROR, logger="filon.explorer"):
+            started = time.monotonic()
+            api = client.get(f"/api/lots/{explored.bar}")
+            page = client.get(f"/lots/{explored.bar}")
+            waited = time.monotonic() - started
+        assert (api.status_code, page.status_code) == (503, 503)
+        assert api.headers["retry-after"] == page.headers["retry-after"] == "2"
+        assert api.json() == {"detail": "The index is busy now; try again in 2 seconds."}
+        assert "The index is busy now; try again in 2 seconds." in html.unescape(page.text)
+        assert waited < 5
+        assert client.get(f"/api/lots/{explored.bar}").status_code == 200  # the connection is back
+    assert [r.getMessage().split(": ")[0] for r in caplog.records if r.name == "filon.explorer"] == [
+        f"The index database is busy answering /api/lots/{explored.bar}",
+        f"The index database is busy answering /lots/{explored.bar}",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- hardening
+
+
+def test_links_never_follow_the_host_header(explored: Explored) -> None:
+    """Without a public URL, lot URLs and QR codes once followed the request's Host header, and the QR
+    image was publicly cacheable for an hour: one request with a forged Host could poison a shared cache."""
+    bar = explored.bar
+    forged = {"Host": "evil.example"}
+    assert explored.client.get(f"/api/lots/{bar}", headers=forged).json()["url"] == (
+        f"http://testserver/lots/{bar}"
+    )
+    app = create_app(explored.index, explored.store)
+    with serve_app(app) as base:
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{base}/api/lots/{bar}", headers=forged), timeout=10
+        ) as response:
+            assert json.loads(response.read())["url"] == f"{base}/lots/{bar}"
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{base}/lots/{bar}/qr.svg", headers=forged), timeout=10
+        ) as response:
+            assert response.read() == _segno(f"{base}/lots/{bar}", "svg", 4)
+            assert response.headers["Cache-Control"] == "private, max-age=3600"
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{base}/lots/{bar}", headers=forged), timeout=10
+        ) as response:
+            page = response.read().decode()
+            assert "evil.example" not in page
+            assert f'<a href="{base}/lots/{bar}">{base}/lots/{bar}</a>' in page
+    public = TestClient(create_app(explored.index, explored.store, public_url="https://filon.example"))
+    assert public.get(f"/lots/{bar}/qr.png").headers["cache-control"] == "public, max-age=3600"
+
+
+def test_no_page_loads_scripts_from_elsewhere(explored: Explored) -> None:
+    """/docs and /redoc loaded Swagger UI and ReDoc from a CDN; the OpenAPI document stays."""
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        assert explored.client.get(path).status_code == 404, path
+    schema = explored.client.get("/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/lots/{lot_id}" in schema.json()["paths"]
+    home = explored.client.get("/").text
+    assert '<a href="/openapi.json">API (OpenAPI)</a>' in home and "/docs" not in home
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/lots/{bar}", "/api/search?q=1", "/api/status", "/api/lots/7", "/openapi.json", "/api/lots/x"],
+)
+def test_every_response_says_nosniff(explored: Explored, path: str) -> None:
+    response = explored.client.get(path.format(bar=explored.bar))
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_a_reference_found_names_its_issuer(explored: Explored) -> None:
+    """An external reference is unique per issuer only: another operator may declare a lot with a reference
+    that looks like an id, or like another issuer's; the results say who issued each lot, and only an id
+    goes straight to its page."""
+    summary, cast = explored.summary, sc.Cast.dev()
+    ore = summary.ore_lots["SRC-2025-0141"]
+    body = explored.client.get("/api/search", params={"q": "SRC-2025-0141"}).json()
+    assert [(lot["id"], lot["found_by"], lot["issuer"]) for lot in body["lots"]] == [
+        (ore, "reference", cast.miners["santa-rosa"].address)
+    ]
+    by_id = explored.client.get("/api/search", params={"q": str(explored.bar)}).json()
+    assert [(lot["found_by"], lot["issuer"]) for lot in by_id["lots"]] == [("id", cast.refiner.address)]
+    page = explored.client.get("/search", params={"q": "SRC-2025-0141"}, follow_redirects=False)
+    assert page.status_code == 200
+    text = html.unescape(re.sub(r"\s+", " ", page.text))
+    assert (
+        f'declared by <code title="{cast.miners["santa-rosa"].address}">'
+        f'{cast.miners["santa-rosa"].address}</code> from <a href="/mines/1">mine 1</a>'
+    ) in text
+    assert "(found by its issuer's reference)" in text

@@ -11,8 +11,9 @@
     uvicorn.run(app, host="127.0.0.1", port=8000)
 
 Pages are plain server-rendered HTML that work without JavaScript; each one's data is also JSON under
-`/api/` (the same function builds both), described at `/openapi.json` and browsable at `/docs`. The document
-store the supply chain shares is under `/ipfs/` (docs/store.md).
+`/api/` (the same function builds both), described at `/openapi.json` (no page loads anything from
+elsewhere: FastAPI's CDN-hosted `/docs` and `/redoc` are not served). The document store the supply chain
+shares is under `/ipfs/` (docs/store.md).
 Needs the `explorer` extra: `pip install 'filon[explorer]'`.
 """
 

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from filon._errors import FilonError, InvalidInput
 from filon._uploaders import Uploaders
 from filon.explorer import _views as views
-from filon.explorer._middleware import BodyLimit, LastLineErrors
+from filon.explorer._middleware import BodyLimit, LastLineErrors, NoSniff
 from filon.explorer._responses import filon_error, http_error, validation_error
 from filon.explorer.routes import api, pages, qr
 from filon.explorer.routes import store as store_routes
@@ -64,7 +64,8 @@ def create_app(
             chain shares, served under /ipfs/ (a folder).
         rules: The red-flag thresholds.
         public_url: The address buyers reach the explorer at (e.g. https://explorer.example): what the QR
-            codes and `url` fields encode. None takes it from each request, which trusts its Host header.
+            codes and `url` fields encode. None takes the address the server listens at (never the
+            request's Host header).
         max_upload_bytes: The largest document the "verify a document" form, and an upload to the store,
             accept.
         sync_interval: Seconds between two syncs of the index while the app runs; None never syncs (the
@@ -116,6 +117,10 @@ def create_app(
         ),
         version="1",
         lifespan=lifespan,
+        # Swagger UI and ReDoc load their scripts from a CDN: a page of this explorer must load nothing from
+        # elsewhere. The OpenAPI document stays at /openapi.json, for any OpenAPI viewer or client generator.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "api", "description": "JSON: the data of each page."},
             {"name": "pages", "description": "HTML pages, usable without JavaScript."},
@@ -135,6 +140,7 @@ def create_app(
     app.state.explorer = state
     app.add_middleware(BodyLimit, limit=max_upload_bytes + MULTIPART_SLACK, file_limit=max_upload_bytes)
     app.add_middleware(LastLineErrors)
+    app.add_middleware(NoSniff)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (api.router, pages.router, qr.router, store_routes.router):
         app.include_router(router)

@@ -60,13 +60,14 @@ def _columns(lots: dict[int, LotSummary], parents: dict[int, list[int]]) -> dict
 
 
 def provenance_svg(page: LotOut, root: str = "") -> Markup | None:
-    """The provenance drawing of a lot page, or None when it has more than `MAX_GRAPH_LOTS` lots.
+    """The provenance drawing of a lot page, or None when it has more than `MAX_GRAPH_LOTS` lots (or only
+    the nearest of its lots are listed).
 
     Args:
         page: The lot page's data.
         root: The path the explorer is mounted at ("" at the site's root), prefixed to every link.
     """
-    if len(page.provenance.lots) > MAX_GRAPH_LOTS:
+    if len(page.provenance.lots) > MAX_GRAPH_LOTS or not page.provenance.complete:
         return None
     lots = {lot.id: lot for lot in page.provenance.lots}
     mines = {mine.id: mine for mine in page.mines}

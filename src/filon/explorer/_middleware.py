@@ -1,4 +1,4 @@
-"""The explorer's ASGI middleware: the request body limit and the last-line error handler."""
+"""The explorer's ASGI middleware: the request body limit, the last-line error handler, and nosniff."""
 
 from __future__ import annotations
 
@@ -86,3 +86,26 @@ class LastLineErrors:
             if not started:
                 response = error_response(scope, 500, "Something went wrong on the explorer's side.")
                 await response(scope, receive, send)
+
+
+class NoSniff:
+    """Every response says `X-Content-Type-Options: nosniff`: a browser must take JSON (whose strings come
+    from the chain, e.g. external references) for what its Content-Type says, never sniff it into HTML."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"
+                ]
+                message = {**message, "headers": [*headers, (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        await self.app(scope, receive, marked)

@@ -68,10 +68,21 @@ class LotSummary(BaseModel):
 
 
 class ProvenanceOut(BaseModel):
-    """A lot's ancestry down to its ore lots."""
+    """A lot's ancestry down to its ore lots: all of it, or its nearest lots when it is too large."""
 
-    lots: list[LotSummary] = Field(description="Every lot of the ancestry, the lot itself included, by id.")
-    edges: list[tuple[int, int]] = Field(description="(parent, child): the child was made from the parent.")
+    lots: list[LotSummary] = Field(
+        description="The lots of the ancestry, the lot itself included, by id: every one when `complete`, "
+        "else the nearest (the lot, its parents, theirs, ...)."
+    )
+    edges: list[tuple[int, int]] = Field(
+        description="(parent, child) between the lots listed: the child was made from the parent."
+    )
+    complete: bool = Field(default=True, description="Whether `lots` holds the whole ancestry.")
+    ancestry_lots: int | None = Field(
+        default=None,
+        description="How many lots the ancestry holds, the lot included; None when it is too large to count "
+        "on a page.",
+    )
 
 
 class CustodyEntry(BaseModel):
@@ -168,11 +179,23 @@ class MineOut(BaseModel):
     lots_truncated: bool = Field(description="Whether only the newest lots are listed.")
 
 
+class FoundLot(LotSummary):
+    """A lot a search found, with who issued it: an external reference is unique per issuer only, so two
+    issuers' lots can share one, and a reference names a lot only together with its issuer."""
+
+    issuer: str = Field(
+        description="Who declared the lot (a mine's operator) or minted it in a transformation."
+    )
+    found_by: Literal["id", "reference", "holder"] = Field(
+        description="What the query matched: the lot's id, its external reference, or its holder's address."
+    )
+
+
 class SearchOut(BaseModel):
     """What a search found."""
 
     query: str
-    lots: list[LotSummary]
+    lots: list[FoundLot]
     mines: list[MineSummary]
 
 

@@ -22,11 +22,13 @@ from starlette.types import Scope
 
 from filon._errors import FilonError, InvalidInput, UnknownLot, UnknownMine
 from filon.explorer._graph import MAX_GRAPH_LOTS
-from filon.index import IndexDatabaseError
+from filon.index import IndexBusy, IndexDatabaseError
 
 logger = logging.getLogger("filon.explorer")
 
 HERE = Path(__file__).parent
+UNAVAILABLE_RETRY_AFTER = 5
+"""Seconds a client is told to wait when the index database fails (a busy one says its own wait)."""
 MAX_ID = 2**256 - 1  # lot ids are ERC-721 token ids (uint256); mine ids fit in the same range
 MAX_QUERY = 200
 
@@ -215,12 +217,26 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
 
 
 async def filon_error(request: Request, exc: FilonError) -> Response:
-    """Filón's errors: unknown lots and mines are 404, bad input 400, an unreachable index database 503."""
+    """Filón's errors: unknown lots and mines are 404, bad input 400, a busy or unreachable index database
+    503 with Retry-After."""
     if isinstance(exc, UnknownLot | UnknownMine):
         return error_response(request.scope, 404, str(exc))
+    if isinstance(exc, IndexBusy):
+        logger.error("The index database is busy answering %s: %s", request.url.path, exc)
+        return error_response(
+            request.scope,
+            503,
+            f"The index is busy now; try again in {exc.retry_after} seconds.",
+            {"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, IndexDatabaseError):
         logger.error("The index database failed answering %s: %s", request.url.path, exc)
-        return error_response(request.scope, 503, "The index is unavailable now; try again shortly.")
+        return error_response(
+            request.scope,
+            503,
+            "The index is unavailable now; try again shortly.",
+            {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
     if isinstance(exc, InvalidInput):
         return error_response(request.scope, 400, str(exc))
     logger.error("Unexpected %s answering %s: %s", type(exc).__name__, request.url.path, exc)

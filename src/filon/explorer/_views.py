@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import deque
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from filon._errors import FilonError
-from filon._passports import DocumentMatch
+from filon._passports import DocumentMatch, versions_in
 from filon._types import (
     Consumed,
     Declared,
@@ -25,15 +24,16 @@ from filon._types import (
     MineId,
     PassportRecorded,
     Produced,
-    Provenance,
     Transferred,
 )
+from filon.explorer._cache import Lru, store_mark
 from filon.explorer._models import (
     CarbonOut,
     CustodyEntry,
     DocumentOut,
     FlagOut,
     FormName,
+    FoundLot,
     HomeOut,
     LotOut,
     LotSummary,
@@ -47,7 +47,22 @@ from filon.explorer._models import (
     StatusOut,
     VerifyOut,
 )
-from filon.index import FlagRules, Index, IndexDatabaseError, RedFlag, Timed, lot_flags, mine_flags
+from filon.index import (
+    Ancestry,
+    Birth,
+    FlagRules,
+    Index,
+    IndexDatabaseError,
+    LotFacts,
+    Position,
+    RedFlag,
+    Timed,
+    document_flags,
+    mine_flags,
+    settled_flags,
+)
+from filon.index._carbon import Emissions
+from filon.index._flags import Citations, Cited
 from filon.passport import DocumentStore
 
 logger = logging.getLogger("filon.explorer")
@@ -62,6 +77,13 @@ enough for any real ancestry, and a bound on the work one upload can cause."""
 FILENAME_LIMIT = 255
 
 
+PAGES_CACHED = 20_000
+"""Lot pages each worker keeps (a few kB each) while the index and store stand still."""
+
+Mark = tuple[Position, int | None]
+"""Where the index stood (`Index.position`) and the document store's mark (`store_mark`)."""
+
+
 @dataclass(frozen=True)
 class Explorer:
     """What every page reads: the index, the document store, the red-flag thresholds.
@@ -70,11 +92,20 @@ class Explorer:
         index: The index of the deployment.
         store: The document store holding the passports' packages and documents.
         rules: The red-flag thresholds.
+        emissions: What published passports report, by (root, URI), read once (see `_cache`).
+        pages: Lot pages' data, by lot and address, with the marks of the index and store they were read at
+            (see `_cache`).
+        mines: Mines as read at an index position (see `_cache`).
+        citations: The documents each published passport cites, by (root, URI) (see `_cache`).
     """
 
     index: Index
     store: DocumentStore
     rules: FlagRules
+    emissions: Emissions = field(default_factory=lambda: Lru[tuple[bytes, str], float | None](100_000))
+    pages: Lru[tuple[int, str], tuple[Mark, LotOut]] = field(default_factory=lambda: Lru(PAGES_CACHED))
+    mines: Lru[int, tuple[Position, Mine]] = field(default_factory=lambda: Lru(10_000))
+    citations: Citations = field(default_factory=lambda: Lru[tuple[bytes, str], tuple[Cited, ...]](100_000))
 
 
 @dataclass(frozen=True)
@@ -90,7 +121,7 @@ def _hex(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
 
-def _form(lot: Lot) -> FormName:
+def _form(lot: Lot | Birth) -> FormName:
     name: FormName = lot.form.name.lower()  # type: ignore[assignment]  # Form's names are FormName's values
     return name
 
@@ -175,7 +206,12 @@ def search(explorer: Explorer, query: str) -> SearchOut:
     now = explorer.index.head_time()
     return SearchOut(
         query=found.query,
-        lots=[lot_summary(lot) for lot in found.lots],
+        lots=[
+            FoundLot(
+                **lot_summary(lot).model_dump(), issuer=found.issuers[lot.id], found_by=found.found_by[lot.id]
+            )
+            for lot in found.lots
+        ],
         mines=[mine_summary(mine, now) for mine in found.mines],
     )
 
@@ -234,14 +270,27 @@ def _custody(timeline: Sequence[Timed]) -> tuple[list[CustodyEntry], list[Passpo
     return custody, versions
 
 
-def _carbon(explorer: Explorer, provenance: Provenance) -> tuple[CarbonOut | None, str | None]:
+MAX_PROVENANCE_LOTS = 200
+"""A lot page lists at most this many lots of the ancestry, nearest first (the same as it draws)."""
+
+MAX_WALK = 2_000
+"""A lot page walks at most this many transformations and ore lots of the ancestry: its bound on work. An
+ancestry beyond it is listed in part, and its carbon is not rolled up on the page."""
+
+
+def _carbon(explorer: Explorer, this: Lot, ancestry: Ancestry) -> tuple[CarbonOut | None, str | None]:
+    if not ancestry.complete:
+        return None, (
+            f"This lot's ancestry holds more than {MAX_WALK:,} transformations and ore lots: too many to "
+            "roll its carbon up on a page (filon.Client.carbon or Index.carbon computes it)."
+        )
     try:
-        footprint = explorer.index.carbon(provenance.lot_id, explorer.store)
+        footprint = explorer.index.carbon_over(this, ancestry, explorer.store, explorer.emissions)
     except IndexDatabaseError:
         raise
     except FilonError as exc:  # a package that fails its checks, an ancestry the roll-up refuses
         return None, f"The carbon footprint cannot be computed: {exc}"
-    if len(footprint.unreported_lots) == len(provenance.lots):
+    if len(footprint.unreported_lots) == len(ancestry.representative):
         return None, (
             "No passport of this lot's ancestry reports its emissions, or the document store does not hold "
             "the passports."
@@ -260,29 +309,110 @@ def _carbon(explorer: Explorer, provenance: Provenance) -> tuple[CarbonOut | Non
     return carbon, note
 
 
-def _lot_flags(explorer: Explorer, lot_id: LotId) -> tuple[list[FlagOut], str | None]:
+def _lot_flags(
+    explorer: Explorer,
+    this: Lot,
+    facts: LotFacts,
+    mines: Mapping[MineId, Mine],
+    timeline: Sequence[Timed],
+    now: int,
+) -> tuple[list[FlagOut], str | None]:
+    index = explorer.index
     try:
-        return _flags(lot_flags(explorer.index, lot_id, explorer.store, explorer.rules)), None
+        last = max((entry.timestamp for entry in timeline), default=None)
+        flags = settled_flags(index, this, facts, mines, explorer.rules, last_activity=last, now=now)
+        recorded = versions_in(this.id, [entry.event for entry in timeline])
+        missing = document_flags(this.id, recorded, explorer.store, explorer.citations)
+        return _flags([*flags, *missing]), None
     except IndexDatabaseError:
         raise
     except FilonError as exc:  # e.g. a passport URI that is no valid CID: the page must still show the lot
-        logger.warning("Red flags of lot %s cannot be computed: %s", lot_id, exc)
+        logger.warning("Red flags of lot %s cannot be computed: %s", this.id, exc)
         return [], f"The red flags cannot all be computed: {exc}"
+
+
+def _provenance(this: Lot, ancestry: Ancestry) -> ProvenanceOut:
+    """The lots of the ancestry a page lists: all of them, or the nearest `MAX_PROVENANCE_LOTS`."""
+    listed = ancestry.nearest(MAX_PROVENANCE_LOTS)
+    complete = ancestry.complete and len(listed) == len(ancestry.representative)
+    shown = set(listed)
+    summaries = (
+        [lot_summary(this)]
+        + [
+            LotSummary(
+                id=birth.id,
+                form=_form(birth),
+                fine_gold_mg=birth.fine_gold_mg,
+                gross_mass_mg=birth.gross_mass_mg,
+                mine_id=birth.mine_id,
+                consumed=True,  # every ancestor is an input of a transformation: burned for good
+                holder=None,
+                external_ref=birth.external_ref,
+            )
+            for birth in (ancestry.births[i] for i in listed[1:])
+        ]
+    )
+    edges = sorted(
+        (parent, child) for child in shown for parent in ancestry.parents(child) if parent in shown
+    )
+    return ProvenanceOut(
+        lots=sorted(summaries, key=lambda summary: summary.id),
+        edges=edges,
+        complete=complete,
+        ancestry_lots=len(ancestry.representative) if ancestry.complete else None,
+    )
 
 
 def lot(explorer: Explorer, lot_id: int, links: Links) -> LotOut:
     """The lot page: the lot, its provenance and mines, custody, passports, carbon and red flags.
 
+    Its work is bounded whatever the ancestry: what the lot's birth settled is read from the facts the
+    sync stored, the ancestry is walked by transformation up to `MAX_WALK`, and `MAX_PROVENANCE_LOTS` of
+    its lots are listed. Read again only when the index or the document store changed (`_cache`).
+
     Raises:
         UnknownLot: The index has no such lot.
     """
+    mark = (explorer.index.position(), store_mark(explorer.store))
+    key = (lot_id, links.url)
+    cached = explorer.pages.get(key)
+    if cached is not None and cached[0] == mark:
+        return cached[1]
+    page = _lot(explorer, lot_id, links, mark[0])
+    if mark[1] is not None:
+        explorer.pages[key] = (mark, page)
+    return page
+
+
+def _mines_at(explorer: Explorer, mine_ids: Iterable[int], position: Position) -> dict[MineId, Mine]:
+    """Mines as they stand at `position`, read once per position (their status, capacity and this year's
+    declarations change only with new events)."""
+    found: dict[MineId, Mine] = {}
+    missing = []
+    for mine_id in mine_ids:
+        cached = explorer.mines.get(mine_id)
+        if cached is not None and cached[0] == position:
+            found[MineId(mine_id)] = cached[1]
+        else:
+            missing.append(mine_id)
+    if missing:
+        for mine_id, mine in explorer.index.mines_of(missing, now=position.time).items():
+            explorer.mines[mine_id] = (position, mine)
+            found[mine_id] = mine
+    return found
+
+
+def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> LotOut:
     index = explorer.index
-    provenance = index.provenance(LotId(lot_id))
-    this = provenance.lots[provenance.lot_id]
-    now = index.head_time()
-    custody, versions = _custody(index.timeline(this.id))
-    carbon, carbon_note = _carbon(explorer, provenance)
-    flags, flags_note = _lot_flags(explorer, this.id)
+    story = index.story(LotId(lot_id))
+    this = story.lot
+    facts = index.facts(this.id)
+    ancestry = index.ancestry(this.id, limit=MAX_WALK, facts=facts)
+    now = position.time
+    mines = _mines_at(explorer, facts.origins, position)
+    custody, versions = _custody(story.timeline)
+    carbon, carbon_note = _carbon(explorer, this, ancestry)
+    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now)
     return LotOut(
         id=this.id,
         holder=this.holder,
@@ -293,14 +423,11 @@ def lot(explorer: Explorer, lot_id: int, links: Links) -> LotOut:
         external_ref=this.external_ref,
         mine_id=this.mine_id,
         parents=[int(p) for p in this.parents],
-        children=[int(c) for c in index.children(this.id)],
-        mines=[mine_summary(mine, now) for _, mine in sorted(provenance.mines.items())],
+        children=[int(c) for c in story.children],
+        mines=[mine_summary(mine, now) for _, mine in sorted(mines.items())],
         passport_versions=versions,
         custody=custody,
-        provenance=ProvenanceOut(
-            lots=[lot_summary(ancestor) for _, ancestor in sorted(provenance.lots.items())],
-            edges=[(int(p), int(c)) for p, c in provenance.edges],
-        ),
+        provenance=_provenance(this, ancestry),
         carbon_kg_co2e=carbon.total_kg_co2e if carbon is not None else None,
         carbon=carbon,
         carbon_note=carbon_note,
@@ -310,24 +437,6 @@ def lot(explorer: Explorer, lot_id: int, links: Links) -> LotOut:
         qr=links.qr,
         qr_png=links.qr_png,
     )
-
-
-def nearest_first(provenance: Provenance) -> list[LotId]:
-    """The lots of a provenance, the lot itself first, then its parents, their parents, and so on."""
-    parents: dict[LotId, list[LotId]] = {}
-    for parent, child in provenance.edges:
-        parents.setdefault(child, []).append(parent)
-    order: list[LotId] = []
-    seen = {provenance.lot_id}
-    queue = deque([provenance.lot_id])
-    while queue:
-        current = queue.popleft()
-        order.append(current)
-        for parent in sorted(parents.get(current, [])):
-            if parent not in seen:
-                seen.add(parent)
-                queue.append(parent)
-    return order
 
 
 def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -> VerifyOut:
@@ -340,8 +449,8 @@ def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -
         UnknownLot: The index has no such lot.
     """
     index = explorer.index
-    provenance = index.provenance(LotId(lot_id))
-    candidates = nearest_first(provenance)[:VERIFY_MAX_LOTS]
+    ancestry = index.ancestry(LotId(lot_id), limit=VERIFY_MAX_LOTS)
+    candidates = [LotId(candidate) for candidate in ancestry.nearest(VERIFY_MAX_LOTS)]
     unreadable: list[int] = []
     match: DocumentMatch | None = None
     checked = 0
@@ -369,7 +478,7 @@ def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -
             name=cited.name,
         )
     return VerifyOut(
-        lot_id=provenance.lot_id,
+        lot_id=ancestry.lot_id,
         match=match is not None,
         cited_by=match.lot_id if match is not None else None,
         version=match.version if match is not None else None,

@@ -18,26 +18,37 @@ from filon._extras import MissingExtra, missing_package
 if missing := missing_package("index"):
     raise MissingExtra("filon.index", "index", missing)
 
-from filon.index._database import IndexDatabaseError, IndexMismatch, default_database_url
-from filon.index._flags import FlagRules, RedFlag, lot_flags, mine_flags
-from filon.index._index import Index, open_index
-from filon.index._lots import Timed
+from filon.index._ancestry import Ancestry, Transformation
+from filon.index._database import IndexBusy, IndexDatabaseError, IndexMismatch, default_database_url
+from filon.index._facts import LotFacts
+from filon.index._flags import FlagRules, RedFlag, document_flags, lot_flags, mine_flags, settled_flags
+from filon.index._index import Index, Position, open_index
+from filon.index._lots import Birth, Story, Timed
 from filon.index._search import SearchResults
 from filon.index._sync import BackgroundSync, IndexReadOnly, SyncReport
 
 __all__ = [
+    "Ancestry",
     "BackgroundSync",
+    "Birth",
     "FlagRules",
     "Index",
+    "IndexBusy",
     "IndexDatabaseError",
     "IndexMismatch",
     "IndexReadOnly",
+    "LotFacts",
+    "Position",
     "RedFlag",
     "SearchResults",
+    "Story",
     "SyncReport",
     "Timed",
+    "Transformation",
     "default_database_url",
+    "document_flags",
     "lot_flags",
     "mine_flags",
     "open_index",
+    "settled_flags",
 ]

@@ -10,17 +10,23 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from filon._deployment import Deployment
 from filon._errors import FilonError, InvalidInput
 from filon.index._models import SyncState
+
+# The PostgreSQL advisory lock that makes processes opening one index database migrate it one at a time.
+_OPEN_LOCK = 0x66696C6F6E_6978  # "filon" "ix"
 
 # How many values one `IN (...)` carries: below every database's limit on bound parameters.
 _IN_CHUNK = 500
@@ -32,6 +38,41 @@ class IndexDatabaseError(FilonError):
 
 class IndexMismatch(IndexDatabaseError):
     """The database already indexes another deployment."""
+
+
+class IndexBusy(IndexDatabaseError):
+    """Every connection to the index database is in use, and none came free within the pool's timeout.
+
+    Attributes:
+        retry_after: Seconds after which trying again is likely to succeed.
+    """
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many connections the index keeps to its database, and how long a read waits for one.
+
+    Attributes:
+        size: Connections kept open.
+        overflow: Connections opened beyond `size` while all are in use (closed when returned).
+        timeout: Seconds to wait for a connection when all `size + overflow` are in use.
+    """
+
+    size: int = 8
+    overflow: int = 8
+    timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
+            raise InvalidInput(f"pool_size is 1 or more, not {self.size!r}")
+        if isinstance(self.overflow, bool) or not isinstance(self.overflow, int) or self.overflow < 0:
+            raise InvalidInput(f"pool_overflow is 0 or more, not {self.overflow!r}")
+        if not self.timeout > 0:
+            raise InvalidInput(f"pool_timeout is a positive number of seconds, not {self.timeout!r}")
 
 
 def default_database_url(deployment: Deployment, data_folder: str | os.PathLike[str] | None = None) -> str:
@@ -102,12 +143,13 @@ def _migrate(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-def open_database(deployment: Deployment, database_url: str) -> Engine:
+def open_database(deployment: Deployment, database_url: str, pool: PoolSettings = PoolSettings()) -> Engine:
     """An engine on the index database of `deployment`, created or migrated to the current schema.
 
     Args:
         deployment: The deployment the database indexes (recorded on first use, checked afterwards).
         database_url: `sqlite:///path` (its folder is created) or a PostgreSQL DSN.
+        pool: Its connection pool.
 
     Raises:
         InvalidInput: The URL is not a URL, or names another kind of database.
@@ -118,33 +160,41 @@ def open_database(deployment: Deployment, database_url: str) -> Engine:
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    sized = {}
+    if parsed.database not in (None, "", ":memory:"):  # an in-memory SQLite database has one connection
+        sized = {"pool_size": pool.size, "max_overflow": pool.overflow, "pool_timeout": pool.timeout}
+    engine = create_engine(url, pool_pre_ping=True, **sized)
     if parsed.drivername.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.begin() as connection:
+            if parsed.drivername.startswith("postgresql"):
+                # Explorers started together over one database would otherwise migrate it together (and
+                # collide creating the same tables): the first one migrates, the others then find it done.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OPEN_LOCK})
             _migrate(connection)
-        with Session(engine) as session, session.begin():
-            state = session.get(SyncState, 1)
-            if state is None:
-                session.add(
-                    SyncState(
-                        id=1,
-                        chain_id=deployment.chain_id,
-                        contract=deployment.address,
-                        deployment_block=deployment.deployment_block,
-                        last_block=deployment.deployment_block - 1,
+            with Session(bind=connection) as session:
+                state = session.get(SyncState, 1)
+                if state is None:
+                    session.add(
+                        SyncState(
+                            id=1,
+                            chain_id=deployment.chain_id,
+                            contract=deployment.address,
+                            deployment_block=deployment.deployment_block,
+                            last_block=deployment.deployment_block - 1,
+                        )
                     )
-                )
-            elif (state.chain_id, state.contract.lower()) != (
-                deployment.chain_id,
-                deployment.address.lower(),
-            ):
-                raise IndexMismatch(
-                    f"The database {_shown(url)} indexes {state.contract} on chain {state.chain_id}, "
-                    f"not {deployment.address} on chain {deployment.chain_id}: give each deployment its own "
-                    "database"
-                )
+                elif (state.chain_id, state.contract.lower()) != (
+                    deployment.chain_id,
+                    deployment.address.lower(),
+                ):
+                    raise IndexMismatch(
+                        f"The database {_shown(url)} indexes {state.contract} on chain {state.chain_id}, "
+                        f"not {deployment.address} on chain {deployment.chain_id}: give each deployment its "
+                        "own database"
+                    )
+                session.flush()
     except SQLAlchemyError as exc:
         engine.dispose()
         reason = getattr(exc, "orig", None) or exc
@@ -179,6 +229,14 @@ class Database:
                 yield session
         except DatabaseError as exc:  # OperationalError (gone, locked), a corrupted file, ...
             raise IndexDatabaseError(f"The index database {self.url} failed: {exc.orig}") from None
+        except PoolTimeout:
+            pool = self.engine.pool
+            waited = pool.timeout() if isinstance(pool, QueuePool) else 0.0
+            # As long again as it waited: the requests ahead of it hold the connections that long at most.
+            raise IndexBusy(
+                f"Every connection to the index database {self.url} stayed in use for {waited:g} s",
+                retry_after=max(2, round(waited)),
+            ) from None
 
 
 def rows_in(session: Session, query: Any, column: Any, values: Sequence[int]) -> list[Row[Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 from web3 import Web3
@@ -22,14 +23,39 @@ from filon._deployment import Deployment, open_chain
 from filon._errors import InvalidInput, UnknownLot, UnknownMine
 from filon._passports import DocumentMatch, PassportVersion
 from filon._types import HistoryEvent, Lot, LotId, Mine, MineId, Provenance, Role
-from filon.index import _lots, _mines, _search
-from filon.index._database import Database, default_database_url, engine_url, open_database
-from filon.index._lots import Timed
-from filon.index._models import IndexedBlock, LotRow
+from filon.index import _ancestry, _carbon, _facts, _lots, _mines, _search
+from filon.index._ancestry import Ancestry, Transformation
+from filon.index._carbon import Emissions
+from filon.index._database import Database, PoolSettings, default_database_url, engine_url, open_database
+from filon.index._facts import LotFacts
+from filon.index._lots import Story, Timed
+from filon.index._models import IndexedBlock, LotRow, SyncState
 from filon.index._search import SearchResults
 from filon.index._sync import DEFAULT_BLOCKS_PER_STEP, ChainSync, SyncReport
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._store import DocumentStore
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an index stands (`Index.position`).
+
+    Attributes:
+        last_block: The last block it has read.
+        block_hash: That block's hash (None before the first sync).
+        time: That block's time, the index's "now" (`Index.head_time`; 0 before the first sync).
+    """
+
+    last_block: int
+    block_hash: bytes | None
+    time: int
+
+
+_POSITION = (
+    select(SyncState.last_block, IndexedBlock.hash, IndexedBlock.timestamp)
+    .outerjoin(IndexedBlock, IndexedBlock.number == SyncState.last_block)
+    .where(SyncState.id == 1)
+)
 
 
 class Index:
@@ -77,6 +103,16 @@ class Index:
         self.close()
 
     # ------------------------------------------------------------------ sync
+
+    def position(self) -> Position:
+        """Where the index stands: its last block, that block's hash and time, in one query. Any new event,
+        any new block synced and any rewind changes it (a rewind and a sync back to the same height on
+        another branch change the hash), so it keys caches of what the index says."""
+        with self._database.session() as session:
+            row = session.execute(_POSITION).one()
+        if row.hash is None:  # nothing synced yet
+            return Position(int(row.last_block), None, 0)
+        return Position(int(row.last_block), bytes(row.hash), int(row.timestamp))
 
     @property
     def last_block(self) -> int:
@@ -188,6 +224,16 @@ class Index:
         with self._database.session() as session:
             return _lots.timeline(session, start)
 
+    def story(self, lot_id: LotId) -> Story:
+        """A lot's record (`lot`), its `timeline` and its `children`, from one read of its rows.
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+        """
+        start = _lots.checked_id(lot_id)
+        with self._database.session() as session:
+            return _lots.story(session, start)
+
     def last_activity(self, lot_ids: Collection[int]) -> dict[LotId, int]:
         """The time (Unix seconds) of the latest event of each lot: birth, transfer or passport version."""
         with self._database.session() as session:
@@ -215,6 +261,56 @@ class Index:
         with self._database.session() as session:
             return [lot.id for lot in _lots.held_by(session, holder)]
 
+    def facts(self, lot_id: LotId) -> LotFacts:
+        """What the lot's birth settled for good: the transformation that made it and its loss, the losses
+        and late declarations below it, and the mines of its gold (stored by the sync).
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+        """
+        start = _lots.checked_id(lot_id)
+        with self._database.session() as session:
+            found = _facts.facts(session, [start])
+        if start not in found:
+            raise UnknownLot(lot_id=lot_id)
+        return found[start]
+
+    def ancestry(self, lot_id: LotId, *, limit: int | None = None, facts: LotFacts | None = None) -> Ancestry:
+        """A lot's provenance as transformations (what each was made from), walking at most `limit` of
+        them (and ore lots) nearest first, or all of them: one query whose work grows with lots, not with
+        parent edges.
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+        """
+        start = facts if facts is not None else self.facts(lot_id)
+        with self._database.session() as session:
+            return _ancestry.ancestry(session, start, limit)
+
+    def losses_out_of_band(
+        self, lot_id: LotId, band: tuple[float, float], *, facts: LotFacts | None = None
+    ) -> list[Transformation]:
+        """The transformations of a lot's provenance (its own included) that lost a share of their fine gold
+        outside `band` (lowest, highest), in the order of their first outputs.
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+        """
+        start = facts if facts is not None else self.facts(lot_id)
+        with self._database.session() as session:
+            return _ancestry.out_of_band(session, start, *band)
+
+    def late_declarations(self, lot_id: LotId, *, facts: LotFacts | None = None) -> list[LotId]:
+        """The ore lots of a lot's provenance (itself included) declared after the permit their mine then
+        had expired, by id.
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+        """
+        start = facts if facts is not None else self.facts(lot_id)
+        with self._database.session() as session:
+            return [LotId(lot) for lot in _ancestry.declared_late(session, start)]
+
     def transformation_of(self, lot_id: LotId) -> tuple[list[Lot], list[Lot]]:
         """The inputs and all the outputs of the transformation that produced `lot_id` (empty for ore)."""
         with self._database.session() as session:
@@ -232,8 +328,31 @@ class Index:
         return _passports.find_document(self, store, lot_id, data)
 
     def carbon(self, lot_id: LotId, store: DocumentStore) -> CarbonFootprint:
-        """The lot's embodied carbon over its provenance (as `Client.carbon`)."""
-        return _passports.footprint(self, store, lot_id)
+        """The lot's embodied carbon over its provenance (as `Client.carbon`).
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+            DisclosureMismatch: A passport package in the store fails its checks against its root.
+        """
+        return self.carbon_over(self.lot(lot_id), self.ancestry(lot_id), store)
+
+    def carbon_over(
+        self, lot: Lot, ancestry: Ancestry, store: DocumentStore, emissions: Emissions | None = None
+    ) -> CarbonFootprint:
+        """The carbon footprint of a lot over its ancestry already walked: all of it when the walk was
+        complete, else the part walked.
+
+        Args:
+            lot: The lot.
+            ancestry: Its ancestry (`ancestry`).
+            store: The document store holding the passports.
+            emissions: What passports already read reported, by (root, URI), kept between calls.
+
+        Raises:
+            DisclosureMismatch: A passport package in the store fails its checks against its root.
+        """
+        with self._database.session() as session:
+            return _carbon.footprint(session, store, ancestry, lot, emissions)
 
     # ------------------------------------------------------------------ mines
 
@@ -252,6 +371,17 @@ class Index:
         if not found:
             raise UnknownMine(mine_id=mine_id)
         return found[MineId(mine_id)]
+
+    def mines_of(self, mine_ids: Collection[int], *, now: int | None = None) -> dict[MineId, Mine]:
+        """Mines by id (as `mine` reads each); unknown ids are left out.
+
+        Args:
+            mine_ids: The mines.
+            now: The index's now (`head_time`), if the caller has read it: the year it falls in is the one
+                `declared_this_year_mg` counts.
+        """
+        with self._database.session() as session:
+            return _mines.mines(session, [m for m in mine_ids if 0 <= m < 2**63], now=now)
 
     def mines(self) -> list[Mine]:
         """Every registered mine, by id."""
@@ -305,6 +435,9 @@ def open_index(
     blocks_per_step: int = DEFAULT_BLOCKS_PER_STEP,
     max_log_range: int | None = None,
     request_timeout: float = 30.0,
+    pool_size: int = 8,
+    pool_overflow: int = 8,
+    pool_timeout: float = 5.0,
 ) -> Index:
     """Opens (creating or migrating it as needed) the index of a deployment.
 
@@ -317,13 +450,19 @@ def open_index(
         blocks_per_step: Blocks per `eth_getLogs` and per database transaction.
         max_log_range: The most blocks one `eth_getLogs` may span, for nodes that cap it.
         request_timeout: Seconds to wait for any single RPC response.
+        pool_size: Database connections kept open for the threads that read and sync.
+        pool_overflow: Connections opened beyond `pool_size` when they are all in use (closed after).
+        pool_timeout: Seconds a read waits for a connection when all are in use, before it fails with
+            `IndexBusy` (the explorer answers 503 with Retry-After).
 
     Raises:
+        InvalidInput: A pool setting is out of range.
         IndexDatabaseError: The database cannot be opened or migrated.
         IndexMismatch: The database already indexes another deployment.
         RpcUnavailable: The node cannot be reached.
         DeploymentMismatch: The node serves another chain.
     """
+    pool = PoolSettings(size=pool_size, overflow=pool_overflow, timeout=pool_timeout)
     if not isinstance(deployment, Deployment):
         deployment = Deployment.load(deployment)
     # A bad URL is reported before the node is asked anything.
@@ -333,5 +472,5 @@ def open_index(
         chain, _ = open_chain(
             rpc_url, deployment, request_timeout=request_timeout, max_log_range=max_log_range
         )
-    engine = open_database(deployment, url)
+    engine = open_database(deployment, url, pool)
     return Index(engine, deployment, chain, confirmations=confirmations, blocks_per_step=blocks_per_step)

@@ -32,6 +32,18 @@ class Timed:
     timestamp: int
 
 
+@dataclass(frozen=True)
+class Birth:
+    """What a lot's birth says of it, which never changes (a lot page lists its ancestors by it)."""
+
+    id: LotId
+    form: Form
+    fine_gold_mg: int
+    gross_mass_mg: int
+    mine_id: MineId | None
+    external_ref: str
+
+
 def checked_id(lot_id: int) -> int:
     """A lot id fit for a query; out of any lot's range is simply unknown.
 
@@ -145,9 +157,29 @@ def provenance(session: Session, lot_id: int) -> Provenance:
     return Provenance(lot_id=LotId(lot_id), lots=dict(sorted(found.items())), edges=edges, mines=mines)
 
 
+@dataclass(frozen=True)
+class Story:
+    """A lot as it stands, everything that happened to it with the time of each entry's block, and the
+    lots it was consumed into (empty while it is live)."""
+
+    lot: Lot
+    timeline: list[Timed]
+    children: list[LotId]
+
+
 def timeline(session: Session, lot_id: int) -> list[Timed]:
-    """A lot's history, as `Client.history` builds it (by `filon._events.lot_history`, from the records its
-    rows were made of), with the time of each entry's block.
+    """A lot's history, as `Client.history` builds it, with the time of each entry's block.
+
+    Raises:
+        UnknownLot: The index has no lot with this id.
+    """
+    return story(session, lot_id).timeline
+
+
+def story(session: Session, lot_id: int) -> Story:
+    """A lot's record, history and children from one read of its rows: its history as `Client.history`
+    builds it (by `filon._events.lot_history`, from the records its rows were made of), with the time of
+    each entry's block.
 
     Raises:
         UnknownLot: The index has no lot with this id.
@@ -176,7 +208,23 @@ def timeline(session: Session, lot_id: int) -> list[Timed]:
         issuer=birth.issuer,
     )
     times = block_times(session, {entry.block_number for entry in history})
-    return [Timed(entry, times[entry.block_number]) for entry in history]
+    holder = max(transfers, key=lambda row: (row.block_number, row.log_index)).to_address
+    passport = max(passports, key=lambda row: row.version)
+    lot = Lot(
+        id=LotId(lot_id),
+        holder=None if holder == ZERO_ADDRESS else holder,
+        form=Form(birth.form),
+        fine_gold_mg=birth.fine_gold_mg,
+        gross_mass_mg=birth.gross_mass_mg,
+        mine_id=MineId(birth.mine_id) if birth.mine_id is not None else None,
+        parents=tuple(LotId(parent) for parent in parents),
+        consumed=holder == ZERO_ADDRESS,
+        passport_root=passport.root,
+        passport_version=passport.version,
+        passport_uri=passport.uri,
+        external_ref=birth.external_ref,
+    )
+    return Story(lot, [Timed(entry, times[entry.block_number]) for entry in history], outputs)
 
 
 def block_times(session: Session, blocks: Iterable[int]) -> dict[int, int]:

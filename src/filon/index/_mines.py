@@ -44,9 +44,9 @@ def head_time(session: Session) -> int:
     return int(session.scalar(select(IndexedBlock.timestamp).order_by(IndexedBlock.number.desc())) or 0)
 
 
-def mines(session: Session, mine_ids: Collection[int]) -> dict[MineId, Mine]:
-    """Mines by id, as of the last indexed block (`declared_this_year_mg` counts its UTC year); unknown ids
-    are left out."""
+def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None) -> dict[MineId, Mine]:
+    """Mines by id, as of the last indexed block (`declared_this_year_mg` counts its UTC year, `now` when the
+    caller has read it); unknown ids are left out."""
     wanted = sorted(set(mine_ids))
     if not wanted:
         return {}
@@ -61,7 +61,7 @@ def mines(session: Session, mine_ids: Collection[int]) -> dict[MineId, Mine]:
             value = getattr(row, column)
             if value is not None:
                 record[column] = value
-    year = _year(head_time(session))
+    year = _year(head_time(session) if now is None else now)
     since = _year_start(year)
     declared: dict[int, int] = {}
     query = (

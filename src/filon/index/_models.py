@@ -8,7 +8,7 @@ Lot ids and amounts are stored as Python ints in 64-bit columns: lot ids are bel
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Constraint names that Alembic can refer to on every database.
@@ -128,5 +128,56 @@ class ParticipantRow(Base):
     role: Mapped[int | None] = mapped_column(Integer)
 
 
+class LotFactsRow(Base):
+    """What a lot's birth settles for good, derived by the sync from the rows of the lot and its ancestors
+    (`_facts`), so that a page never walks the provenance edge by edge to find it.
+
+    A lot's parents, their fine gold, the transformation that made it and the declarations below it never
+    change once it is minted, so neither do these; the row carries the lot's birth block, and a rewind
+    deletes it with the lot. A transformation is named by its first output (the smallest id it minted):
+    every input is consumed once, so one set of inputs names one transformation.
+
+    Attributes:
+        produced_by: The transformation that made the lot (None for an ore lot).
+        fine_in_mg: Fine gold of that transformation's inputs.
+        fine_out_mg: Fine gold of all its outputs.
+        loss: The share of its inputs' fine gold it lost, as `filon.index.lot_flags` computes it.
+        lowest_loss: The lowest loss of any transformation of the lot's provenance, its own included.
+        highest_loss: The highest.
+        declared_late: An ore lot declared after the permit its mine had then expired.
+        late_below: The lot or an ore lot of its provenance was declared late.
+    """
+
+    __tablename__ = "lot_facts"
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    produced_by: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    fine_in_mg: Mapped[int | None] = mapped_column(BigInteger)
+    fine_out_mg: Mapped[int | None] = mapped_column(BigInteger)
+    loss: Mapped[float | None] = mapped_column(Float)
+    lowest_loss: Mapped[float | None] = mapped_column(Float)
+    highest_loss: Mapped[float | None] = mapped_column(Float)
+    declared_late: Mapped[bool] = mapped_column(Boolean)
+    late_below: Mapped[bool] = mapped_column(Boolean)
+
+
+class LotOriginRow(Base):
+    """A mine some of a lot's gold comes from: its own for an ore lot, its inputs' for a produced one."""
+
+    __tablename__ = "lot_origins"
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    mine_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 # Every table whose rows belong to a block, for rewinds.
-BLOCK_TABLES = (LotRow, ParentRow, TransferRow, PassportRow, MineEventRow, ParticipantRow)
+BLOCK_TABLES = (
+    LotRow,
+    ParentRow,
+    TransferRow,
+    PassportRow,
+    MineEventRow,
+    ParticipantRow,
+    LotFactsRow,
+    LotOriginRow,
+)

@@ -4,25 +4,43 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
-from filon._types import Lot, Mine
+from filon._types import Lot, LotId, Mine
 from filon.index import _lots, _mines
+from filon.index._database import rows_in
+from filon.index._models import LotRow
 
 # "42", "#42", "lot 42", "mine 3", "m3": an id, and what kind of thing it names (a lot or a mine if none).
 _ID = re.compile(r"(?i)(lot|mine|m|#)?\s*#?\s*(\d{1,18})")
 _MAX_BY_REFERENCE = 100
 
 
+FoundBy = Literal["id", "reference", "holder"]
+
+
 @dataclass(frozen=True)
 class SearchResults:
-    """What a free-text search found: lots by id or external reference, mines by id or operator."""
+    """What a free-text search found: lots by id or external reference, mines by id or operator.
+
+    Attributes:
+        query: The query, stripped.
+        lots: The lots found, by id first, then by the address holding them, then by reference.
+        mines: The mines found.
+        found_by: How each lot was found: by its id, its issuer's external reference, or its holder.
+        issuers: Who issued each lot (declared it, or minted it in a transformation): an external reference
+            is unique per issuer only, so a reference found is only as good as who issued it.
+    """
 
     query: str
     lots: list[Lot] = field(default_factory=list)
     mines: list[Mine] = field(default_factory=list)
+    found_by: dict[LotId, FoundBy] = field(default_factory=dict)
+    issuers: dict[LotId, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -41,6 +59,7 @@ def search(session: Session, query: str) -> SearchResults:
         kind, number = (match.group(1) or "").lower(), int(match.group(2))
         if kind in ("", "lot", "#"):
             results.lots.extend(_lots.lots(session, [number]).values())
+            results.found_by.update(dict.fromkeys((lot.id for lot in results.lots), "id"))
         if kind in ("", "mine", "m"):
             results.mines.extend(_mines.mines(session, [number]).values())
     if Web3.is_address(text):
@@ -48,8 +67,15 @@ def search(session: Session, query: str) -> SearchResults:
         operated = _mines.operated_by(session, address)
         if operated is not None:
             results.mines.append(operated)
-        results.lots.extend(_lots.held_by(session, address))
-    known = {lot.id for lot in results.lots}
+        held = _lots.held_by(session, address)
+        results.lots.extend(held)
+        results.found_by.update(dict.fromkeys((lot.id for lot in held), "holder"))
     by_reference = _lots.by_external_ref(session, text, limit=_MAX_BY_REFERENCE)
-    results.lots.extend(lot for lot in by_reference if lot.id not in known)
+    for lot in by_reference:
+        if lot.id not in results.found_by:
+            results.lots.append(lot)
+            results.found_by[lot.id] = "reference"
+    issued = select(LotRow.id, LotRow.issuer)
+    for row in rows_in(session, issued, LotRow.id, sorted(results.found_by)):
+        results.issuers[LotId(row.id)] = row.issuer
     return results

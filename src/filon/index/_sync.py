@@ -24,7 +24,7 @@ from filon import _events
 from filon._chain import Chain
 from filon._deployment import Deployment
 from filon._errors import FilonError
-from filon.index import _rows
+from filon.index import _facts, _rows
 from filon.index._database import Database, IndexDatabaseError
 from filon.index._models import BLOCK_TABLES, Base, IndexedBlock, SyncState
 
@@ -237,6 +237,8 @@ class ChainSync:
             IndexedBlock(number=number, hash=block_hash, timestamp=timestamp)
             for number, (block_hash, timestamp) in headers.items()
         )
+        # What the new lots' births settle for good, read by every page: derived here, once per lot.
+        _facts.derive(session, state.last_block)
         state.last_block = end
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from graphlib import CycleError, TopologicalSorter
 from typing import TypeAlias, TypeVar
 
 from filon._errors import InvalidInput
@@ -59,6 +58,10 @@ class _Partial:
     transformations: float
 
 
+Group = tuple[float, tuple[int, ...]]
+"""Inputs of a transformation that made a lot, with the lot's share of them: (share, inputs in order)."""
+
+
 def carbon_footprint(
     lot_id: int,
     provenance_edges: ByLot[Sequence[int]],
@@ -92,45 +95,91 @@ def carbon_footprint(
     """
     edges = _plain(provenance_edges)
     fine_gold = _plain(fine_gold_mg)
-    emissions = _plain(own_emissions_kg)
-    mines = _plain(mine_of)
     outputs = None if outputs_of_transformation is None else _plain(outputs_of_transformation)
     children: dict[int, list[int]] = {}
     for child, parents in edges.items():
         for parent in parents:
             children.setdefault(parent, []).append(child)
+    consumers: dict[int, tuple[frozenset[int], int]] = {}
+    made_from: dict[int, list[Group]] = {}
+    for child, parents in edges.items():
+        # The parents a transformation consumed together give the child one share of all of them.
+        groups: dict[frozenset[int], tuple[float, list[int]]] = {}
+        for parent in parents:
+            made = consumers.get(parent)
+            if made is None:
+                made = consumers[parent] = _outputs(parent, fine_gold, outputs, children)
+            if child not in made[0]:
+                raise InvalidInput(
+                    f"lot {child} is not among the outputs {sorted(made[0])} of the consumer of {parent}"
+                )
+            groups.setdefault(made[0], (fine_gold[child] / made[1], []))[1].append(parent)
+        made_from[child] = [(share, tuple(members)) for share, members in groups.values()]
+    return roll_up(lot_id, made_from, own_emissions_kg, mine_of)
 
-    ancestry: dict[int, tuple[int, ...]] = {}
-    pending = [lot_id]
-    while pending:
-        lot = pending.pop()
-        if lot in ancestry:
-            continue
-        ancestry[lot] = tuple(edges.get(lot, ()))
-        pending.extend(ancestry[lot])
-    try:
-        order = list(TopologicalSorter(ancestry).static_order())
-    except CycleError as exc:
-        raise InvalidInput(f"the provenance of lot {lot_id} has a cycle: {exc.args[1]}") from None
 
-    unreported = sorted(lot for lot in ancestry if lot not in emissions)
+def roll_up(
+    lot_id: int,
+    made_from: ByLot[Sequence[Group]],
+    own_emissions_kg: ByLot[float],
+    mine_of: ByLot[int | None],
+) -> CarbonFootprint:
+    """The footprint of a lot from what each lot of its ancestry was made from, in shares.
+
+    A transformation's inputs are summed once, however many outputs it made (pass the same inputs tuple for
+    each output): the work grows with the lots of the ancestry, not with its parent edges.
+
+    Args:
+        lot_id: The lot whose footprint to compute.
+        made_from: For each transformed lot, its share of the inputs of the transformation that made it; a
+            lot absent or with no group is an ore lot.
+        own_emissions_kg: Each lot's own emissions (a lot without an entry counts as zero, and is listed).
+        mine_of: The mine of each ore lot.
+
+    Raises:
+        InvalidInput: The ancestry has a cycle, or an ore lot has no mine.
+    """
+    groups = _plain(made_from)
+    emissions = _plain(own_emissions_kg)
+    mines = _plain(mine_of)
     partial: dict[int, _Partial] = {}
-    for lot in order:  # parents before children
+    sums: dict[tuple[int, ...], _Partial] = {}
+    visiting: set[int] = set()
+    stack = [lot_id]
+    while stack:  # depth first, parents before children, without recursion (ancestries run deep)
+        lot = stack[-1]
+        if lot in partial:
+            stack.pop()
+            continue
+        made = groups.get(lot, ())
+        pending = [p for _, members in made if members not in sums for p in members if p not in partial]
+        if pending:
+            if lot in visiting:
+                raise InvalidInput(f"the provenance of lot {lot_id} has a cycle through lot {lot}")
+            visiting.add(lot)
+            stack.extend(pending)
+            continue
+        stack.pop()
         own = float(emissions.get(lot, 0.0))
-        parents = ancestry[lot]
-        if not parents:
+        if not made:
             mine = mines.get(lot)
             if mine is None:
                 raise InvalidInput(f"lot {lot} has no parents and no mine: cannot attribute its emissions")
             partial[lot] = _Partial({mine: own}, 0.0)
             continue
         result = _Partial({}, own)
-        for parent in parents:
-            share = _share(lot, parent, fine_gold, outputs, children)
-            source = partial[parent]
-            for mine, kg in source.by_mine.items():
+        for share, members in made:
+            summed = sums.get(members)
+            if summed is None:
+                summed = sums[members] = _Partial({}, 0.0)
+                for member in members:
+                    source = partial[member]
+                    for mine, kg in source.by_mine.items():
+                        summed.by_mine[mine] = summed.by_mine.get(mine, 0.0) + kg
+                    summed.transformations += source.transformations
+            for mine, kg in summed.by_mine.items():
                 result.by_mine[mine] = result.by_mine.get(mine, 0.0) + kg * share
-            result.transformations += source.transformations * share
+            result.transformations += summed.transformations * share
         partial[lot] = result
 
     mine_parts = dict(sorted(partial[lot_id].by_mine.items()))
@@ -141,7 +190,7 @@ def carbon_footprint(
         by_mine=mine_parts,
         own_kg_co2e=float(emissions.get(lot_id, 0.0)),
         transformations_kg_co2e=transformations,
-        unreported_lots=tuple(unreported),
+        unreported_lots=tuple(sorted(lot for lot in partial if lot not in emissions)),
     )
 
 
@@ -149,26 +198,21 @@ def _plain(mapping: ByLot[_V]) -> dict[int, _V]:
     return {int(key): value for key, value in mapping.items()}
 
 
-def _share(
-    child: int,
+def _outputs(
     parent: int,
     fine_gold_mg: Mapping[int, int],
     outputs_of_transformation: Mapping[int, Sequence[int]] | None,
     children: Mapping[int, Sequence[int]],
-) -> float:
-    """The fraction of `parent`'s footprint that `child` carries: its part of the outputs' fine gold."""
+) -> tuple[frozenset[int], int]:
+    """The outputs of the transformation that consumed `parent`, and their fine gold."""
     if outputs_of_transformation is not None and parent in outputs_of_transformation:
-        outputs = set(outputs_of_transformation[parent])
+        outputs = frozenset(outputs_of_transformation[parent])
     else:
-        outputs = set(children.get(parent, ()))
-    if child not in outputs:
-        raise InvalidInput(
-            f"lot {child} is not among the outputs {sorted(outputs)} of the consumer of {parent}"
-        )
+        outputs = frozenset(children.get(parent, ()))
     missing = sorted(lot for lot in outputs if lot not in fine_gold_mg)
     if missing:
         raise InvalidInput(f"no fine gold given for lots {missing} (outputs of the consumer of lot {parent})")
     total = sum(fine_gold_mg[lot] for lot in outputs)
     if total <= 0:
         raise InvalidInput(f"the outputs {sorted(outputs)} of the consumer of lot {parent} hold no fine gold")
-    return fine_gold_mg[child] / total
+    return outputs, total

@@ -22,8 +22,8 @@ class ExplorerState:
 
     Attributes:
         explorer: The index, document store and red-flag thresholds the pages read.
-        public_url: The address buyers reach the explorer at, without a trailing slash; None takes it from
-            each request.
+        public_url: The address buyers reach the explorer at, without a trailing slash; None takes the
+            address the server listens at (never the request's Host header, which any client sets).
         max_upload_bytes: The largest document the "verify a document" form, and an upload to the store,
             accept.
         uploaders: Who may upload to the store (checked on chain); None refuses every upload (no node).
@@ -40,15 +40,30 @@ class ExplorerState:
         """The absolute addresses of a lot's page and its QR codes.
 
         Args:
-            request: The request, whose base URL is used when no public URL is set.
+            request: The request: the address it reached the server at is used when no public URL is set.
             lot_id: The lot.
 
         Returns:
             The page's URL and its QR codes' (SVG and PNG).
         """
-        base = self.public_url if self.public_url is not None else str(request.base_url).rstrip("/")
+        base = self.public_url if self.public_url is not None else listening_url(request)
         page = f"{base}/lots/{lot_id}"
         return views.Links(url=page, qr=f"{page}/qr.svg", qr_png=f"{page}/qr.png")
+
+
+def listening_url(request: Request) -> str:
+    """The explorer's address as the server listens at it: the scheme, the local address and port the
+    connection reached (ASGI's `server`), and the mount path. Never the Host header: a client sets that to
+    anything, and a link built from it would send buyers, and the QR codes printed from it, to its host."""
+    scheme = request.scope.get("scheme", "http")
+    server = request.scope.get("server") or ("127.0.0.1", None)  # a Unix socket has no address
+    host, port = str(server[0]), server[1]
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}.get(scheme):
+        host = f"{host}:{port}"
+    root: str = request.scope.get("root_path", "")
+    return f"{scheme}://{host}{root.rstrip('/')}"
 
 
 async def explorer_state(request: Request) -> ExplorerState:

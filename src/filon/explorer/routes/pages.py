@@ -35,7 +35,9 @@ def home_page(request: Request, state: State) -> Response:
 @router.get("/search", summary="Search results (303 to the result when there is one)")
 def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
     found = views.search(state.explorer, q)
-    if len(found.lots) + len(found.mines) == 1:
+    # Straight to the one result only when the query named it by id: a reference or an address names a
+    # lot only together with its issuer, which the results page shows.
+    if len(found.lots) + len(found.mines) == 1 and all(lot.found_by == "id" for lot in found.lots):
         target = f"/lots/{found.lots[0].id}" if found.lots else f"/mines/{found.mines[0].id}"
         return RedirectResponse(_root(request) + target, status_code=303)
     return render(
@@ -54,10 +56,14 @@ def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
 )
 def lot_page(request: Request, state: State, lot_id: LotIdPath) -> Response:
     page = views.lot(state.explorer, lot_id, state.links(request, lot_id))
+    made_from: dict[int, list[int]] = {}
+    for parent, child in page.provenance.edges:
+        made_from.setdefault(child, []).append(parent)
     return render(
         request.scope,
         "lot.html",
         lot=page,
+        made_from=made_from,
         graph=provenance_svg(page, _root(request)),
         json_url=_api(request, f"/api/lots/{lot_id}"),
         max_upload=size(state.max_upload_bytes),
