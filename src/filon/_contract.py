@@ -11,10 +11,10 @@ from collections.abc import Collection, Sequence
 from typing import Any, TypeVar, cast
 
 from eth_account.signers.local import LocalAccount
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams
 
 from filon import _events
-from filon._chain import Chain, Topic, uint_topic
+from filon._chain import Chain, Receipt, Topic, uint_topic
 from filon._checks import hex0x
 from filon._deployment import Deployment
 from filon._errors import AccountRequired
@@ -62,7 +62,7 @@ class Contract:
         """Calldata for `function(*args)`; an argument that does not fit raises `InvalidInput`."""
         return self.chain.encode_call(function, args)
 
-    def send(self, action: str, function: str, *args: Any) -> TxReceipt:
+    def send(self, action: str, function: str, *args: Any) -> Receipt:
         """Sends `function(*args)` from the account and returns the receipt of its success."""
         return self.sender(action).transact(self.address, self.call_data(function, *args))
 
@@ -81,7 +81,7 @@ class Contract:
         """The decoded return values of view `function(*args)`."""
         return self.chain.read(self.address, function, *args)
 
-    def events(self, receipt: TxReceipt, kind: type[_Event]) -> list[_Event]:
+    def events(self, receipt: Receipt, kind: type[_Event]) -> list[_Event]:
         """The contract's events of one kind in a receipt, in log order."""
         logs = [log for log in receipt["logs"] if log["address"] == self.address]
         return _events.of_type(_events.decode_all(logs), kind)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from web3.types import TxReceipt
-
 from filon import _checks as check
 from filon import _events
+from filon._chain import Receipt
 from filon._contract import Contract
 from filon._errors import FilonError, InvalidInput
 from filon._offline import DeclarationDomain, SignedDeclaration
@@ -67,7 +66,7 @@ class Lots:
     def __init__(self, contract: Contract) -> None:
         self._contract = contract
 
-    def _declared_id(self, receipt: TxReceipt) -> LotId:
+    def _declared_id(self, receipt: Receipt) -> LotId:
         (event,) = self._contract.events(receipt, _events.LotDeclared)
         return event.lot_id
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -198,7 +198,7 @@ class ChainSync:
             anchor = self._anchor(session, start - 1)
         before = self._headers(chain, [end]).get(end)
         logs = chain.logs(self._deployment.address, [], from_block=start, to_block=end)
-        numbers = sorted({int(log["blockNumber"]) for log in logs} | {end})
+        numbers = sorted({log["blockNumber"] for log in logs} | {end})
         headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
         # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
         # and the anchor unchanged means the range continues the branch already indexed (a reorg between
@@ -208,8 +208,8 @@ class ChainSync:
         if before is None or headers.get(end) != before:
             return None
         for log in logs:
-            header = headers.get(int(log["blockNumber"]))
-            if header is None or header[0] != bytes(log["blockHash"]):
+            header = headers.get(log["blockNumber"])
+            if header is None or header[0] != log["blockHash"]:
                 return None
         events = _events.decode_all(logs)
         rows = _rows.rows(events)
@@ -230,14 +230,34 @@ class ChainSync:
         return Counter(event.block_number for event in events)
 
     @staticmethod
-    def _store(session: Session, state: SyncState, rows: list[Base], headers: Headers, end: int) -> None:
-        session.add_all(rows)
+    def _store(session: Session, state: SyncState, rows: _rows.Rows, headers: Headers, end: int) -> None:
         # New rows, not merges (a SELECT each): nothing after the last step is stored, even after a rewind.
-        session.add_all(
-            IndexedBlock(number=number, hash=block_hash, timestamp=timestamp)
+        for model, values in rows.items():
+            _insert(session, model, values)
+        blocks = [
+            {"number": number, "hash": block_hash, "timestamp": timestamp}
             for number, (block_hash, timestamp) in headers.items()
-        )
+        ]
+        _insert(session, IndexedBlock, blocks)
         state.last_block = end
+
+
+def _insert(session: Session, model: type[Base], values: Sequence[_rows.Values]) -> None:
+    """Inserts rows of `model` (each with the same columns) in one executemany, straight to the driver.
+
+    Every column holds a value each driver takes as it is (int, str, bytes or None), and SQLAlchemy's
+    per-row parameter processing and ORM objects cost more than the database's own work.
+    """
+    if not values:
+        return
+    connection = session.connection()
+    table = Base.metadata.tables[model.__tablename__]
+    statement = insert(table).compile(dialect=connection.dialect, column_keys=list(values[0]))
+    order = statement.positiontup  # None for a driver with named parameters (psycopg's %(name)s)
+    if order is None:
+        connection.exec_driver_sql(statement.string, list(values))
+    else:
+        connection.exec_driver_sql(statement.string, [tuple(row[key] for key in order) for row in values])
 
 
 class Syncable(Protocol):
