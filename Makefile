@@ -28,7 +28,7 @@ SOLC_STAMP := $(SOLCX_BINARY_PATH)/.installed-$(SOLC_VERSION)
 help:
 	@echo "make demo    start a local Anvil, play a supply chain from mines to a jeweller, show a buyer's view"
 	@echo "make test    set up and run every test"
-	@echo "make bench   gas, throughput and lookup benchmarks -> bench/results.json, bench/RESULTS.md"
+	@echo "make bench   gas, throughput, lookup and intake benchmarks -> bench/results.json, bench/RESULTS.md"
 	@echo "make lint    ruff and mypy"
 	@echo "make system-deps  Debian's chromium and postgresql for the browser and PostgreSQL tests (as root)"
 	@echo "make lock    re-pin the Python dependencies into constraints.txt"
@@ -82,6 +82,7 @@ bench: setup
 	$(PY) bench/throughput.py
 	$(PY) bench/throughput.py --block-time 0.25 --lots 50
 	$(PY) bench/lookup.py
+	$(PY) bench/intake.py
 	$(PY) bench/report.py
 
 # No ruff cache: how an import is classified depends on files its cache does not track.

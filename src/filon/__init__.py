@@ -82,6 +82,7 @@ from filon._errors import (
 from filon._extras import MissingExtra
 from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport, prepare_passport
+from filon._publishing import PassportDeclaration
 from filon._types import (
     MAX_CAPACITY_MG,
     MAX_FINE_GOLD_MG,
@@ -223,6 +224,7 @@ __all__ = [
     "OperatorHasMine",
     "Party",
     "Passport",
+    "PassportDeclaration",
     "PassportRecorded",
     "PassportTree",
     "PassportUnavailable",
