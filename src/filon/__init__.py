@@ -17,6 +17,7 @@ Every exception is a `FilonError`; every contract error comes back as its own cl
 development.
 """
 
+from filon._backup import BackupConflict, BackupError, BackupRefused, create_backup, restore_backup
 from filon._client import ZERO_HASH, Client
 from filon._connect import connect
 from filon._deployment import Deployment, deploy
@@ -146,6 +147,9 @@ __all__ = [
     "AccountRequired",
     "AnvilError",
     "AnvilNotFound",
+    "BackupConflict",
+    "BackupError",
+    "BackupRefused",
     "BadConfirmation",
     "CapacityExceeded",
     "CarbonEmissions",
@@ -252,6 +256,7 @@ __all__ = [
     "carbon_footprint",
     "cid_for_sha256",
     "connect",
+    "create_backup",
     "declaration_nonce",
     "deploy",
     "disclose",
@@ -260,6 +265,7 @@ __all__ = [
     "passport_credential",
     "passport_hash",
     "prepare_passport",
+    "restore_backup",
     "sign_credential",
     "sign_declaration",
     "verify_credential",

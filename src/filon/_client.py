@@ -25,7 +25,7 @@ from filon._passports import DocumentMatch, PassportVersion, default_store
 from filon._publishing import PassportDeclaration, Passports
 from filon._reads import LogReads
 from filon._registry import Registry
-from filon._salts import SaltFolder
+from filon._salts import SaltFolder, default_salts_folder
 from filon._types import (
     HistoryEvent,
     Lot,
@@ -67,7 +67,7 @@ class Client:
         salts_folder: Path | None = None,
     ) -> None:
         self.store = store if store is not None else default_store()
-        self.salts_folder = salts_folder if salts_folder is not None else self.store.path.parent / "salts"
+        self.salts_folder = default_salts_folder(self.store.path) if salts_folder is None else salts_folder
         self.deployment = deployment
         self.account = account
         contract = Contract(chain, deployment, account, timeout=timeout)
