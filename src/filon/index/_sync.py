@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from filon import _events
-from filon._chain import Chain
+from filon._chain import Chain, Log
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import _rows
@@ -199,7 +200,11 @@ class ChainSync:
         before = self._headers(chain, [end]).get(end)
         logs = chain.logs(self._deployment.address, [], from_block=start, to_block=end)
         numbers = sorted({log["blockNumber"] for log in logs} | {end})
-        headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="filon-index-decode") as worker:
+            # Decoding is pure Python: it runs while this thread waits for the node's headers. Its result
+            # (or error) is used only once the headers show the logs are the chain's.
+            decoded = worker.submit(_decoded, logs)
+            headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
         # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
         # and the anchor unchanged means the range continues the branch already indexed (a reorg between
         # two steps of one sync would otherwise stack the new branch on the old one's rows).
@@ -211,8 +216,7 @@ class ChainSync:
             header = headers.get(log["blockNumber"])
             if header is None or header[0] != log["blockHash"]:
                 return None
-        events = _events.decode_all(logs)
-        rows = _rows.rows(events)
+        events, rows = decoded.result()
         try:
             with self._database.session() as session, session.begin():
                 # Locks the row on PostgreSQL, so that two syncs of one database take turns.
@@ -240,6 +244,12 @@ class ChainSync:
         ]
         _insert(session, IndexedBlock, blocks)
         state.last_block = end
+
+
+def _decoded(logs: Sequence[Log]) -> tuple[list[_events.ChainEvent], _rows.Rows]:
+    """A step's events and the rows they make."""
+    events = _events.decode_all(logs)
+    return events, _rows.rows(events)
 
 
 def _insert(session: Session, model: type[Base], values: Sequence[_rows.Values]) -> None:
