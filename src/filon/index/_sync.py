@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Protocol
 
 from sqlalchemy import delete, insert, select
@@ -267,7 +268,8 @@ def _insert(session: Session, model: type[Base], values: Sequence[_rows.Values])
     if order is None:
         connection.exec_driver_sql(statement.string, list(values))
     else:
-        connection.exec_driver_sql(statement.string, [tuple(row[key] for key in order) for row in values])
+        row_values = itemgetter(*order)  # a tuple per row: every table has several columns
+        connection.exec_driver_sql(statement.string, [row_values(row) for row in values])
 
 
 class Syncable(Protocol):
