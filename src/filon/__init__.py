@@ -17,6 +17,7 @@ Every exception is a `FilonError`; every contract error comes back as its own cl
 development.
 """
 
+from filon._backup import BackupConflict, BackupError, BackupRefused, create_backup, restore_backup
 from filon._client import ZERO_HASH, Client
 from filon._connect import connect
 from filon._deployment import Deployment, deploy
@@ -82,6 +83,7 @@ from filon._errors import (
 from filon._extras import MissingExtra
 from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport, prepare_passport
+from filon._publishing import PassportDeclaration
 from filon._types import (
     MAX_CAPACITY_MG,
     MAX_FINE_GOLD_MG,
@@ -153,6 +155,9 @@ __all__ = [
     "AccountRequired",
     "AnvilError",
     "AnvilNotFound",
+    "BackupConflict",
+    "BackupError",
+    "BackupRefused",
     "BadConfirmation",
     "CapacityExceeded",
     "CarbonEmissions",
@@ -232,6 +237,7 @@ __all__ = [
     "OperatorHasMine",
     "Party",
     "Passport",
+    "PassportDeclaration",
     "PassportRecorded",
     "PassportTree",
     "PassportUnavailable",
@@ -262,6 +268,7 @@ __all__ = [
     "carbon_footprint",
     "cid_for_sha256",
     "connect",
+    "create_backup",
     "credential_jwt",
     "declaration_nonce",
     "deploy",
@@ -272,6 +279,7 @@ __all__ = [
     "passport_credential",
     "passport_hash",
     "prepare_passport",
+    "restore_backup",
     "sign_credential",
     "sign_declaration",
     "verify_credential",

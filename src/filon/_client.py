@@ -18,13 +18,14 @@ from filon._chain import Chain
 from filon._checks import ZERO_HASH
 from filon._contract import Contract
 from filon._deployment import Deployment
+from filon._errors import FilonError
 from filon._lots import Lots
 from filon._offline import SignedDeclaration
 from filon._passports import DocumentMatch, PassportVersion
-from filon._publishing import Passports
+from filon._publishing import PassportDeclaration, Passports
 from filon._reads import LogReads
 from filon._registry import Registry
-from filon._salts import SaltFolder
+from filon._salts import SaltFolder, default_salts_folder
 from filon._types import (
     HistoryEvent,
     Lot,
@@ -67,7 +68,7 @@ class Client:
         salts_folder: Path | None = None,
     ) -> None:
         self.store = store if store is not None else open_store(account=account, deployment=deployment)
-        self.salts_folder = salts_folder if salts_folder is not None else self.store.path.parent / "salts"
+        self.salts_folder = default_salts_folder(self.store.path) if salts_folder is None else salts_folder
         self.deployment = deployment
         self.account = account
         contract = Contract(chain, deployment, account, timeout=timeout)
@@ -477,6 +478,22 @@ class Client:
                 that check and the send, harmlessly).
         """
         return self._passports.declare_lot(mine_id, passport, documents, external_ref, public_fields)
+
+    def declare_lots_with_passports(self, lots: Sequence[PassportDeclaration]) -> list[LotId | FilonError]:
+        """`declare_lot_with_passport` for many lots, sent as `declare_lots` sends them (without waiting),
+        but each lot stands alone: one refused does not stop the others.
+
+        Returns:
+            Each lot's id, or the error that stopped it: the contract's refusal (at the check before
+            anything is stored, or once mined), or, for a lot sent but not confirmed, `RpcUnavailable` or
+            `TransactionError` (it may yet be mined: its salts are kept under its root, and a rerun finds
+            it by its external reference). The salts of every lot confirmed are saved under its id.
+
+        Raises:
+            InvalidInput: Two lots share an external reference (nothing is stored or sent).
+            RpcError: The node failed before anything was sent.
+        """
+        return self._passports.declare_lots(lots)
 
     def transform_with_passport(
         self,

@@ -8,16 +8,15 @@ contract, decoded once by `filon._events`.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from eth_account.signers.local import LocalAccount
-from web3.types import TxParams, TxReceipt
 
 from filon import _events
-from filon._chain import Chain, Topic, uint_topic
+from filon._chain import Chain, Receipt, Topic, uint_topic
 from filon._checks import hex0x
 from filon._deployment import Deployment
-from filon._errors import AccountRequired
+from filon._errors import AccountRequired, FilonError
 from filon._tx import Transactor
 
 # Ids per OR-list in one eth_getLogs: far above any real generation, below the limits nodes put on filters.
@@ -62,7 +61,7 @@ class Contract:
         """Calldata for `function(*args)`; an argument that does not fit raises `InvalidInput`."""
         return self.chain.encode_call(function, args)
 
-    def send(self, action: str, function: str, *args: Any) -> TxReceipt:
+    def send(self, action: str, function: str, *args: Any) -> Receipt:
         """Sends `function(*args)` from the account and returns the receipt of its success."""
         return self.sender(action).transact(self.address, self.call_data(function, *args))
 
@@ -70,18 +69,25 @@ class Contract:
         """`send` for writes that create nothing: the transaction hash."""
         return hex0x(self.send(action, function, *args)["transactionHash"])
 
-    def preflight(self, action: str, data: bytes) -> None:
-        """Runs a write (calldata `data`) as a call from the account, so that one the contract would refuse
-        raises its specific error before anything is written locally (a passport's documents, package and
-        salts). Only a change of state between this call and the send can still refuse it."""
-        call = {"from": self.sender(action).address, "to": self.address, "data": hex0x(data)}
-        self.chain.call(cast(TxParams, call))
+    def preflight(self, action: str, datas: Sequence[bytes]) -> list[FilonError | None]:
+        """Runs writes (calldata `datas`) as calls from the account, in one JSON-RPC batch, so that one the
+        contract would refuse shows its specific error before anything is written locally (a passport's
+        documents, package and salts). Only a change of state between these calls and the send can still
+        refuse them.
+
+        Returns:
+            For each write, None if the contract accepts it now, else its error.
+        """
+        sender = self.sender(action).address
+        calls = [{"from": sender, "to": self.address, "data": hex0x(data)} for data in datas]
+        answers = self.chain.batch([("eth_call", [call, "latest"]) for call in calls])
+        return [answer if isinstance(answer, FilonError) else None for answer in answers]
 
     def read(self, function: str, *args: Any) -> tuple[Any, ...]:
         """The decoded return values of view `function(*args)`."""
         return self.chain.read(self.address, function, *args)
 
-    def events(self, receipt: TxReceipt, kind: type[_Event]) -> list[_Event]:
+    def events(self, receipt: Receipt, kind: type[_Event]) -> list[_Event]:
         """The contract's events of one kind in a receipt, in log order."""
         logs = [log for log in receipt["logs"] if log["address"] == self.address]
         return _events.of_type(_events.decode_all(logs), kind)

@@ -4,15 +4,15 @@ record passports."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
-from web3.types import TxReceipt
+from typing import Any
 
 from filon import _checks as check
 from filon import _events
+from filon._chain import Receipt
 from filon._contract import Contract
 from filon._errors import FilonError, InvalidAccountNonce, InvalidInput
 from filon._offline import DeclarationDomain, SignedDeclaration
-from filon._tx import Sent
+from filon._tx import Sent, Transactor
 from filon._types import Form, LotDeclaration, LotId, LotOutput
 
 
@@ -61,13 +61,29 @@ def record_passport_call(contract: Contract, lot_id: LotId, passport_root: bytes
     )
 
 
+def unique_references(declarations: Sequence[LotDeclaration]) -> None:
+    """Checks that no two declarations of a batch share an external reference (the second would revert).
+
+    Raises:
+        InvalidInput: Two of them do.
+    """
+    seen: dict[str, int] = {}
+    for index, declaration in enumerate(declarations):
+        ref = declaration.external_ref
+        if ref and ref in seen:
+            raise InvalidInput(
+                f"Declarations {seen[ref]} and {index} of the batch share the external reference {ref!r}"
+            )
+        seen[ref] = index
+
+
 class Lots:
     """Writes that create, move and consume lots, through `contract`."""
 
     def __init__(self, contract: Contract) -> None:
         self._contract = contract
 
-    def _declared_id(self, receipt: TxReceipt) -> LotId:
+    def _declared_id(self, receipt: Receipt) -> LotId:
         (event,) = self._contract.events(receipt, _events.LotDeclared)
         return event.lot_id
 
@@ -79,42 +95,67 @@ class Lots:
     def declare_lots(self, declarations: Iterable[LotDeclaration]) -> list[LotId]:
         batch = list(declarations)
         sender = self._contract.sender("declare lots")
-        seen: dict[str, int] = {}
-        for index, declaration in enumerate(batch):
-            ref = declaration.external_ref
-            if ref and ref in seen:
-                raise InvalidInput(
-                    f"Declarations {seen[ref]} and {index} of the batch share the external reference {ref!r}"
-                )
-            seen[ref] = index
+        unique_references(batch)
         if not batch:
             return []
-        calls = [declare_call(self._contract, declaration) for declaration in batch]
-        prepared = []
-        for index, fields in enumerate(sender.prepare(self._contract.address, calls)):
+        prepared = sender.prepare(self._contract.address, [declare_call(self._contract, d) for d in batch])
+        for index, fields in enumerate(prepared):
             if isinstance(fields, FilonError):
                 fields.batch_index = index  # rejected at estimation: nothing of the batch is sent
                 raise fields
-            prepared.append(fields)
-        results = sender.send_many(prepared)
+        outcomes = self._send(sender, prepared)
+        ids = [outcome for outcome in outcomes if not isinstance(outcome, FilonError)]
+        for index, outcome in enumerate(outcomes):
+            if isinstance(outcome, FilonError):
+                outcome.batch_index = index
+                outcome.confirmed_lot_ids = tuple(ids)
+                raise outcome
+        return ids
+
+    def declare_each(self, declarations: Sequence[LotDeclaration]) -> list[LotId | FilonError]:
+        """Sends every declaration whose estimate passes, without waiting, then awaits their receipts.
+
+        Returns:
+            Each declaration's lot id, or the error that stopped it: its specific revert (at estimation,
+            when it was not sent, or once mined), or, for one sent but not confirmed, the node's failure or
+            the timeout (it may yet be, or may have been, mined).
+
+        Raises:
+            InvalidInput: Two declarations share an external reference (nothing is sent).
+            RpcError: The node failed before anything was sent.
+        """
+        sender = self._contract.sender("declare lots")
+        unique_references(declarations)
+        if not declarations:
+            return []
+        calls = [declare_call(self._contract, declaration) for declaration in declarations]
+        return self._send(sender, sender.prepare(self._contract.address, calls))
+
+    def _send(
+        self, sender: Transactor, prepared: Sequence[dict[str, Any] | FilonError]
+    ) -> list[LotId | FilonError]:
+        """Sends the prepared declarations (an error stands for one refused at estimation, not sent) and
+        awaits their receipts; each one's lot id or error, in order."""
+        ready = [fields for fields in prepared if not isinstance(fields, FilonError)]
+        results = sender.send_many(ready) if ready else []
         outcomes = iter(sender.wait([result for result in results if isinstance(result, Sent)]))
-        ids: list[LotId] = []
-        failures: list[tuple[int, FilonError]] = []
-        for index, result in enumerate(results):
-            if isinstance(result, FilonError):  # never sent
-                failures.append((index, result))
+        sent = iter(results)
+        found: list[LotId | FilonError] = []
+        for fields in prepared:
+            if isinstance(fields, FilonError):
+                found.append(fields)
+                continue
+            result = next(sent)
+            if isinstance(result, FilonError):  # the node refused it: never sent
+                found.append(result)
                 continue
             outcome = next(outcomes)
             if outcome.error is not None:
-                failures.append((index, outcome.error))
-            elif outcome.receipt is not None:
-                ids.append(self._declared_id(outcome.receipt))
-        if failures:
-            index, error = failures[0]
-            error.batch_index = index
-            error.confirmed_lot_ids = tuple(ids)
-            raise error
-        return ids
+                found.append(outcome.error)
+            else:
+                assert outcome.receipt is not None
+                found.append(self._declared_id(outcome.receipt))
+        return found
 
     def submit_declaration(self, declaration: SignedDeclaration) -> LotId:
         ours = DeclarationDomain.of(self._contract.deployment)

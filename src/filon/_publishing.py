@@ -1,15 +1,17 @@
 """`Passports`: the client's passport work: write a lot with its passport, read and check versions, disclose,
 verify documents, roll up carbon, export credentials.
 
-Every write with a passport follows one sequence (`write_with_passport`): check the write against the chain
-first, then store the documents and the published package, keep the salts, send, and save the salts under
-the recorded lot and version. A write the contract would refuse therefore stores nothing.
+Every write with a passport follows one sequence (`write_with_passports`, for one write or a batch): check
+the writes against the chain first, then store each one's documents and published package and keep its
+salts, send, and save the salts under every lot and version recorded. A write the contract would refuse
+therefore stores nothing, and a write sent (even one cut off by a crash) always has its salts kept.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -17,8 +19,8 @@ from eth_account.signers.local import LocalAccount
 from filon import _checks as check
 from filon import _passports
 from filon._contract import Contract
-from filon._errors import AccountRequired
-from filon._lots import Lots, declare_call, record_passport_call, transform_call
+from filon._errors import AccountRequired, FilonError, InvalidInput
+from filon._lots import Lots, declare_call, record_passport_call, transform_call, unique_references
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport
 from filon._reads import LogReads
 from filon._salts import SaltFolder
@@ -32,6 +34,49 @@ from filon.passport._vcjwt import credential_jwt, sign_credential
 
 Recorded = Sequence[tuple[LotId, int]]
 """What a write with a passport recorded: (lot, passport version) pairs."""
+
+
+@dataclass(frozen=True)
+class PassportWrite:
+    """One write with a passport, for `Passports.write_with_passports`.
+
+    Attributes:
+        preflight: The write's calldata with a stand-in root, checked against the chain first.
+        passport: The passport to store and record.
+        documents: The documents it cites, by name, stored beside it.
+        public_fields: The fields its published package discloses (None: all).
+    """
+
+    preflight: bytes
+    passport: Passport
+    documents: Mapping[str, bytes] | None
+    public_fields: Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class PassportDeclaration:
+    """One ore lot to declare with its passport, as passed to `Client.declare_lots_with_passports`.
+
+    Attributes:
+        mine_id: The mine the ore comes from; the sender must be its operator.
+        passport: The lot's passport; its `quantity` gives the fine gold and the gross mass.
+        documents: Documents it cites in `conformity`, by name, to store beside it.
+        external_ref: The partner's own lot number, unique per sender (a retry never mints twice).
+        public_fields: The fields the published package discloses (None: all).
+    """
+
+    mine_id: MineId
+    passport: Passport
+    documents: Mapping[str, bytes] | None = None
+    external_ref: str = ""
+    public_fields: Sequence[str] | None = None
+
+    def declaration(self, root: bytes | str, uri: str) -> LotDeclaration:
+        """The declaration sent for it, with the passport's `root` and `uri`."""
+        quantity = self.passport.quantity
+        return LotDeclaration(
+            self.mine_id, quantity.fine_gold_mg, quantity.gross_mass_mg, root, uri, self.external_ref
+        )
 
 
 class Passports:
@@ -48,30 +93,68 @@ class Passports:
 
     # ------------------------------------------------------------------ writes
 
+    def write_with_passports(
+        self,
+        action: str,
+        writes: Sequence[PassportWrite],
+        send: Callable[[Sequence[tuple[int, PreparedPassport]]], Sequence[Recorded | FilonError]],
+    ) -> list[tuple[PreparedPassport, Recorded] | FilonError]:
+        """Checks every write's `preflight` against the chain (one batch of calls); for each one the contract
+        accepts, stores its documents and package and keeps its salts; runs `send` with those prepared
+        passports (each with its position in `writes`), in order, which gives what each one recorded or
+        the error that stopped it; and saves the salts under every (lot, version) recorded.
+
+        Returns:
+            For each write, its prepared passport and what it recorded, or the error that stopped it (the
+            contract's refusal at the check, when nothing was stored; a document not cited; or what `send`
+            gave for it).
+        """
+        refusals = self._contract.preflight(action, [write.preflight for write in writes])
+        stopped: dict[int, FilonError] = {}
+        prepared: dict[int, PreparedPassport] = {}
+        for index, (write, refused) in enumerate(zip(writes, refusals, strict=True)):
+            if refused is not None:
+                stopped[index] = refused
+                continue
+            try:
+                passport = _passports.prepare_passport(
+                    write.passport, self.store, write.documents, public_fields=write.public_fields
+                )
+            except InvalidInput as error:
+                stopped[index] = error
+                continue
+            self.salts.keep(passport.root, passport.salts)
+            prepared[index] = passport
+        results = dict(zip(prepared, send(list(prepared.items())), strict=True))
+        outcomes: list[tuple[PreparedPassport, Recorded] | FilonError] = []
+        for index in range(len(writes)):
+            result = stopped[index] if index in stopped else results[index]
+            if isinstance(result, FilonError):
+                outcomes.append(result)
+                continue
+            for lot_id, version in result:
+                self.salts.save(lot_id, version, prepared[index].salts)
+            outcomes.append((prepared[index], result))
+        return outcomes
+
     def write_with_passport(
         self,
         action: str,
-        preflight: bytes,
-        passport: Passport,
-        documents: Mapping[str, bytes] | None,
-        public_fields: Sequence[str] | None,
+        write: PassportWrite,
         send: Callable[[PreparedPassport], Recorded],
     ) -> tuple[PreparedPassport, Recorded]:
-        """Checks `preflight` (the write's calldata with a stand-in root) against the chain, stores the
-        passport's documents and package, keeps its salts, runs `send` with the prepared passport, and saves
-        the salts under every (lot, version) it recorded.
+        """`write_with_passports` for one write, whose error is raised.
 
         Raises:
             InvalidInput: A document is not cited by the passport.
             ContractRevert: The write's rules, checked before anything is stored.
         """
-        self._contract.preflight(action, preflight)
-        prepared = _passports.prepare_passport(passport, self.store, documents, public_fields=public_fields)
-        self.salts.keep(prepared.root, prepared.salts)
-        recorded = send(prepared)
-        for lot_id, version in recorded:
-            self.salts.save(lot_id, version, prepared.salts)
-        return prepared, recorded
+        (outcome,) = self.write_with_passports(
+            action, [write], lambda prepared: [send(p) for _, p in prepared]
+        )
+        if isinstance(outcome, FilonError):
+            raise outcome
+        return outcome
 
     def declare_lot(
         self,
@@ -81,20 +164,31 @@ class Passports:
         external_ref: str,
         public_fields: Sequence[str] | None,
     ) -> LotId:
-        fine, gross = passport.quantity.fine_gold_mg, passport.quantity.gross_mass_mg
-
-        def declaration(root: bytes, uri: str) -> LotDeclaration:
-            return LotDeclaration(mine_id, fine, gross, root, uri, external_ref)
-
+        lot = PassportDeclaration(mine_id, passport, documents, external_ref, public_fields)
         _, recorded = self.write_with_passport(
             "declare a lot",
-            declare_call(self._contract, declaration(check.PREFLIGHT_ROOT, "")),
-            passport,
-            documents,
-            public_fields,
-            lambda prepared: [(self._lots.declare_lot(declaration(prepared.root, prepared.uri)), 1)],
+            self._declaration_write(lot),
+            lambda prepared: [(self._lots.declare_lot(lot.declaration(prepared.root, prepared.uri)), 1)],
         )
         return recorded[0][0]
+
+    def declare_lots(self, lots: Sequence[PassportDeclaration]) -> list[LotId | FilonError]:
+        unique_references([lot.declaration(check.PREFLIGHT_ROOT, "") for lot in lots])
+
+        def send(prepared: Sequence[tuple[int, PreparedPassport]]) -> list[Recorded | FilonError]:
+            declarations = [lots[index].declaration(p.root, p.uri) for index, p in prepared]
+            return [
+                outcome if isinstance(outcome, FilonError) else [(outcome, 1)]
+                for outcome in self._lots.declare_each(declarations)
+            ]
+
+        writes = [self._declaration_write(lot) for lot in lots]
+        outcomes = self.write_with_passports("declare lots", writes, send)
+        return [outcome if isinstance(outcome, FilonError) else outcome[1][0][0] for outcome in outcomes]
+
+    def _declaration_write(self, lot: PassportDeclaration) -> PassportWrite:
+        preflight = declare_call(self._contract, lot.declaration(check.PREFLIGHT_ROOT, ""))
+        return PassportWrite(preflight, lot.passport, lot.documents, lot.public_fields)
 
     def transform(
         self,
@@ -108,14 +202,9 @@ class Passports:
             made = self._lots.transform(inputs, outputs, prepared.root, prepared.uri)
             return [(lot_id, 1) for lot_id in made]
 
-        _, recorded = self.write_with_passport(
-            "transform lots",
-            transform_call(self._contract, inputs, outputs, check.PREFLIGHT_ROOT, ""),
-            passport,
-            documents,
-            public_fields,
-            send,
-        )
+        preflight = transform_call(self._contract, inputs, outputs, check.PREFLIGHT_ROOT, "")
+        write = PassportWrite(preflight, passport, documents, public_fields)
+        _, recorded = self.write_with_passport("transform lots", write, send)
         return [lot_id for lot_id, _ in recorded]
 
     def publish(
@@ -128,14 +217,9 @@ class Passports:
         def send(prepared: PreparedPassport) -> Recorded:
             return [(lot_id, self._lots.record_passport(lot_id, prepared.root, prepared.uri))]
 
-        prepared, recorded = self.write_with_passport(
-            "record a passport",
-            record_passport_call(self._contract, lot_id, check.PREFLIGHT_ROOT, ""),
-            passport,
-            documents,
-            public_fields,
-            send,
-        )
+        preflight = record_passport_call(self._contract, lot_id, check.PREFLIGHT_ROOT, "")
+        write = PassportWrite(preflight, passport, documents, public_fields)
+        prepared, recorded = self.write_with_passport("record a passport", write, send)
         return PassportVersion(lot_id, recorded[0][1], prepared.root, prepared.uri)
 
     # ------------------------------------------------------------------ reads

@@ -16,6 +16,12 @@ from filon._deployment import Deployment
 from filon._errors import PassportUnavailable
 
 
+def default_salts_folder(store_path: Path) -> Path:
+    """The holder's secret folder beside a document store folder: `<store's parent>/salts`. Every secret
+    Filón keeps for the holder lives under it, so that a backup of it (`filon backup`) covers them all."""
+    return store_path.parent / "salts"
+
+
 class SaltFolder:
     """The salts of one deployment's passports under `path` (`<path>/<chain id>-<contract>/`).
 

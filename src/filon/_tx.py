@@ -15,9 +15,9 @@ from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress, HexStr
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams
 
-from filon._chain import Chain
+from filon._chain import Chain, Receipt
 from filon._errors import (
     ContractRevert,
     FilonError,
@@ -43,7 +43,7 @@ class Sent:
 class Outcome:
     """What became of one transaction of a batch: its receipt, or the error that stopped it."""
 
-    receipt: TxReceipt | None
+    receipt: Receipt | None
     error: FilonError | None
 
 
@@ -70,7 +70,7 @@ class Transactor:
         """The sending account's address."""
         return self._account.address
 
-    def transact(self, to: str | None, data: bytes) -> TxReceipt:
+    def transact(self, to: str | None, data: bytes) -> Receipt:
         """Estimates, signs, sends, and waits for one transaction, and checks that it succeeded.
 
         Args:
@@ -182,7 +182,7 @@ class Transactor:
         gets that error (it may or may not have been mined).
         """
         deadline = time.monotonic() + self._timeout
-        receipts: dict[int, TxReceipt] = {}
+        receipts: dict[int, Receipt] = {}
         pause = _POLL_FIRST
         lost: FilonError | None = None
         while True:
@@ -225,7 +225,7 @@ class Transactor:
             transaction_hash=item.transaction_hash,
         )
 
-    def _revert_reason(self, item: Sent, receipt: TxReceipt) -> FilonError:
+    def _revert_reason(self, item: Sent, receipt: Receipt) -> FilonError:
         """The specific error of a mined transaction that reverted, found by replaying it as a call."""
         call: dict[str, Any] = {k: item.fields[k] for k in ("to", "data", "value", "gas") if k in item.fields}
         call["from"] = self.address

@@ -125,23 +125,24 @@ def test_an_interrupted_import_resumes_where_it_stopped(
     ledger = _ledger(
         tmp_path, [b"1,1000,10,,2026-11-0%d,%s-%d," % (i, prefix.encode(), i) for i in range(1, 5)]
     )
-    declare = filon.Client.declare_lot_with_passport
-    calls: list[str] = []
+    declare = filon.Client.declare_lots_with_passports
+    batches: list[list[str]] = []
 
-    def flaky(self: filon.Client, *args: Any, **kwargs: Any) -> filon.LotId:
-        calls.append(kwargs["external_ref"])
-        if len(calls) == 3:
+    def flaky(self: filon.Client, lots: Any) -> list[filon.LotId | filon.FilonError]:
+        batches.append([lot.external_ref for lot in lots])
+        if len(batches) == 2:  # the node is gone before the second batch is sent
             raise filon.RpcUnavailable(
                 f"Cannot reach {world.anvil.url}: connection refused", url=world.anvil.url
             )
-        return declare(self, *args, **kwargs)
+        return declare(self, lots)
 
-    monkeypatch.setattr(filon.Client, "declare_lot_with_passport", flaky)
-    interrupted = _import(filon_cli, keys, ledger)
-    monkeypatch.setattr(filon.Client, "declare_lot_with_passport", declare)
+    monkeypatch.setattr(filon.Client, "declare_lots_with_passports", flaky)
+    interrupted = _import(filon_cli, keys, ledger, "--batch", "2")
+    monkeypatch.setattr(filon.Client, "declare_lots_with_passports", declare)
     resumed = _import(filon_cli, keys, ledger)
 
     lot_of = {i: world.client().lot_by_external_ref(world.miner.address, f"{prefix}-{i}") for i in (1, 2)}
+    assert batches == [[f"{prefix}-1", f"{prefix}-2"], [f"{prefix}-3", f"{prefix}-4"]]
     assert one_error(interrupted) == (
         f"Row 4 ({prefix}-3): Cannot reach {world.anvil.url}: connection refused. Declared before it: "
         f"{prefix}-1 (lot {lot_of[1]}), {prefix}-2 (lot {lot_of[2]}). Run the same command again to resume."

@@ -126,22 +126,31 @@ ROWS = 10
 CLI_KILL_AFTER = 4
 
 
-def test_a_csv_intake_cut_by_a_killed_node_resumes_on_rerun(
-    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _intake_command(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, documents: str = ""
+) -> list[str]:
+    """`filon lot declare --from-csv` for a ledger of `rows` rows, as the miner, with its store in `tmp_path`.
+
+    Row i: 100 + i kg of ore at 20 g/t, so (100 + i) x 20 mg of fine gold (kg x g/t = mg), citing
+    `documents`."""
     keystore = tmp_path / "miner.json"
     keystore.write_text(json.dumps(Account.encrypt(node.miner.key, PASSWORD, kdf="pbkdf2", iterations=1000)))
     manifest = node.deployment.save(tmp_path / "deployment.json")
     monkeypatch.setenv("FILON_ACCOUNT_PASSWORD", PASSWORD)
     monkeypatch.setenv("FILON_STORE", str(tmp_path / "store"))
     ledger = tmp_path / "intake.csv"
-    # Row i: 100 + i kg of ore at 20 g/t, so (100 + i) x 20 mg of fine gold (kg x g/t = mg).
     ledger.write_text(
-        "mine_id,gross_mass_kg,grade_g_per_t,date,external_ref\n"
-        + "".join(f"{node.mine_id},{100 + i},20,2026-11-02,INTAKE-{i:02}\n" for i in range(ROWS))
+        "mine_id,gross_mass_kg,grade_g_per_t,date,external_ref,documents\n"
+        + "".join(f"{node.mine_id},{100 + i},20,2026-11-02,INTAKE-{i:02},{documents}\n" for i in range(rows))
     )
     command = ["lot", "declare", "--from-csv", str(ledger), "--rpc", node.url, "--deployment", str(manifest)]
-    command += ["--account", str(keystore)]
+    return [*command, "--account", str(keystore)]
+
+
+def test_a_csv_intake_cut_by_a_killed_node_resumes_on_rerun(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = _intake_command(node, tmp_path, monkeypatch, ROWS)
     killer = KillAfterMined(node, node.miner.address, CLI_KILL_AFTER)
     killer.start()
 
@@ -180,3 +189,62 @@ def test_a_csv_intake_cut_by_a_killed_node_resumes_on_rerun(
     client = node.client()
     expected = {f"INTAKE-{i:02}": ((100 + i) * 20, (100 + i) * 1_000_000) for i in range(ROWS)}
     _assert_each_ref_on_one_lot(client, node, expected)
+
+
+BATCHED_ROWS = 14
+ROWS_PER_BATCH = 4
+PERMIT_PDF = b"%PDF-1.7 mining permit REINFO-2024-1187"
+
+
+def test_a_batched_intake_cut_mid_batch_by_a_killed_node_loses_and_duplicates_nothing(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batches of 4 rows, each with a passport citing a document; Anvil mines two declarations a block and is
+    killed once the second batch is half mined. The rerun declares the rest, and every lot, those of the cut
+    batch included, has its passport, its document and its salts: a field of each can still be disclosed."""
+    (tmp_path / "permit.pdf").write_bytes(PERMIT_PDF)
+    command = _intake_command(node, tmp_path, monkeypatch, BATCHED_ROWS, documents="permit.pdf")
+    command += ["--batch", str(ROWS_PER_BATCH)]
+    # A declaration with a passport URI, a reference and a fifth of margin asks for about 150,000 gas.
+    killer = KillAfterMined(node, node.miner.address, ROWS_PER_BATCH + 2, block_gas=320_000)
+    killer.start()
+
+    code = run(cli, command)
+
+    killer.join()
+    assert killer.error is None, killer.error
+    confirmed = killer.mined
+    assert ROWS_PER_BATCH < confirmed < 2 * ROWS_PER_BATCH, confirmed  # the kill fell inside the 2nd batch
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    declared = ", ".join(f"INTAKE-{i:02} (lot {i + 1})" for i in range(confirmed))
+    assert re.fullmatch(
+        re.escape(f"Error: Row {confirmed + 2} (INTAKE-{confirmed:02}): Cannot reach the Ethereum node at ")
+        + re.escape(node.url)
+        + r" \([a-z ]+\)"
+        + re.escape(f". Declared before it: {declared}. Run the same command again to resume.\n"),
+        err,
+    ), err
+
+    node.restart()
+    code = run(cli, [*command, "--json"])
+
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["already_declared"] == [
+        {"row": i + 2, "external_ref": f"INTAKE-{i:02}", "lot_id": i + 1} for i in range(confirmed)
+    ]
+    assert report["declared"] == [
+        {"row": i + 2, "external_ref": f"INTAKE-{i:02}", "lot_id": i + 1}
+        for i in range(confirmed, BATCHED_ROWS)
+    ]
+    expected = {f"INTAKE-{i:02}": ((100 + i) * 20, (100 + i) * 1_000_000) for i in range(BATCHED_ROWS)}
+    holder = node.client(node.miner, store=tmp_path / "store")
+    _assert_each_ref_on_one_lot(holder, node, expected)
+    for lot_id in range(1, BATCHED_ROWS + 1):
+        passport = holder.passport(filon.LotId(lot_id))
+        assert passport.quantity.fine_gold_mg == (99 + lot_id) * 20
+        assert holder.verify_document(filon.LotId(lot_id), PERMIT_PDF) is not None
+        salts = holder.passport_salts(filon.LotId(lot_id), 1)
+        holder.verify_disclosure(filon.disclose(passport, salts, ["quantity"], lot_id=lot_id, version=1))

@@ -2,9 +2,11 @@
 
 Each row is checked on its own: its cells are parsed as the command's options are (`_types`), and its
 numbers are checked by the library's rules (`filon._checks`) before anything is stored or sent. A bad row is
-reported by its number (the header is row 1, as in a spreadsheet) and skipped. The external reference makes
-the import idempotent: a row whose reference the account already declared is counted as already there, so
-a rerun, or a rerun after an interruption, declares nothing twice.
+reported by its number (the header is row 1, as in a spreadsheet) and skipped. Good rows are declared in
+batches (`Client.declare_lots_with_passports`: sent without waiting for each other's blocks), each row
+standing alone: the contract refusing one rejects that row only. The external reference makes the import
+idempotent: a row whose reference the account already declared is counted as already there, so a rerun, or
+a rerun after an interruption (even one that cut a batch in two), declares nothing twice.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Context, Decimal, localcontext
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,18 +33,21 @@ from filon._cli._render import printable
 from filon._cli._types import MAX_NUMBER_CHARS, iso_date, milligrams, positive_decimal, whole_number
 from filon._client import Client
 from filon._errors import (
-    ContractRevert,
     DuplicateExternalRef,
+    FilonError,
     InvalidInput,
     InvalidMass,
     RpcError,
     TransactionError,
     UnknownMine,
 )
+from filon._publishing import PassportDeclaration
 from filon._types import LotId, Mine, MineId
 from filon.passport import Document, DocumentType, Facility, LotReference, Party, Passport, Quantity
 
 REQUIRED_COLUMNS = ("gross_mass_kg", "date", "external_ref")
+DEFAULT_BATCH = 50
+"""Rows declared per batch: a batch costs about one block's wait, whatever its size."""
 MAX_GROSS_MASS_KG = Decimal(1_000_000)
 """A thousand tonnes: no single intake lot is heavier; a bigger figure is a typing error."""
 MAX_GRADE_G_PER_T = Decimal(100_000)
@@ -80,6 +85,18 @@ class Summary:
     rejected: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A row read, waiting for its batch: to declare (`lot`), or already settled (`lot_id` already there, or
+    `reason` rejected), so that the batch reports its rows in their order."""
+
+    number: int
+    ref: str
+    lot: PassportDeclaration | None = None
+    lot_id: LotId | None = None
+    reason: str | None = None
+
+
 def import_csv(
     path: Path,
     client: Client,
@@ -88,8 +105,10 @@ def import_csv(
     producer_name: str | None,
     public_fields: Sequence[str] | None,
     as_json: bool,
+    batch_size: int = DEFAULT_BATCH,
 ) -> int:
-    """Declares every good row of the ledger at `path`; returns the exit status (1 if a row was rejected)."""
+    """Declares every good row of the ledger at `path`, `batch_size` lots at a time; returns the exit status
+    (1 if a row was rejected)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -118,42 +137,105 @@ def import_csv(
         rows = list(reader)
     except csv.Error as exc:
         fail(f"{path} is not a valid CSV file (row {reader.line_num}): {exc}")
-    mines: dict[int, Mine] = {}
+    ledger = Ledger(client, account, path.parent, len(header), default_mine, producer_name, public_fields)
     summary = Summary([], [], [])
+    batch: list[Pending] = []
     with _progress(len(rows)) as advance:
+
+        def send() -> None:
+            _send(client, batch, summary, advance)
+            batch.clear()
+
         for number, record in enumerate(rows, start=2):
             ref = (record.get("external_ref") or "").strip()
             if _undecodable(ref):
                 ref = ref.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             try:
-                if None in record or any(value is None for value in record.values()):
-                    raise RowRejected(f"has {_cells(record)} cells, the header {len(header)}")
-                if any(_undecodable(value) for value in record.values()):
-                    raise RowRejected("holds bytes that are not UTF-8")
-                if not ref:
-                    raise RowRejected("external_ref is missing")
-                if printable(ref) != ref:
-                    raise RowRejected(f"external_ref holds control characters: {printable(ref)}")
-                existing = client.lot_by_external_ref(account, ref)
-                if existing is not None:
-                    summary.already.append({"row": number, "external_ref": ref, "lot_id": int(existing)})
-                    continue
-                row = _parse(number, record, path.parent, default_mine)
-                mine = _mine(client, mines, row.mine_id)
-                passport = _passport(row, mine, account, producer_name or account, client)
-                lot_id = _declare(client, row, passport, public_fields)
-                summary.declared.append({"row": number, "external_ref": ref, "lot_id": int(lot_id)})
+                pending = ledger.read(number, ref, record)
             except RowRejected as rejected:
-                summary.rejected.append({"row": number, "external_ref": ref, "reason": str(rejected)})
-                click.echo(printable(f"Row {number}: {rejected}"), err=True)
-            except DuplicateExternalRef as duplicate:  # declared by a concurrent run since the check
-                summary.already.append({"row": number, "external_ref": ref, "lot_id": int(duplicate.lot_id)})
+                pending = Pending(number, ref, reason=str(rejected))
             except (RpcError, TransactionError) as stopped:  # the node, not the row: stop, say how far it got
+                send()
                 fail(_stopped(number, ref, stopped, summary))
-            finally:
-                advance()
+            if pending.lot is not None and any(
+                waiting.ref == ref for waiting in batch if waiting.lot is not None
+            ):
+                send()  # the same reference twice: the second row finds the first declared, as one by one
+            batch.append(pending)
+            if sum(1 for waiting in batch if waiting.lot is not None) >= batch_size:
+                send()
+        send()
     _report(path, summary, as_json=as_json)
     return 1 if summary.rejected else 0
+
+
+@dataclass
+class Ledger:
+    """Reads the rows of one ledger for one account: its folder holds the documents the rows name."""
+
+    client: Client
+    account: str
+    folder: Path
+    columns: int
+    default_mine: int | None
+    producer_name: str | None
+    public_fields: Sequence[str] | None
+    mines: dict[int, Mine] = field(default_factory=dict)
+
+    def read(self, number: int, ref: str, record: dict[Any, Any]) -> Pending:
+        """Row `number` (as `csv.DictReader` gives it: a None key holds extra cells), checked and turned into
+        its lot and passport, or found already declared.
+
+        Raises:
+            RowRejected: The row cannot be declared.
+        """
+        if None in record or any(value is None for value in record.values()):
+            raise RowRejected(f"has {_cells(record)} cells, the header {self.columns}")
+        if any(_undecodable(value) for value in record.values()):
+            raise RowRejected("holds bytes that are not UTF-8")
+        if not ref:
+            raise RowRejected("external_ref is missing")
+        if printable(ref) != ref:
+            raise RowRejected(f"external_ref holds control characters: {printable(ref)}")
+        existing = self.client.lot_by_external_ref(self.account, ref)
+        if existing is not None:
+            return Pending(number, ref, lot_id=existing)
+        row = _parse(number, record, self.folder, self.default_mine)
+        mine = _mine(self.client, self.mines, row.mine_id)
+        passport = _passport(row, mine, self.account, self.producer_name or self.account, self.client)
+        lot = PassportDeclaration(row.mine_id, passport, row.documents, row.external_ref, self.public_fields)
+        return Pending(number, ref, lot=lot)
+
+
+def _send(client: Client, batch: Sequence[Pending], summary: Summary, advance: Callable[[], None]) -> None:
+    """Declares the batch's lots and reports its rows in order; stops the import at the first row the node
+    failed (what was declared before it is in the message, and a rerun resumes)."""
+    lots = [pending.lot for pending in batch if pending.lot is not None]
+    outcomes: list[LotId | FilonError]
+    try:
+        outcomes = client.declare_lots_with_passports(lots) if lots else []
+    except (RpcError, TransactionError) as stopped:  # before anything was sent
+        outcomes = [stopped] * len(lots)
+    sent = iter(outcomes)
+    for pending in batch:
+        number, ref = pending.number, pending.ref
+        outcome = next(sent) if pending.lot is not None else None
+        if pending.reason is not None:
+            summary.rejected.append({"row": number, "external_ref": ref, "reason": pending.reason})
+            click.echo(printable(f"Row {number}: {pending.reason}"), err=True)
+        elif pending.lot_id is not None:
+            summary.already.append({"row": number, "external_ref": ref, "lot_id": int(pending.lot_id)})
+        elif isinstance(outcome, DuplicateExternalRef):  # declared by a concurrent run since the check
+            summary.already.append({"row": number, "external_ref": ref, "lot_id": int(outcome.lot_id)})
+        elif isinstance(outcome, RpcError | TransactionError):  # the node, not the row
+            fail(_stopped(number, ref, outcome, summary))
+        elif isinstance(outcome, FilonError):  # the row breaks a rule (suspended mine, capacity...)
+            reason = " ".join(str(outcome).split())
+            summary.rejected.append({"row": number, "external_ref": ref, "reason": reason})
+            click.echo(printable(f"Row {number}: {reason}"), err=True)
+        elif outcome is not None:
+            summary.declared.append({"row": number, "external_ref": ref, "lot_id": int(outcome)})
+        advance()
 
 
 def _stopped(number: int, ref: str, error: Exception, summary: Summary) -> str:
@@ -307,21 +389,6 @@ def _build_passport(row: Row, mine: Mine, account: str, producer: str, client: C
             for name, data in row.documents.items()
         ],
     )
-
-
-def _declare(client: Client, row: Row, passport: Passport, public_fields: Sequence[str] | None) -> LotId:
-    try:
-        return client.declare_lot_with_passport(
-            row.mine_id,
-            passport,
-            documents=row.documents,
-            external_ref=row.external_ref,
-            public_fields=public_fields,
-        )
-    except DuplicateExternalRef:
-        raise
-    except (ContractRevert, InvalidInput) as refused:  # the row breaks a rule (suspended mine, capacity...)
-        raise RowRejected(" ".join(str(refused).split())) from None
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from filon._cli._common import (
     signed,
     store_option,
 )
-from filon._cli._intake import import_csv
+from filon._cli._intake import DEFAULT_BATCH, import_csv
 from filon._cli._render import (
     event_json,
     grams,
@@ -236,6 +236,14 @@ def nonce(operator: str, rpc: str | None, deployment: Path, as_json: bool, key: 
 @click.option(
     "--producer-name", help="With --from-csv: the producer named in each passport (default: the account)."
 )
+@click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(1, 1_000),
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="With --from-csv: lots sent at once, without waiting for each other's blocks.",
+)
 @signed
 @store_option
 @json_option
@@ -251,6 +259,7 @@ def declare(
     external_ref: str,
     csv_file: Path | None,
     producer_name: str | None,
+    batch_size: int,
     rpc: str | None,
     deployment: Path,
     account: str,
@@ -261,9 +270,9 @@ def declare(
 
     With --from-csv FILE, declare one lot per row of an ore-intake ledger with the columns mine_id
     (or --mine), gross_mass_kg, grade_g_per_t or fine_gold_g, date (YYYY-MM-DD), external_ref and
-    documents (;-separated paths, relative to the file). Bad rows are reported and skipped; rows whose
-    external_ref you already declared are skipped, so a rerun or a resumed import declares nothing twice.
-    Exit status 1 if any row was rejected.
+    documents (;-separated paths, relative to the file), --batch rows at a time. Bad rows are reported and
+    skipped; rows whose external_ref you already declared are skipped, so a rerun or a resumed import
+    declares nothing twice. Exit status 1 if any row was rejected.
     """
     if csv_file is not None:
         clashing = [
@@ -289,6 +298,7 @@ def declare(
                 producer_name=producer_name,
                 public_fields=list(public_fields) or None,
                 as_json=as_json,
+                batch_size=batch_size,
             )
         )
     if mine_id is None:

@@ -13,15 +13,17 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from filon import _events
-from filon._chain import Chain
+from filon._chain import Chain, Log
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import _facts, _rows
@@ -198,8 +200,12 @@ class ChainSync:
             anchor = self._anchor(session, start - 1)
         before = self._headers(chain, [end]).get(end)
         logs = chain.logs(self._deployment.address, [], from_block=start, to_block=end)
-        numbers = sorted({int(log["blockNumber"]) for log in logs} | {end})
-        headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
+        numbers = sorted({log["blockNumber"] for log in logs} | {end})
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="filon-index-decode") as worker:
+            # Decoding is pure Python: it runs while this thread waits for the node's headers. Its result
+            # (or error) is used only once the headers show the logs are the chain's.
+            decoded = worker.submit(_decoded, logs)
+            headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
         # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
         # and the anchor unchanged means the range continues the branch already indexed (a reorg between
         # two steps of one sync would otherwise stack the new branch on the old one's rows).
@@ -208,11 +214,10 @@ class ChainSync:
         if before is None or headers.get(end) != before:
             return None
         for log in logs:
-            header = headers.get(int(log["blockNumber"]))
-            if header is None or header[0] != bytes(log["blockHash"]):
+            header = headers.get(log["blockNumber"])
+            if header is None or header[0] != log["blockHash"]:
                 return None
-        events = _events.decode_all(logs)
-        rows = _rows.rows(events)
+        events, rows = decoded.result()
         try:
             with self._database.session() as session, session.begin():
                 # Locks the row on PostgreSQL, so that two syncs of one database take turns.
@@ -230,16 +235,43 @@ class ChainSync:
         return Counter(event.block_number for event in events)
 
     @staticmethod
-    def _store(session: Session, state: SyncState, rows: list[Base], headers: Headers, end: int) -> None:
-        session.add_all(rows)
+    def _store(session: Session, state: SyncState, rows: _rows.Rows, headers: Headers, end: int) -> None:
         # New rows, not merges (a SELECT each): nothing after the last step is stored, even after a rewind.
-        session.add_all(
-            IndexedBlock(number=number, hash=block_hash, timestamp=timestamp)
+        for model, values in rows.items():
+            _insert(session, model, values)
+        blocks = [
+            {"number": number, "hash": block_hash, "timestamp": timestamp}
             for number, (block_hash, timestamp) in headers.items()
-        )
+        ]
+        _insert(session, IndexedBlock, blocks)
         # What the new lots' births settle for good, read by every page: derived here, once per lot.
         _facts.derive(session, state.last_block)
         state.last_block = end
+
+
+def _decoded(logs: Sequence[Log]) -> tuple[list[_events.ChainEvent], _rows.Rows]:
+    """A step's events and the rows they make."""
+    events = _events.decode_all(logs)
+    return events, _rows.rows(events)
+
+
+def _insert(session: Session, model: type[Base], values: Sequence[_rows.Values]) -> None:
+    """Inserts rows of `model` (each with the same columns) in one executemany, straight to the driver.
+
+    Every column holds a value each driver takes as it is (int, str, bytes or None), and SQLAlchemy's
+    per-row parameter processing and ORM objects cost more than the database's own work.
+    """
+    if not values:
+        return
+    connection = session.connection()
+    table = Base.metadata.tables[model.__tablename__]
+    statement = insert(table).compile(dialect=connection.dialect, column_keys=list(values[0]))
+    order = statement.positiontup  # None for a driver with named parameters (psycopg's %(name)s)
+    if order is None:
+        connection.exec_driver_sql(statement.string, list(values))
+    else:
+        row_values = itemgetter(*order)  # a tuple per row: every table has several columns
+        connection.exec_driver_sql(statement.string, [row_values(row) for row in values])
 
 
 class Syncable(Protocol):
