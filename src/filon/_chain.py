@@ -26,7 +26,7 @@ from web3.exceptions import (
     Web3ValidationError,
     Web3ValueError,
 )
-from web3.types import LogReceipt, RPCEndpoint, TxParams
+from web3.types import RPCEndpoint, TxParams
 
 from filon import _artifact
 from filon._errors import FilonError, InvalidInput, RpcError, RpcUnavailable, decode_revert
@@ -95,28 +95,6 @@ def _functions() -> dict[str, tuple[bytes, tuple[str, ...], tuple[str, ...]]]:
         table.setdefault(item["name"], entry)
         table[signature] = entry
     return table
-
-
-@cache
-def _events() -> dict[bytes, tuple[str, tuple[tuple[str, str, bool], ...]]]:
-    """Event topic -> (name, ((argument, ABI type, indexed), ...))."""
-    table: dict[bytes, tuple[str, tuple[tuple[str, str, bool], ...]]] = {}
-    for item in _artifact.abi():
-        if item.get("type") != "event":
-            continue
-        args = tuple((p["name"], _abi_type(p), bool(p["indexed"])) for p in item["inputs"])
-        signature = f"{item['name']}({','.join(t for _, t, _ in args)})"
-        table[bytes(Web3.keccak(text=signature))] = (item["name"], args)
-    return table
-
-
-@cache
-def event_topic(name: str) -> HexStr:
-    """The topic0 of event `name` as a 0x hex string."""
-    for topic, (event, _) in _events().items():
-        if event == name:
-            return HexStr("0x" + topic.hex())
-    raise KeyError(name)
 
 
 def uint_topic(value: int) -> HexStr:
@@ -312,29 +290,6 @@ class Chain:
         _, _, types = _functions()[function]
         with self.translated():
             return tuple(self.w3.codec.decode(list(types), data))
-
-    def decode_log(self, log: LogReceipt) -> tuple[str, dict[str, Any]] | None:
-        """`(event name, {argument: value})` of a FilonLots log, or None for a log of another contract."""
-        topics = log["topics"]
-        if not topics:
-            return None
-        known = _events().get(bytes(topics[0]))
-        if known is None:
-            return None
-        name, params = known
-        indexed = [(arg, kind) for arg, kind, is_indexed in params if is_indexed]
-        plain = [(arg, kind) for arg, kind, is_indexed in params if not is_indexed]
-        values: dict[str, Any] = {}
-        with self.translated():
-            for (arg, kind), topic in zip(indexed, topics[1:], strict=True):
-                (values[arg],) = self.w3.codec.decode([kind], bytes(topic))
-            decoded = self.w3.codec.decode([kind for _, kind in plain], bytes(log["data"]))
-        for (arg, _), value in zip(plain, decoded, strict=True):
-            values[arg] = value
-        for arg, abi_type, _ in params:
-            if abi_type == "address":
-                values[arg] = Web3.to_checksum_address(values[arg])
-        return name, values
 
     # ------------------------------------------------------------------ requests
 

@@ -15,7 +15,7 @@ from web3 import HTTPProvider, Web3
 
 import filon
 from filon import _passports
-from filon._chain import event_topic
+from filon._events import topic as event_topic
 from filon.index import Index
 from filon.index._models import (
     IndexedBlock,
