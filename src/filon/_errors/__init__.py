@@ -1,4 +1,7 @@
-"""Filón's exceptions: one root, `FilonError`, and one class per contract error (see `reverts`)."""
+"""Filón's exceptions: one root, `FilonError`, and one class per contract error (see `reverts`).
+
+Importing the package imports every module of contract errors, which `decode_revert` relies on.
+"""
 
 from filon._errors.base import (
     AccountRequired,
@@ -16,49 +19,55 @@ from filon._errors.base import (
     TransactionError,
     TransactionTimeout,
 )
-from filon._errors.reverts import (
-    BadConfirmation,
+from filon._errors.lots import (
     CapacityExceeded,
-    ContractPanic,
-    ContractRevert,
     DeclarationExpired,
     DuplicateExternalRef,
     EmptyPassportRoot,
-    ERC721Error,
-    HexLengthInsufficient,
-    IncorrectOwner,
-    InvalidAccount,
-    InvalidAccountNonce,
-    InvalidApprover,
-    InvalidCapacity,
-    InvalidCountry,
     InvalidDeclarationSignature,
     InvalidMass,
-    InvalidMineStatusChange,
-    InvalidOperator,
-    InvalidOwner,
-    InvalidPermitExpiry,
-    InvalidReceiver,
-    InvalidRole,
-    InvalidSender,
-    InvalidShortString,
     InvalidTransformation,
     LotConsumed,
     MassNotConserved,
     MineNotActive,
     MixedHolders,
-    NonexistentLot,
-    NotApproved,
     NotHolder,
     NotMineOperator,
+    PermitExpired,
+    UnknownLot,
+)
+from filon._errors.openzeppelin import (
+    BadConfirmation,
+    ERC721Error,
+    HexLengthInsufficient,
+    IncorrectOwner,
+    InvalidAccountNonce,
+    InvalidApprover,
+    InvalidOperator,
+    InvalidOwner,
+    InvalidReceiver,
+    InvalidSender,
+    InvalidShortString,
+    NonexistentLot,
+    NotApproved,
+    StringTooLong,
+    Unauthorized,
+)
+from filon._errors.registry import (
+    InvalidAccount,
+    InvalidCapacity,
+    InvalidCountry,
+    InvalidMineStatusChange,
+    InvalidPermitExpiry,
+    InvalidRole,
     NotMineOperatorRole,
     NotParticipant,
     OperatorHasMine,
-    PermitExpired,
-    StringTooLong,
-    Unauthorized,
-    UnknownLot,
     UnknownMine,
+)
+from filon._errors.reverts import (
+    ContractPanic,
+    ContractRevert,
     decode_revert,
     error_classes,
 )

@@ -1,0 +1,96 @@
+"""The errors of FilonRegistry (`IFilonRegistry`), one class each."""
+
+from __future__ import annotations
+
+from filon._errors.reverts import ContractRevert, _frozen, _mine_status
+from filon._types import MineId, MineStatus
+
+
+class InvalidRole(ContractRevert, ValueError):
+    """The role is not one a participant can be admitted with."""
+
+    error_name = "InvalidRole"
+    template = "{role} is not a role a participant can be admitted with."
+    role: int
+
+
+class InvalidAccount(ContractRevert, ValueError):
+    """The zero address was given where an account is required."""
+
+    error_name = "InvalidAccount"
+    template = "{account} is not a valid account."
+    account: str
+
+
+class NotParticipant(ContractRevert, PermissionError):
+    """The account is not an admitted participant (it can neither receive lots nor be removed)."""
+
+    error_name = "NotParticipant"
+    template = "{account} is not an admitted participant."
+    account: str
+
+
+class NotMineOperatorRole(ContractRevert, PermissionError):
+    """A mine's operator must be admitted with the mine operator role."""
+
+    error_name = "NotMineOperatorRole"
+    template = "{account} is not admitted as a mine operator."
+    account: str
+
+
+class OperatorHasMine(ContractRevert):
+    """The operator already operates a mine: an address operates at most one (one key per mine)."""
+
+    error_name = "OperatorHasMine"
+    template = "{operator} already operates mine {mine_id}, and an address can operate only one mine."
+    operator: str
+    mine_id: MineId
+
+
+class UnknownMine(ContractRevert, LookupError):
+    """No mine has this id."""
+
+    error_name = "UnknownMine"
+    template = "No mine has id {mine_id}."
+    mine_id: MineId
+
+
+def _country(value: bytes) -> str:
+    return value.decode("latin-1")
+
+
+class InvalidCountry(ContractRevert, ValueError):
+    """The country is not two upper-case letters (ISO 3166-1 alpha-2)."""
+
+    error_name = "InvalidCountry"
+    template = "{country!r} is not an ISO 3166-1 alpha-2 country code (two upper-case letters)."
+    converters = _frozen(country=_country)
+    country: str
+
+
+class InvalidCapacity(ContractRevert, ValueError):
+    """A mine's capacity must be positive and below 2^40 mg."""
+
+    error_name = "InvalidCapacity"
+    template = "{capacity_mg} mg is not a valid yearly capacity (positive, below 2^40 mg)."
+    capacity_mg: int
+
+
+class InvalidPermitExpiry(ContractRevert, ValueError):
+    """A permit expiry must be in the future and fit in 32 bits."""
+
+    error_name = "InvalidPermitExpiry"
+    template = "Permit expiry {permit_expiry} is not in the future (now is {now_timestamp}) or too large."
+    permit_expiry: int
+    now_timestamp: int
+
+
+class InvalidMineStatusChange(ContractRevert):
+    """The mine's status does not allow the requested change (e.g. reactivating an active mine)."""
+
+    error_name = "InvalidMineStatusChange"
+    template = "Mine {mine_id} is {status}: it cannot be made {requested}."
+    converters = _frozen(status=_mine_status, requested=_mine_status)
+    mine_id: MineId
+    status: MineStatus
+    requested: MineStatus
