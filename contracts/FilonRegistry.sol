@@ -61,11 +61,16 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     // ---------------------------------------------------------------- participants
 
     /// @inheritdoc IFilonRegistry
-    /// @dev Requirements: caller has `REGISTRAR_ROLE`; `account` is not zero; `role` is not `None`.
+    /// @dev Separation of duties: whoever administers the registry holds no lots, so one key never both vouches
+    /// for participants and trades with them. Requirements: caller has `REGISTRAR_ROLE`; `account` is not zero
+    /// and holds neither `REGISTRAR_ROLE` nor `DEFAULT_ADMIN_ROLE`; `role` is not `None`.
     /// Emits a {ParticipantRegistered} event.
     function registerParticipant(address account, Role role) external onlyRole(REGISTRAR_ROLE) {
         if (account == address(0)) revert InvalidAccount(account);
         if (role == Role.None) revert InvalidRole(uint8(role));
+        if (hasRole(REGISTRAR_ROLE, account) || hasRole(DEFAULT_ADMIN_ROLE, account)) {
+            revert RegistrarCannotParticipate(account);
+        }
         _accounts[account].role = role;
         emit ParticipantRegistered(account, role);
     }
@@ -82,6 +87,17 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     /// @inheritdoc IFilonRegistry
     function roleOf(address account) external view returns (Role) {
         return _accounts[account].role;
+    }
+
+    /// @dev Every grant passes here, the constructor's and `grantRole`'s: an admitted participant is never made
+    /// a registrar or an admin (separation of duties). Withdrawing its admission first is what key rotation does.
+    /// Requirements: for `REGISTRAR_ROLE` and `DEFAULT_ADMIN_ROLE`, `account` is not an admitted participant.
+    /// Emits a {RoleGranted} event when `account` did not hold `role`.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if ((role == REGISTRAR_ROLE || role == DEFAULT_ADMIN_ROLE) && _accounts[account].role != Role.None) {
+            revert ParticipantCannotAdminister(account, role);
+        }
+        return super._grantRole(role, account);
     }
 
     // ---------------------------------------------------------------- mines

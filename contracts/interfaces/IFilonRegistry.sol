@@ -56,6 +56,10 @@ interface IFilonRegistry {
     error InvalidPermitExpiry(uint256 permitExpiry, uint256 nowTimestamp);
     /// @dev The mine is in `status`, from which the requested status change is not allowed.
     error InvalidMineStatusChange(uint256 mineId, MineStatus status, MineStatus requested);
+    /// @dev `account` holds `REGISTRAR_ROLE` or `DEFAULT_ADMIN_ROLE`, so it cannot be admitted as a participant.
+    error RegistrarCannotParticipate(address account);
+    /// @dev `account` is an admitted participant, so it cannot be granted `role` (the registrar or admin role).
+    error ParticipantCannotAdminister(address account, bytes32 role);
 
     /// @notice `account` was admitted (or re-admitted) as `role`.
     event ParticipantRegistered(address indexed account, Role role);

@@ -63,6 +63,8 @@ from filon._errors.registry import (
     NotMineOperatorRole,
     NotParticipant,
     OperatorHasMine,
+    ParticipantCannotAdminister,
+    RegistrarCannotParticipate,
     UnknownMine,
 )
 from filon._errors.reverts import (
@@ -117,9 +119,11 @@ __all__ = [
     "NotMineOperatorRole",
     "NotParticipant",
     "OperatorHasMine",
+    "ParticipantCannotAdminister",
     "PassportUnavailable",
     "PassportWithheld",
     "PermitExpired",
+    "RegistrarCannotParticipate",
     "RpcError",
     "RpcUnavailable",
     "StringTooLong",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from filon._errors.reverts import ContractRevert, _frozen, _mine_status
+from filon._errors.reverts import ContractRevert, _frozen, _mine_status, _role_name
 from filon._types import MineId, MineStatus
 
 
@@ -94,3 +94,36 @@ class InvalidMineStatusChange(ContractRevert):
     mine_id: MineId
     status: MineStatus
     requested: MineStatus
+
+
+class RegistrarCannotParticipate(ContractRevert, PermissionError):
+    """The account holds the registrar or admin role, so it cannot be admitted (separation of duties)."""
+
+    error_name = "RegistrarCannotParticipate"
+    template = (
+        "{account} holds the registrar or admin role and cannot be admitted as a participant: "
+        "revoke its roles first."
+    )
+    account: str
+
+
+class ParticipantCannotAdminister(ContractRevert, PermissionError):
+    """The account is an admitted participant, so it cannot be granted the registrar or admin role.
+
+    Attributes:
+        account: The participant.
+        role: The bytes32 id of the role it was to be granted (`role_name` spells it out).
+    """
+
+    error_name = "ParticipantCannotAdminister"
+    template = (
+        "{account} is an admitted participant and cannot be granted the {role}: remove the participant first."
+    )
+    displays = _frozen(role=_role_name)
+    account: str
+    role: bytes
+
+    @property
+    def role_name(self) -> str:
+        """The role's Solidity name, e.g. "REGISTRAR_ROLE"."""
+        return _role_name(self.role)
