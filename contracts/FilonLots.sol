@@ -113,14 +113,16 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
     }
 
     /// @inheritdoc IFilonLots
-    /// @dev Earlier versions stay readable from {LotDeclared}, {LotProduced} and {PassportRecorded} events.
-    /// Requirements: the caller holds `lotId`, which is live; `passportRoot` is not zero.
-    /// Emits a {PassportRecorded} event.
+    /// @dev Earlier versions stay readable from {LotDeclared}, {LotProduced} and {PassportRecorded} events. A
+    /// holder whose admission was withdrawn keeps its lots (readable, and it may pass them on) but vouches for
+    /// nothing new. Requirements: the caller holds `lotId`, which is live, and is still admitted; `passportRoot`
+    /// is not zero. Emits a {PassportRecorded} event.
     function recordPassport(uint256 lotId, bytes32 passportRoot, string calldata passportURI) external {
         Lot storage stored = _lots[lotId];
         address holder = stored.holder;
         if (holder == address(0)) _revertNotLive(lotId);
         if (holder != msg.sender) revert NotHolder(lotId, msg.sender, holder);
+        if (_accounts[msg.sender].role == Role.None) revert NotParticipant(msg.sender);
         if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
         uint16 version = stored.passportVersion + 1;
         stored.passportVersion = version;

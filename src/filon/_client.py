@@ -331,6 +331,7 @@ class Client:
 
         Raises:
             NotHolder: The client's account does not hold the lot.
+            NotParticipant: The client's account holds the lot but its admission was withdrawn.
             LotConsumed, UnknownLot: The lot cannot be used.
             EmptyPassportRoot: `passport_root` is zero.
         """
@@ -515,8 +516,8 @@ class Client:
 
         Raises:
             InvalidInput: A document is not cited by the passport.
-            NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport, checked before
-                anything is stored.
+            NotHolder, NotParticipant, LotConsumed, UnknownLot: The contract's rules for recording a passport,
+                checked before anything is stored.
         """
         return self._passports.publish(lot_id, passport, documents, public_fields)
 

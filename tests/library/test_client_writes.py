@@ -154,6 +154,23 @@ def test_record_passport_appends_a_version(world: World, miner: filon.Client) ->
     assert (lot.passport_root, lot.passport_version, lot.passport_uri) == (root("v3"), 3, "ipfs://v3")
 
 
+def test_a_removed_holder_records_no_passport_but_its_lot_stays_readable(
+    world: World, registrar: filon.Client, miner: filon.Client, plant: filon.Client, roles: Roles
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("kept"))
+    miner.transfer(lot_id, roles.plant.address)
+    registrar.remove_participant(roles.plant.address)
+    before = nonce(world.url, roles.plant)
+
+    with pytest.raises(filon.NotParticipant) as info:
+        plant.record_passport(lot_id, passport_root=root("v2"))
+
+    assert info.value.account == roles.plant.address
+    assert nonce(world.url, roles.plant) == before
+    lot = plant.lot(lot_id)
+    assert (lot.holder, lot.passport_root, lot.passport_version) == (roles.plant.address, root("kept"), 1)
+
+
 def test_transfer_a_lot(world: World, miner: filon.Client, plant: filon.Client, roles: Roles) -> None:
     lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("t"))
 
