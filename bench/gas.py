@@ -9,6 +9,8 @@ bench/results.json. Every figure is one transaction's receipt, in the situation 
 - ``record_passport``: a second passport version; ``transfer``: ``transferFrom`` between two holders
   that both already hold lots; ``transform_N_M``: a holder turns N lots into M;
 - ``submit_declaration``: a plant submits a miner's offline-signed declaration;
+- ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
+  lot;
 - ``baseline_erc721_safemint``: OpenZeppelin ERC721 ``_safeMint`` to a holder that already holds tokens;
   ``baseline_uristorage_mint``: ERC721URIStorage mint with a 46-character CID as its URI;
 - ``declare_lot_at_N`` / ``transform_2_1_at_N``: the same operations with N lots already on chain
@@ -137,7 +139,7 @@ def _setup(chain: _Chain, artifact: dict[str, Any]) -> tuple[Contract, list[str]
 
 
 def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
-    lots, (_registrar, miner, plant, _refiner, miner2) = _setup(chain, artifact)
+    lots, (registrar, miner, plant, _refiner, miner2) = _setup(chain, artifact)
     figures: dict[str, int] = {}
 
     def declare(ref: str = "", sender: str = miner, mine: int = 1) -> tuple[int, int]:
@@ -186,6 +188,14 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int
     figures["submit_declaration"], _ = chain.gas(
         lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature), plant
     )
+
+    laboratory = dev_accounts(6)[5].address
+    chain.gas(lots.functions.registerParticipant(laboratory, int(filon.Role.LABORATORY)), registrar)
+    credential = Web3.keccak(text="assay")
+    figures["anchor_attestation"], _ = chain.gas(
+        lots.functions.anchorAttestation(credential, int(filon.SubjectKind.LOT), first), laboratory
+    )
+    figures["revoke_attestation"], _ = chain.gas(lots.functions.revokeAttestation(credential), laboratory)
     return figures
 
 

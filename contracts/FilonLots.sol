@@ -40,10 +40,21 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         uint16 passportVersion;
     }
 
+    /// @dev An anchored credential, in one slot: who anchored it (and alone may revoke it), and whether it did.
+    struct Attestation {
+        address attester;
+        bool revoked;
+    }
+
+    /// @dev The kinds of subject an attestation is about (`anchorAttestation`'s `subjectKind`).
+    uint8 private constant SUBJECT_LOT = 1;
+    uint8 private constant SUBJECT_MINE = 2;
+
     mapping(uint256 lotId => Lot) private _lots;
     mapping(uint256 lotId => bytes32) private _passportRoots;
     mapping(address issuer => mapping(bytes32 refHash => uint256 lotId)) private _lotsByRef;
     uint256 private _idBlocks;
+    mapping(bytes32 credentialHash => Attestation) private _attestations;
 
     /// @notice How many lot ids a holder takes at once. Lot ids are unique and never reused, but not in minting
     /// order across holders: each holder mints from its own block of ids (1-100, 101-200, ...), which spares
@@ -162,7 +173,50 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         outputIds = _mintOutputs(holder, inputs, outputs, passportRoot, passportURI);
     }
 
+    /// @inheritdoc IFilonLots
+    /// @dev The credential itself (a signed document in the document store) is off chain; its hash, its attester
+    /// and its subject are anchored here once, so that anyone can check it was issued and not revoked. A lot may
+    /// be attested after it was consumed (an assay of an ore lot since refined). Requirements: the caller is
+    /// admitted as `Auditor` or `Laboratory`; `credentialHash` is not zero and was never anchored; the subject
+    /// exists (a lot ever minted, or a registered mine). Emits an {AttestationAnchored} event.
+    function anchorAttestation(bytes32 credentialHash, uint8 subjectKind, uint256 subjectId) external {
+        if (!_isAttester(_accounts[msg.sender].role)) revert NotAttester(msg.sender);
+        if (credentialHash == bytes32(0)) revert EmptyHash();
+        if (subjectKind == SUBJECT_LOT) {
+            if (_passportRoots[subjectId] == bytes32(0)) revert UnknownLot(subjectId);
+        } else if (subjectKind == SUBJECT_MINE) {
+            _requireMine(subjectId);
+        } else {
+            revert InvalidSubjectKind(subjectKind);
+        }
+        address existing = _attestations[credentialHash].attester;
+        if (existing != address(0)) revert AttestationExists(credentialHash, existing);
+        _attestations[credentialHash] = Attestation({attester: msg.sender, revoked: false});
+        emit AttestationAnchored(credentialHash, msg.sender, subjectKind, subjectId);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Only the attester that anchored a credential revokes it, even after its admission was withdrawn (a
+    /// laboratory that lost its accreditation can still take back what it issued); revocation is final.
+    /// Requirements: the credential was anchored by the caller and not revoked. Emits an {AttestationRevoked}
+    /// event.
+    function revokeAttestation(bytes32 credentialHash) external {
+        Attestation storage stored = _attestations[credentialHash];
+        address attester = stored.attester;
+        if (attester == address(0)) revert UnknownAttestation(credentialHash);
+        if (attester != msg.sender) revert NotTheAttester(credentialHash, msg.sender, attester);
+        if (stored.revoked) revert AttestationAlreadyRevoked(credentialHash);
+        stored.revoked = true;
+        emit AttestationRevoked(credentialHash, msg.sender);
+    }
+
     // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IFilonLots
+    function attestationOf(bytes32 credentialHash) external view returns (address attester, bool revoked) {
+        Attestation memory stored = _attestations[credentialHash];
+        return (stored.attester, stored.revoked);
+    }
 
     /// @inheritdoc IFilonLots
     /// @dev Reverts with {UnknownLot} for an id never minted.
@@ -363,7 +417,7 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
     }
 
     /// @dev Mints a lot to `to`, whose slot is `account` (loaded by the caller, written here), taking its id from
-    /// `to`'s block of ids; `to` must be admitted.
+    /// `to`'s block of ids; `to` must be admitted with a role that holds lots.
     function _mintLot(
         address to,
         Account memory account,
@@ -372,7 +426,8 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         uint256 mineId,
         bytes32 passportRoot
     ) private returns (uint256 lotId) {
-        if (account.role == Role.None) revert NotParticipant(to);
+        Role role = account.role;
+        if ((_LOT_HOLDING_ROLES >> uint8(role)) & 1 == 0) _revertCannotHold(to, role);
         if (account.idsLeft == 0) {
             account.nextLotId = uint48(_idBlocks++ * LOT_ID_BLOCK + 1);
             account.idsLeft = uint8(LOT_ID_BLOCK);
@@ -397,10 +452,11 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         emit Transfer(address(0), to, lotId);
     }
 
-    /// @dev Counts a lot into `to`'s balance; only admitted participants receive lots.
+    /// @dev Counts a lot into `to`'s balance; only participants admitted with a supply-chain role receive lots.
     function _receive(address to) private {
         Account storage account = _accounts[to];
-        if (account.role == Role.None) revert NotParticipant(to);
+        Role role = account.role;
+        if ((_LOT_HOLDING_ROLES >> uint8(role)) & 1 == 0) _revertCannotHold(to, role);
         // Cannot overflow: a balance never exceeds the number of lots minted.
         unchecked {
             account.lotCount += 1;

@@ -79,6 +79,19 @@ interface IFilonLots {
     /// @dev The inputs of a transformation must all be held by `holder`; lot `lotId` is held by `other`.
     error MixedHolders(uint256 lotId, address holder, address other);
 
+    /// @dev `account` is not admitted as an attester (`Auditor` or `Laboratory`).
+    error NotAttester(address account);
+    /// @dev `subjectKind` is neither 1 (a lot) nor 2 (a mine).
+    error InvalidSubjectKind(uint8 subjectKind);
+    /// @dev The credential with hash `credentialHash` was already anchored, by `attester`.
+    error AttestationExists(bytes32 credentialHash, address attester);
+    /// @dev No credential with hash `credentialHash` was anchored.
+    error UnknownAttestation(bytes32 credentialHash);
+    /// @dev `account` did not anchor the credential with hash `credentialHash`: `attester` did.
+    error NotTheAttester(bytes32 credentialHash, address account, address attester);
+    /// @dev The credential with hash `credentialHash` was already revoked.
+    error AttestationAlreadyRevoked(bytes32 credentialHash);
+
     /// @dev A signed declaration's `deadline` passed (it is now `nowTimestamp`).
     error DeclarationExpired(uint256 deadline, uint256 nowTimestamp);
     /// @dev The signature is not `operator`'s, the operator of mine `mineId`, over this declaration.
@@ -111,6 +124,13 @@ interface IFilonLots {
     event DeclarationCancelled(address indexed operator, uint256 keyNonce);
     /// @notice Passport version `version` (2, 3, ...) of lot `lotId` was recorded.
     event PassportRecorded(uint256 indexed lotId, uint256 version, bytes32 passportRoot, string passportURI);
+    /// @notice `attester` anchored the credential with hash `credentialHash` about subject `subjectId` of kind
+    /// `subjectKind` (1: a lot, 2: a mine).
+    event AttestationAnchored(
+        bytes32 indexed credentialHash, address indexed attester, uint8 subjectKind, uint256 indexed subjectId
+    );
+    /// @notice `attester` revoked the credential with hash `credentialHash`.
+    event AttestationRevoked(bytes32 indexed credentialHash, address indexed attester);
 
     /// @notice Declares an ore lot from `mineId`, minted to its operator (the caller).
     function declareLot(
@@ -141,6 +161,16 @@ interface IFilonLots {
         bytes32 passportRoot,
         string calldata passportURI
     ) external returns (uint256[] memory outputIds);
+
+    /// @notice Anchors the hash of a credential (an assay, an audit report) the caller, an attester, issued about
+    /// a lot (`subjectKind` 1) or a mine (2).
+    function anchorAttestation(bytes32 credentialHash, uint8 subjectKind, uint256 subjectId) external;
+
+    /// @notice Revokes a credential the caller anchored.
+    function revokeAttestation(bytes32 credentialHash) external;
+
+    /// @notice Who anchored the credential with hash `credentialHash` (zero if nobody), and whether it was revoked.
+    function attestationOf(bytes32 credentialHash) external view returns (address attester, bool revoked);
 
     /// @notice The on-chain record of lot `lotId`.
     function lot(uint256 lotId) external view returns (LotRecord memory);

@@ -4,14 +4,18 @@ pragma solidity ^0.8.24;
 /// @title Filón registry of participants and mines
 /// @notice Who may hold gold lots (participants) and where ore may come from (mines).
 interface IFilonRegistry {
-    /// @notice The role a registrar admits an address with. `None` means not admitted.
+    /// @notice The role a registrar admits an address with. `None` means not admitted. The five supply-chain
+    /// roles hold lots; the attesters (`Auditor`, `Laboratory`) anchor credentials about lots and mines and
+    /// never hold lots.
     enum Role {
         None,
         MineOperator,
         Processor,
         Refiner,
         Trader,
-        Manufacturer
+        Manufacturer,
+        Auditor,
+        Laboratory
     }
 
     /// @notice A mine's permit status. Only `Active` mines may declare ore; `Revoked` is final.
@@ -56,6 +60,11 @@ interface IFilonRegistry {
     error InvalidPermitExpiry(uint256 permitExpiry, uint256 nowTimestamp);
     /// @dev The mine is in `status`, from which the requested status change is not allowed.
     error InvalidMineStatusChange(uint256 mineId, MineStatus status, MineStatus requested);
+    /// @dev `account` is admitted as the attester role `role` (auditor, laboratory), which never holds lots: it
+    /// cannot receive one, nor be made an attester while it holds some.
+    error AttesterCannotHold(address account, Role role);
+    /// @dev A hash that identifies a record (a participant record, a register snapshot, a credential) is zero.
+    error EmptyHash();
     /// @dev `account` holds `REGISTRAR_ROLE` or `DEFAULT_ADMIN_ROLE`, so it cannot be admitted as a participant.
     error RegistrarCannotParticipate(address account);
     /// @dev `account` is an admitted participant, so it cannot be granted `role` (the registrar or admin role).

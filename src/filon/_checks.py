@@ -10,6 +10,7 @@ from __future__ import annotations
 from web3 import Web3
 
 from filon._errors import InvalidInput
+from filon._types import SubjectKind
 
 UINT256_MAX = 2**256 - 1
 
@@ -78,3 +79,14 @@ def country(value: str) -> bytes:
 def hex0x(value: bytes) -> str:
     """Bytes as 0x hex."""
     return "0x" + bytes(value).hex()
+
+
+def subject_kind(value: int) -> SubjectKind:
+    """`value` as the kind of an attestation's subject.
+
+    Raises:
+        InvalidInput: It is neither `SubjectKind.LOT` (1) nor `SubjectKind.MINE` (2).
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value in set(SubjectKind):
+        return SubjectKind(value)
+    raise InvalidInput(f"subject_kind must be SubjectKind.LOT (1) or SubjectKind.MINE (2), got {value!r}")

@@ -1,8 +1,9 @@
 """`Client`: the façade partner systems use; each job is handed to a small module.
 
 `Client` keeps the public verbs and their documentation: the lots' here, the registrar's in
-`filon._client_registrar` and the passports' in `filon._client_passports` (mixins it inherits, so that no
-module grows past a screenful of verbs). Argument checks live in `filon._checks`, transaction plumbing in
+`filon._client_registrar`, the passports' in `filon._client_passports`, and what participants share
+(attestations, encryption keys, access grants) in `filon._client_sharing` (mixins it inherits, so that no
+module grows too long). Argument checks live in `filon._checks`, transaction plumbing in
 `filon._contract` (over `filon._tx`), the registrar's writes in `filon._registry`, the supply chain's writes
 in `filon._lots`, reads rebuilt from event logs in `filon._reads`, and passport work (write with a passport,
 read, disclose, verify, carbon, credentials) in `filon._publishing`.
@@ -16,10 +17,12 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from filon._attestations import Attestations
 from filon._chain import Chain
 from filon._checks import ZERO_HASH
 from filon._client_passports import PassportVerbs
 from filon._client_registrar import RegistrarVerbs
+from filon._client_sharing import SharingVerbs
 from filon._contract import Contract
 from filon._deployment import Deployment
 from filon._lots import Lots
@@ -43,7 +46,7 @@ from filon.passport._store import DocumentStore
 __all__ = ["ZERO_HASH", "Client"]
 
 
-class Client(RegistrarVerbs, PassportVerbs):
+class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
     """A connection to one Filón deployment, optionally with an account to send transactions.
 
     Create it with `filon.connect`. Writes are signed locally and sent raw; each is estimated first,
@@ -72,6 +75,7 @@ class Client(RegistrarVerbs, PassportVerbs):
         self._registry = Registry(contract)
         self._lots = Lots(contract)
         self._reads = LogReads(contract, self._registry)
+        self._attestations = Attestations(contract)
         salts = SaltFolder(self.salts_folder, deployment)
         self._passports = Passports(contract, self._lots, self._reads, self.store, salts)
 

@@ -20,13 +20,32 @@ MineId = NewType("MineId", int)
 
 
 class Role(IntEnum):
-    """The role a registrar admits a participant with (`IFilonRegistry.Role`, same numbers)."""
+    """The role a registrar admits a participant with (`IFilonRegistry.Role`, same numbers).
+
+    The five supply-chain roles hold lots. The attesters, `AUDITOR` and `LABORATORY`, anchor credentials
+    about lots and mines (`Client.anchor_attestation`) and never hold lots: no lot can be sent to them, and an
+    account holding lots cannot be made one.
+    """
 
     MINE_OPERATOR = 1
     PROCESSOR = 2
     REFINER = 3
     TRADER = 4
     MANUFACTURER = 5
+    AUDITOR = 6
+    LABORATORY = 7
+
+    @property
+    def is_attester(self) -> bool:
+        """Whether the role is an attester's (auditor, laboratory), which holds no lots."""
+        return self >= Role.AUDITOR
+
+
+class SubjectKind(IntEnum):
+    """What an attestation is about (`anchorAttestation`'s `subjectKind`)."""
+
+    LOT = 1
+    MINE = 2
 
 
 class MineStatus(IntEnum):
@@ -150,6 +169,25 @@ class Mine:
     def remaining_mg(self) -> int:
         """Fine gold the mine may still declare this year, in milligrams."""
         return max(self.capacity_mg - self.declared_this_year_mg, 0)
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A credential an attester anchored on chain (the credential itself is a document off chain).
+
+    Attributes:
+        credential_hash: The hash the attester anchored (32 bytes).
+        attester: The auditor or laboratory that anchored it; only it can revoke it.
+        subject_kind: Whether it is about a lot or a mine.
+        subject_id: The lot id or mine id.
+        revoked: Whether the attester revoked it (for good).
+    """
+
+    credential_hash: bytes
+    attester: str
+    subject_kind: SubjectKind
+    subject_id: int
+    revoked: bool
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ passed to `holder` (a second processing plant), who approved `approved` for it (
 not admitted participants; `registrar` deployed the contract and holds DEFAULT_ADMIN_ROLE and REGISTRAR_ROLE
 but no participant role. `operator` has signed an offline declaration of an ore lot from mine 1 for
 `processor`. `removed_holder` was admitted, received lot `REMOVED_LOT` from `operator`, and was then removed
-(its admission withdrawn).
+(its admission withdrawn). `auditor` and `laboratory` are admitted attesters; `auditor` anchored credential
+`ANCHORED` about `LOT`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from eth_utils import keccak, to_checksum_address
 
 import filon
 
-MINE_OPERATOR, PROCESSOR, REFINER, TRADER, MANUFACTURER = 1, 2, 3, 4, 5  # IFilonRegistry.Role
+MINE_OPERATOR, PROCESSOR, REFINER, TRADER, MANUFACTURER, AUDITOR, LABORATORY = 1, 2, 3, 4, 5, 6, 7  # Role
+LOT_SUBJECT = 1  # anchorAttestation's subject kind for a lot
+ANCHORED = keccak(text="credential:anchored")
 REFINED = 3  # IFilonLots.Form.Refined
 DEFAULT_ADMIN_ROLE = bytes(32)
 REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
@@ -59,6 +62,8 @@ ACTORS = (
     "approved_for_all",  # approved for all of holder's lots (not admitted)
     "outsider",  # not admitted, no approval, no role
     "removed_holder",  # holds REMOVED_LOT, but its admission was withdrawn
+    "auditor",  # an attester: anchored ANCHORED
+    "laboratory",  # an attester
 )
 
 
@@ -75,6 +80,7 @@ class _Ref:
 ACTOR, HOLDER, LOT, MINE = _Ref("ACTOR"), _Ref("HOLDER"), _Ref("LOT"), _Ref("MINE")
 REGISTRAR_ADDRESS, PROCESSOR_ADDRESS = _Ref("REGISTRAR_ADDRESS"), _Ref("PROCESSOR_ADDRESS")
 REMOVED, REMOVED_LOT = _Ref("REMOVED"), _Ref("REMOVED_LOT")
+AUDITOR_ADDRESS = _Ref("AUDITOR_ADDRESS")
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ NOT_APPROVED = denied("ERC721InsufficientApproval", operator=ACTOR, tokenId=LOT)
 NOT_HOLDER = denied("NotHolder", lotId=LOT, account=ACTOR, holder=HOLDER)
 NOT_APPROVER = denied("ERC721InvalidApprover", approver=ACTOR)
 HOLDER_ONLY = frozenset({"holder"})
+ATTESTERS = frozenset({"auditor", "laboratory"})
 HOLDER_AND_ALL_LOTS_OPERATOR = frozenset({"holder", "approved_for_all"})
 
 
@@ -137,6 +144,10 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
         "recordPassport@removed": ("recordPassport", (s.removed_lot, root, "ipfs://v2")),
         "transferFrom@removed": ("transferFrom", (s.removed_holder, s.refiner, s.removed_lot)),
         "transform@removed": ("transform", ([s.removed_lot], [(REFINED, 900, 950)], root, "ipfs://refined")),
+        "anchorAttestation": ("anchorAttestation", (keccak(text="credential:new"), LOT_SUBJECT, s.lot)),
+        "revokeAttestation": ("revokeAttestation", (ANCHORED,)),
+        "transferFrom@attester": ("transferFrom", (s.holder, s.auditor, s.lot)),
+        "registerParticipant@attester": ("registerParticipant", (s.holder, AUDITOR)),
         "grantRole": ("grantRole", (REGISTRAR_ROLE, NEWCOMER)),
         "revokeRole": ("revokeRole", (REGISTRAR_ROLE, s.registrar)),
         "renounceRole": ("renounceRole", (REGISTRAR_ROLE, s.registrar)),
@@ -144,6 +155,7 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
 
 
 Rule = Denied | dict[str, Denied] | None
+TO_ATTESTER = denied("AttesterCannotHold", account=AUDITOR_ADDRESS, role=AUDITOR)
 
 # fmt: off
 SPEC: list[tuple[str, frozenset[str], Rule]] = [
@@ -188,6 +200,15 @@ SPEC: list[tuple[str, frozenset[str], Rule]] = [
     ("transform@removed", NOBODY, {
         "removed_holder": denied("NotParticipant", account=REMOVED),
         "*": denied("NotHolder", lotId=REMOVED_LOT, account=ACTOR, holder=REMOVED)}),
+    # -- attesters: they anchor credentials, only the one that anchored revokes, and they never hold lots
+    ("anchorAttestation",   ATTESTERS,             denied("NotAttester", account=ACTOR)),
+    ("revokeAttestation",   frozenset({"auditor"}), denied(
+        "NotTheAttester", credentialHash=ANCHORED, account=ACTOR, attester=AUDITOR_ADDRESS)),
+    ("transferFrom@attester", NOBODY, {
+        **dict.fromkeys(HOLDER_AND_OPERATORS, TO_ATTESTER),
+        "*": NOT_APPROVED}),
+    ("registerParticipant@attester", NOBODY, {
+        "registrar": denied("AttesterCannotHold", account=HOLDER, role=AUDITOR), "*": NOT_REGISTRAR}),
 ]
 # fmt: on
 
@@ -220,11 +241,15 @@ def scene(
 ) -> SimpleNamespace:
     """The world every cell starts from (module-scoped: Ape snapshots it once and reverts to it per test)."""
     holder, approved, trader = accounts[7], accounts[8], accounts[9]
-    approved_for_all, removed_holder = accounts.generate_test_account(), accounts.generate_test_account()
-    for generated in (approved_for_all, removed_holder):
+    approved_for_all, removed_holder, auditor, laboratory = (
+        accounts.generate_test_account() for _ in range(4)
+    )
+    for generated in (approved_for_all, removed_holder, auditor, laboratory):
         registrar.transfer(generated, 10**18)  # a generated test account starts with no ether
     lots.registerParticipant(holder, PROCESSOR, sender=registrar)
     lots.registerParticipant(removed_holder, TRADER, sender=registrar)
+    lots.registerParticipant(auditor, AUDITOR, sender=registrar)
+    lots.registerParticipant(laboratory, LABORATORY, sender=registrar)
     lots.removeParticipant(approved, sender=registrar)
     lots.registerParticipant(trader, TRADER, sender=registrar)
     lots.registerParticipant(RETIREE, TRADER, sender=registrar)
@@ -264,6 +289,7 @@ def scene(
     removed_lot = int(receipt.events.filter(lots.LotDeclared)[0].lotId)
     lots.transferFrom(miner, removed_holder, removed_lot, sender=miner)
     lots.removeParticipant(removed_holder, sender=registrar)
+    lots.anchorAttestation(ANCHORED, LOT_SUBJECT, lot, sender=auditor)
     lots.approve(approved, lot, sender=holder)
     lots.setApprovalForAll(approved_for_all, True, sender=holder)
 
@@ -292,6 +318,8 @@ def scene(
         "approved_for_all": approved_for_all,
         "outsider": outsider,
         "removed_holder": removed_holder,
+        "auditor": auditor,
+        "laboratory": laboratory,
     }
     return SimpleNamespace(
         lots=lots,
@@ -307,6 +335,7 @@ def scene(
         processor=plant,
         removed_holder=removed_holder,
         removed_lot=removed_lot,
+        auditor=auditor,
     )
 
 
@@ -336,6 +365,7 @@ def test_access(
         "PROCESSOR_ADDRESS": scene.processor.address,
         "REMOVED": scene.removed_holder.address,
         "REMOVED_LOT": scene.removed_lot,
+        "AUDITOR_ADDRESS": scene.auditor.address,
     }
     expected = {name: values[v.name] if isinstance(v, _Ref) else v for name, v in denial.args.items()}
     with reverts(getattr(lots, denial.error), **expected):

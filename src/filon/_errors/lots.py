@@ -154,3 +154,57 @@ class InvalidDeclarationSignature(ContractRevert, PermissionError):
     )
     mine_id: MineId
     operator: str
+
+
+# Attestations
+
+
+class NotAttester(ContractRevert, PermissionError):
+    """Only an account admitted as an auditor or a laboratory anchors credentials."""
+
+    error_name = "NotAttester"
+    template = "{account} is not admitted as an attester (auditor or laboratory)."
+    account: str
+
+
+class InvalidSubjectKind(ContractRevert, ValueError):
+    """An attestation is about a lot (1) or a mine (2)."""
+
+    error_name = "InvalidSubjectKind"
+    template = "{subject_kind} is not a kind of subject: an attestation is about a lot (1) or a mine (2)."
+    subject_kind: int
+
+
+class AttestationExists(ContractRevert):
+    """The credential was already anchored (by `attester`)."""
+
+    error_name = "AttestationExists"
+    template = "Credential {credential_hash} was already anchored by {attester}."
+    credential_hash: bytes
+    attester: str
+
+
+class UnknownAttestation(ContractRevert, LookupError):
+    """No credential with this hash was anchored."""
+
+    error_name = "UnknownAttestation"
+    template = "No credential {credential_hash} was anchored."
+    credential_hash: bytes
+
+
+class NotTheAttester(ContractRevert, PermissionError):
+    """Only the attester that anchored a credential revokes it."""
+
+    error_name = "NotTheAttester"
+    template = "{account} cannot revoke credential {credential_hash}: {attester} anchored it."
+    credential_hash: bytes
+    account: str
+    attester: str
+
+
+class AttestationAlreadyRevoked(ContractRevert):
+    """The credential was already revoked (revocation is final)."""
+
+    error_name = "AttestationAlreadyRevoked"
+    template = "Credential {credential_hash} was already revoked."
+    credential_hash: bytes

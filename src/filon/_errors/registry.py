@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from filon._errors.reverts import ContractRevert, _frozen, _mine_status, _role_name
-from filon._types import MineId, MineStatus
+from filon._types import MineId, MineStatus, Role
 
 
 class InvalidRole(ContractRevert, ValueError):
@@ -127,3 +127,33 @@ class ParticipantCannotAdminister(ContractRevert, PermissionError):
     def role_name(self) -> str:
         """The role's Solidity name, e.g. "REGISTRAR_ROLE"."""
         return _role_name(self.role)
+
+
+def _role(value: int) -> Role | int:
+    try:
+        return Role(value)
+    except ValueError:
+        return value
+
+
+def _show_role(value: Role | int) -> str:
+    return value.name.lower() if isinstance(value, Role) else str(value)
+
+
+class AttesterCannotHold(ContractRevert, PermissionError):
+    """The account is admitted as an attester (auditor, laboratory), which never holds lots: it cannot receive
+    one, nor be made an attester while it holds some."""
+
+    error_name = "AttesterCannotHold"
+    template = "{account} is admitted as an attester ({role}), which never holds lots."
+    converters = _frozen(role=_role)
+    displays = _frozen(role=_show_role)
+    account: str
+    role: Role
+
+
+class EmptyHash(ContractRevert, ValueError):
+    """A hash that identifies a record (participant record, register snapshot, credential) cannot be zero."""
+
+    error_name = "EmptyHash"
+    template = "The hash of a record cannot be zero."

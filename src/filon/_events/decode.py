@@ -15,6 +15,8 @@ from filon import _artifact
 from filon._events.records import (
     Approval,
     ApprovalForAll,
+    AttestationAnchored,
+    AttestationRevoked,
     ChainEvent,
     DeclarationCancelled,
     DeclarationRelayed,
@@ -38,6 +40,7 @@ from filon._types import (
     MineId,
     MineStatus,
     Role,
+    SubjectKind,
 )
 
 # ---------------------------------------------------------------------------------------------- decoding
@@ -158,6 +161,16 @@ def _role_revoked(where: Where, topics: Sequence[bytes], data: bytes) -> RoleCha
     return RoleChanged(*where, bytes(topics[1]), _address(topics[2]), _address(topics[3]), False)
 
 
+def _anchored(where: Where, topics: Sequence[bytes], data: bytes) -> AttestationAnchored:
+    return AttestationAnchored(
+        *where, bytes(topics[1]), _address(topics[2]), SubjectKind(_uint(data[:32])), _uint(topics[3])
+    )
+
+
+def _attestation_revoked(where: Where, topics: Sequence[bytes], data: bytes) -> AttestationRevoked:
+    return AttestationRevoked(*where, bytes(topics[1]), _address(topics[2]))
+
+
 _Decoder = Callable[[Where, Sequence[bytes], bytes], ChainEvent]
 
 _DECODERS: dict[str, _Decoder] = {
@@ -178,6 +191,8 @@ _DECODERS: dict[str, _Decoder] = {
     "MineStatusChanged": _status,
     "RoleGranted": _role_granted,
     "RoleRevoked": _role_revoked,
+    "AttestationAnchored": _anchored,
+    "AttestationRevoked": _attestation_revoked,
 }
 """Event name -> decoder. Events not listed (e.g. `EIP712DomainChanged`, `RoleAdminChanged`) carry nothing a
 reader of Filón needs and decode to None."""

@@ -11,6 +11,7 @@ from filon._types import (
     MineId,
     MineStatus,
     Role,
+    SubjectKind,
 )
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -203,6 +204,27 @@ class RoleChanged(ChainEvent):
     account: str
     sender: str
     granted: bool
+
+
+# ---------------------------------------------------------------------------------------------- attestations
+
+
+@dataclass(frozen=True)
+class AttestationAnchored(ChainEvent):
+    """`AttestationAnchored`: `attester` anchored credential `credential_hash` about a lot or a mine."""
+
+    credential_hash: bytes
+    attester: str
+    subject_kind: SubjectKind
+    subject_id: int
+
+
+@dataclass(frozen=True)
+class AttestationRevoked(ChainEvent):
+    """`AttestationRevoked`: `attester` revoked credential `credential_hash`."""
+
+    credential_hash: bytes
+    attester: str
 
 
 MineEvent = MineRegistered | MinePermitUpdated | MineCapacityUpdated | MinePassportUpdated | MineStatusChanged
