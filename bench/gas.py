@@ -11,6 +11,7 @@ bench/results.json. Every figure is one transaction's receipt, in the situation 
 - ``submit_declaration``: a plant submits a miner's offline-signed declaration;
 - ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
   lot;
+- ``publish_participant_record``: the registrar publishes the hash of a participant's record;
 - ``baseline_erc721_safemint``: OpenZeppelin ERC721 ``_safeMint`` to a holder that already holds tokens;
   ``baseline_uristorage_mint``: ERC721URIStorage mint with a 46-character CID as its URI;
 - ``declare_lot_at_N`` / ``transform_2_1_at_N``: the same operations with N lots already on chain
@@ -187,6 +188,10 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int
     )
     figures["submit_declaration"], _ = chain.gas(
         lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature), plant
+    )
+
+    figures["publish_participant_record"], _ = chain.gas(
+        lots.functions.publishParticipantRecord(plant, Web3.keccak(text="record")), registrar
     )
 
     laboratory = dev_accounts(6)[5].address

@@ -28,6 +28,7 @@ GAS_ROWS = [
     ("transform_2_1", "merge 2 lots into 1"),
     ("transform_10_1", "merge 10 lots into 1"),
     ("transform_1_3", "split 1 lot into 3"),
+    ("publish_participant_record", "the registrar publishes a participant's record hash"),
     ("anchor_attestation", "a laboratory anchors a credential about a lot"),
     ("revoke_attestation", "the laboratory revokes it"),
     ("baseline_erc721_safemint", "reference: OpenZeppelin ERC721 `_safeMint`"),

@@ -95,6 +95,16 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     /// @inheritdoc IFilonRegistry
+    /// @dev Event only: readers take the latest record per account from the logs (or the index), so a record
+    /// costs no storage. Requirements: caller has `REGISTRAR_ROLE`; `account` is admitted; `recordHash` is not
+    /// zero. Emits a {ParticipantRecordPublished} event.
+    function publishParticipantRecord(address account, bytes32 recordHash) external onlyRole(REGISTRAR_ROLE) {
+        if (_accounts[account].role == Role.None) revert NotParticipant(account);
+        if (recordHash == bytes32(0)) revert EmptyHash();
+        emit ParticipantRecordPublished(account, recordHash);
+    }
+
+    /// @inheritdoc IFilonRegistry
     function roleOf(address account) external view returns (Role) {
         return _accounts[account].role;
     }

@@ -74,6 +74,9 @@ interface IFilonRegistry {
     event ParticipantRegistered(address indexed account, Role role);
     /// @notice `account` is no longer admitted; it keeps what it holds but can receive nothing.
     event ParticipantRemoved(address indexed account);
+    /// @notice The registrar vouched for `account`'s record (name, registration, address: a document in the
+    /// document store) with hash `recordHash`; it replaces any earlier one.
+    event ParticipantRecordPublished(address indexed account, bytes32 recordHash);
     /// @notice A mine was registered; it starts `Active`.
     event MineRegistered(
         uint256 indexed mineId,
@@ -99,6 +102,9 @@ interface IFilonRegistry {
 
     /// @notice Withdraws `account`'s admission.
     function removeParticipant(address account) external;
+
+    /// @notice Publishes the hash of an admitted participant's record, vouched for by the registrar.
+    function publishParticipantRecord(address account, bytes32 recordHash) external;
 
     /// @notice The role `account` is admitted with (`None` if not admitted).
     function roleOf(address account) external view returns (Role);

@@ -36,6 +36,32 @@ class RegistrarVerbs:
         """
         return self._registry.remove_participant(address)
 
+    def publish_participant_record(self, address: str, record_hash: bytes | str) -> str:
+        """Vouches for an admitted participant's record (its name, registration and address, a document in the
+        document store) by publishing its hash (registrar only). The latest published record counts.
+
+        Args:
+            address: The participant.
+            record_hash: The record's hash (32 bytes or 0x hex), not zero.
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            Unauthorized: The client's account is not a registrar.
+            NotParticipant: `address` is not admitted.
+            EmptyHash: `record_hash` is zero.
+        """
+        return self._registry.publish_participant_record(address, record_hash)
+
+    def participant_record(self, address: str) -> bytes | None:
+        """The hash of the latest record the registrar published for `address`, or None.
+
+        The contract keeps no record (event only): this reads the `ParticipantRecordPublished` logs of
+        `address` in one `eth_getLogs` from the deployment block.
+        """
+        return self._registry.participant_record(address)
+
     def role_of(self, address: str) -> Role | None:
         """The role `address` is admitted with, or None if it is not admitted."""
         return self._registry.role_of(address)

@@ -144,6 +144,11 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
         "recordPassport@removed": ("recordPassport", (s.removed_lot, root, "ipfs://v2")),
         "transferFrom@removed": ("transferFrom", (s.removed_holder, s.refiner, s.removed_lot)),
         "transform@removed": ("transform", ([s.removed_lot], [(REFINED, 900, 950)], root, "ipfs://refined")),
+        "publishParticipantRecord": ("publishParticipantRecord", (s.holder, keccak(text="record"))),
+        "publishParticipantRecord@removed": (
+            "publishParticipantRecord",
+            (s.removed_holder, keccak(text="record")),
+        ),
         "anchorAttestation": ("anchorAttestation", (keccak(text="credential:new"), LOT_SUBJECT, s.lot)),
         "revokeAttestation": ("revokeAttestation", (ANCHORED,)),
         "transferFrom@attester": ("transferFrom", (s.holder, s.auditor, s.lot)),
@@ -200,6 +205,10 @@ SPEC: list[tuple[str, frozenset[str], Rule]] = [
     ("transform@removed", NOBODY, {
         "removed_holder": denied("NotParticipant", account=REMOVED),
         "*": denied("NotHolder", lotId=REMOVED_LOT, account=ACTOR, holder=REMOVED)}),
+    # -- records the registrar vouches for, about admitted participants only
+    ("publishParticipantRecord", REGISTRAR,        NOT_REGISTRAR),
+    ("publishParticipantRecord@removed", NOBODY, {
+        "registrar": denied("NotParticipant", account=REMOVED), "*": NOT_REGISTRAR}),
     # -- attesters: they anchor credentials, only the one that anchored revokes, and they never hold lots
     ("anchorAttestation",   ATTESTERS,             denied("NotAttester", account=ACTOR)),
     ("revokeAttestation",   frozenset({"auditor"}), denied(

@@ -28,6 +28,7 @@ from filon._events.records import (
     MinePermitUpdated,
     MineRegistered,
     MineStatusChanged,
+    ParticipantRecordPublished,
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
@@ -120,6 +121,10 @@ def _removed(where: Where, topics: Sequence[bytes], data: bytes) -> ParticipantR
     return ParticipantRemoved(*where, _address(topics[1]))
 
 
+def _record(where: Where, topics: Sequence[bytes], data: bytes) -> ParticipantRecordPublished:
+    return ParticipantRecordPublished(*where, _address(topics[1]), bytes(data[:32]))
+
+
 def _mine_registered(where: Where, topics: Sequence[bytes], data: bytes) -> MineRegistered:
     country, permit, expiry, location, capacity, passport = abi_decode(
         ["bytes2", "bytes32", "uint256", "bytes32", "uint256", "bytes32"], data
@@ -184,6 +189,7 @@ _DECODERS: dict[str, _Decoder] = {
     "ApprovalForAll": _approval_for_all,
     "ParticipantRegistered": _registered,
     "ParticipantRemoved": _removed,
+    "ParticipantRecordPublished": _record,
     "MineRegistered": _mine_registered,
     "MinePermitUpdated": _permit,
     "MineCapacityUpdated": _capacity,

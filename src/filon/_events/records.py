@@ -150,6 +150,14 @@ class ParticipantRemoved(ChainEvent):
 
 
 @dataclass(frozen=True)
+class ParticipantRecordPublished(ChainEvent):
+    """The registrar vouched for `account`'s record (a document in the store) with hash `record_hash`."""
+
+    account: str
+    record_hash: bytes
+
+
+@dataclass(frozen=True)
 class MineRegistered(ChainEvent):
     """A mine was registered (it starts active)."""
 
