@@ -12,6 +12,9 @@ bench/results.json. Every figure is one transaction's receipt, in the situation 
 - ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
   lot;
 - ``publish_participant_record``: the registrar publishes the hash of a participant's record;
+- ``record_register_snapshot``: the registrar records a government register snapshot alone;
+  ``register_import_multicall``: a register import in one ``multicall`` (the snapshot, a suspension and a
+  renewed permit);
 - ``baseline_erc721_safemint``: OpenZeppelin ERC721 ``_safeMint`` to a holder that already holds tokens;
   ``baseline_uristorage_mint``: ERC721URIStorage mint with a 46-character CID as its URI;
 - ``declare_lot_at_N`` / ``transform_2_1_at_N``: the same operations with N lots already on chain
@@ -201,6 +204,17 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int
         lots.functions.anchorAttestation(credential, int(filon.SubjectKind.LOT), first), laboratory
     )
     figures["revoke_attestation"], _ = chain.gas(lots.functions.revokeAttestation(credential), laboratory)
+
+    now = chain.w3.eth.get_block("latest")["timestamp"]
+    figures["record_register_snapshot"], _ = chain.gas(
+        lots.functions.recordRegisterSnapshot(Web3.keccak(text="register 1"), now - 86_400), registrar
+    )
+    register_import = [
+        lots.encode_abi("recordRegisterSnapshot", [Web3.keccak(text="register 2"), now - 3_600]),
+        lots.encode_abi("suspendMine", [2]),
+        lots.encode_abi("updatePermit", [1, Web3.keccak(text="renewed"), now + 2 * YEAR]),
+    ]
+    figures["register_import_multicall"], _ = chain.gas(lots.functions.multicall(register_import), registrar)
     return figures
 
 

@@ -29,6 +29,8 @@ GAS_ROWS = [
     ("transform_10_1", "merge 10 lots into 1"),
     ("transform_1_3", "split 1 lot into 3"),
     ("publish_participant_record", "the registrar publishes a participant's record hash"),
+    ("record_register_snapshot", "the registrar records a government register snapshot"),
+    ("register_import_multicall", "a register import: snapshot, suspension, renewed permit in one multicall"),
     ("anchor_attestation", "a laboratory anchors a credential about a lot"),
     ("revoke_attestation", "the laboratory revokes it"),
     ("baseline_erc721_safemint", "reference: OpenZeppelin ERC721 `_safeMint`"),

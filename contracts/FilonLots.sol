@@ -6,6 +6,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
 import {FilonRegistry} from "./FilonRegistry.sol";
 import {IFilonLots} from "./interfaces/IFilonLots.sol";
@@ -21,8 +22,9 @@ import {LotMetadata} from "./libraries/LotMetadata.sol";
 /// share one slot, and a holder's balance shares a slot with its participant role. OpenZeppelin's ERC721 keeps
 /// approvals, safe transfers, ERC-165 and its errors; `_ownerOf`, `balanceOf` and `_update` read and write the
 /// packed slots instead of its own mappings. What no rule reads (gross mass, parents, passport URIs, external
-/// references) lives in events.
-contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
+/// references) lives in events. OpenZeppelin's `Multicall` batches calls in one transaction, all or nothing and
+/// each with the caller as `msg.sender`: a register import with its snapshot, a transfer with its access grant.
+contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFilonLots {
     /// @notice The most inputs, or outputs, one transformation may have (keeps every call's gas bounded).
     uint256 public constant MAX_TRANSFORM_LOTS = 64;
 
@@ -308,13 +310,14 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         Account memory account = _accounts[operator];
         _useMineCapacity(account, mineId, operator, fineGoldMg);
         bytes32 refHash = _checkExternalRef(operator, externalRef);
-        if (recipient == operator) {
-            // The operator keeps the lot: its one slot takes both the mine's and the lot's updates.
-            lotId = _mintLot(operator, account, Form.Ore, fineGoldMg, mineId, passportRoot);
-        } else {
+        // The operator keeps the lot (the usual case): its one slot takes both the mine's and the lot's updates.
+        Account memory receiving = account;
+        if (recipient != operator) {
             _accounts[operator] = account;
-            lotId = _mintLot(recipient, _accounts[recipient], Form.Ore, fineGoldMg, mineId, passportRoot);
+            receiving = _accounts[recipient];
         }
+        lotId = _mintLot(recipient, receiving, Form.Ore, fineGoldMg, mineId, passportRoot);
+        _accounts[recipient] = receiving;
         if (refHash != bytes32(0)) _lotsByRef[operator][refHash] = lotId;
         emit LotDeclared(lotId, mineId, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
     }
@@ -376,7 +379,8 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
     }
 
     /// @dev Burns `inputs` for good and returns their holder and total fine gold. Each input must be live and
-    /// held by the holder of the first, for whom the caller must be authorized.
+    /// held by the holder of the first, for whom the caller must be authorized. The holder's balance is counted
+    /// down by {_mintOutputs}, with the outputs, in one write of its slot.
     function _consumeInputs(uint256[] calldata inputs) private returns (address holder, uint256 inputMg) {
         holder = _lots[inputs[0]].holder;
         uint256 inputCount = inputs.length;
@@ -391,10 +395,6 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
             delete _lots[lotId];
             emit Transfer(holder, address(0), lotId);
         }
-        // Cannot underflow: the holder held each of the distinct inputs.
-        unchecked {
-            _accounts[holder].lotCount -= uint32(inputCount);
-        }
     }
 
     /// @dev Mints one lot per output to `holder`, each a child of every input.
@@ -405,19 +405,26 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         bytes32 passportRoot,
         string calldata passportURI
     ) private returns (uint256[] memory outputIds) {
+        Account memory account = _accounts[holder];
+        // Cannot underflow: the holder held each of the distinct inputs, consumed by {_consumeInputs}.
+        unchecked {
+            account.lotCount -= uint32(inputs.length);
+        }
         outputIds = new uint256[](outputs.length);
         for (uint256 j = 0; j < outputs.length; ++j) {
             LotOutput calldata output = outputs[j];
-            uint256 lotId = _mintLot(holder, _accounts[holder], output.form, output.fineGoldMg, 0, passportRoot);
+            uint256 lotId = _mintLot(holder, account, output.form, output.fineGoldMg, 0, passportRoot);
             outputIds[j] = lotId;
             emit LotProduced(
                 lotId, output.form, output.fineGoldMg, output.grossMassMg, inputs, passportRoot, passportURI
             );
         }
+        _accounts[holder] = account;
     }
 
-    /// @dev Mints a lot to `to`, whose slot is `account` (loaded by the caller, written here), taking its id from
-    /// `to`'s block of ids; `to` must be admitted with a role that holds lots.
+    /// @dev Mints a lot to `to`, whose slot is `account`, taking its id from `to`'s block of ids; `to` must be
+    /// admitted with a role that holds lots. The caller loads `account` and writes it back once it has minted
+    /// all it mints (one write of the slot for all the outputs of a transformation).
     function _mintLot(
         address to,
         Account memory account,
@@ -440,7 +447,6 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
             account.idsLeft -= 1;
             account.lotCount += 1;
         }
-        _accounts[to] = account;
         _lots[lotId] = Lot({
             holder: to,
             fineGoldMg: uint40(fineGoldMg),

@@ -225,6 +225,20 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     /// @inheritdoc IFilonRegistry
+    /// @dev Event only. A register import sends it with the snapshot's status and permit changes in one
+    /// transaction (`multicall([recordRegisterSnapshot(...), suspendMine(...), updatePermit(...), ...])`), all or
+    /// nothing, so that readers attribute those changes to the snapshot. The date is a `uint48`, OpenZeppelin's
+    /// type for timepoints. Requirements: caller has `REGISTRAR_ROLE`; `snapshotHash` is not zero; `snapshotDate`
+    /// is not zero and not in the future. Emits a {RegisterSnapshotRecorded} event.
+    function recordRegisterSnapshot(bytes32 snapshotHash, uint48 snapshotDate) external onlyRole(REGISTRAR_ROLE) {
+        if (snapshotHash == bytes32(0)) revert EmptyHash();
+        if (snapshotDate == 0 || snapshotDate > block.timestamp) {
+            revert InvalidSnapshotDate(snapshotDate, block.timestamp);
+        }
+        emit RegisterSnapshotRecorded(snapshotHash, snapshotDate);
+    }
+
+    /// @inheritdoc IFilonRegistry
     function mine(uint256 mineId) external view returns (Mine memory) {
         address operator = _requireMine(mineId);
         Account memory account = _accounts[operator];

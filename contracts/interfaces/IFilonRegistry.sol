@@ -65,6 +65,8 @@ interface IFilonRegistry {
     error AttesterCannotHold(address account, Role role);
     /// @dev A hash that identifies a record (a participant record, a register snapshot, a credential) is zero.
     error EmptyHash();
+    /// @dev A register snapshot's date must be after 1970-01-01 and not after now (`nowTimestamp`).
+    error InvalidSnapshotDate(uint256 snapshotDate, uint256 nowTimestamp);
     /// @dev `account` holds `REGISTRAR_ROLE` or `DEFAULT_ADMIN_ROLE`, so it cannot be admitted as a participant.
     error RegistrarCannotParticipate(address account);
     /// @dev `account` is an admitted participant, so it cannot be granted `role` (the registrar or admin role).
@@ -77,6 +79,9 @@ interface IFilonRegistry {
     /// @notice The registrar vouched for `account`'s record (name, registration, address: a document in the
     /// document store) with hash `recordHash`; it replaces any earlier one.
     event ParticipantRecordPublished(address indexed account, bytes32 recordHash);
+    /// @notice The registrar imported the government register of mines as of `snapshotDate` (Unix time); the file
+    /// it imported hashes to `snapshotHash`. The status and permit changes of the same transaction come from it.
+    event RegisterSnapshotRecorded(bytes32 indexed snapshotHash, uint256 snapshotDate);
     /// @notice A mine was registered; it starts `Active`.
     event MineRegistered(
         uint256 indexed mineId,
@@ -137,6 +142,9 @@ interface IFilonRegistry {
 
     /// @notice Revokes a mine for good.
     function revokeMine(uint256 mineId) external;
+
+    /// @notice Records the government register snapshot a register import applies (see {RegisterSnapshotRecorded}).
+    function recordRegisterSnapshot(bytes32 snapshotHash, uint48 snapshotDate) external;
 
     /// @notice The mine with id `mineId`.
     function mine(uint256 mineId) external view returns (Mine memory);

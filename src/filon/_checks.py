@@ -65,6 +65,17 @@ def uint(value: int, name: str) -> int:
     raise InvalidInput(f"{name} must be a non-negative int, got {value!r}")
 
 
+def timepoint(value: int, name: str) -> int:
+    """`value` as a Unix time that fits the contract's `uint48` timepoints.
+
+    Raises:
+        InvalidInput: It is not a non-negative int below 2^48.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**48:
+        return value
+    raise InvalidInput(f"{name} must be a Unix time (a non-negative int below 2^48), got {value!r}")
+
+
 def country(value: str) -> bytes:
     """An ISO 3166-1 alpha-2 code as the contract's `bytes2`.
 

@@ -19,7 +19,7 @@ from eth_account.signers.local import LocalAccount
 
 from filon._attestations import Attestations
 from filon._chain import Chain
-from filon._checks import ZERO_HASH
+from filon._checks import ZERO_HASH, hex0x
 from filon._client_passports import PassportVerbs
 from filon._client_registrar import RegistrarVerbs
 from filon._client_sharing import SharingVerbs
@@ -71,6 +71,7 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         self.deployment = deployment
         self.account = account
         contract = Contract(chain, deployment, account, timeout=timeout)
+        self._contract = contract
         self._chain = chain
         self._registry = Registry(contract)
         self._lots = Lots(contract)
@@ -93,6 +94,28 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
     def contract_address(self) -> str:
         """The FilonLots contract address."""
         return self.deployment.address
+
+    def multicall(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> str:
+        """Sends several of the contract's functions in one transaction (OpenZeppelin's `multicall`).
+
+        Each call runs with the client's account as `msg.sender`, so each needs the role it always needs,
+        and the calls take effect all together or not at all: a register import
+        (`[("recordRegisterSnapshot", (hash, date)), ("suspendMine", (7,)), ...]`), or a transfer with its
+        access grant. Like every write it is estimated first: a call that would fail raises its own error
+        and nothing is sent.
+
+        Args:
+            calls: `(function, arguments)` pairs, the function by name (or full signature when overloaded)
+                and its arguments as the contract takes them (ints, checksummed or plain 0x addresses, bytes).
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            InvalidInput: `calls` is empty, names no function of the contract, or an argument does not fit.
+            ContractRevert: (its specific subclass) the first call the contract refuses.
+        """
+        return hex0x(self._contract.multicall("send a multicall", calls)["transactionHash"])
 
     # ------------------------------------------------------------------ lots: writes
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from filon._checks import ZERO_HASH
 from filon._registry import Registry
-from filon._types import Mine, MineId, MineStatus, Role
+from filon._types import Mine, MineId, MineStatus, RegisterSnapshot, Role
 
 
 class RegistrarVerbs:
@@ -61,6 +61,30 @@ class RegistrarVerbs:
         `address` in one `eth_getLogs` from the deployment block.
         """
         return self._registry.participant_record(address)
+
+    def record_register_snapshot(self, snapshot_hash: bytes | str, snapshot_date: int) -> str:
+        """Records that the registrar imported the government register of mines as of `snapshot_date`
+        (registrar only). A register import sends it in one `multicall` with the status and permit changes it
+        applies, so that readers attribute them to the snapshot.
+
+        Args:
+            snapshot_hash: The hash of the register file imported (32 bytes or 0x hex), not zero.
+            snapshot_date: The Unix time the register speaks for; after 1970-01-01 and not in the future.
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            Unauthorized: The client's account is not a registrar.
+            EmptyHash: `snapshot_hash` is zero.
+            InvalidSnapshotDate: `snapshot_date` is zero or in the future.
+        """
+        return self._registry.record_register_snapshot(snapshot_hash, snapshot_date)
+
+    def register_snapshots(self) -> list[RegisterSnapshot]:
+        """Every government register snapshot recorded, oldest first, each with the block and transaction
+        of its import (the contract keeps none: one `eth_getLogs`)."""
+        return self._registry.register_snapshots()
 
     def role_of(self, address: str) -> Role | None:
         """The role `address` is admitted with, or None if it is not admitted."""

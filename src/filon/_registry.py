@@ -11,7 +11,7 @@ from filon import _checks as check
 from filon import _events
 from filon._chain import address_topic
 from filon._contract import Contract
-from filon._types import Mine, MineId, MineStatus, Role
+from filon._types import Mine, MineId, MineStatus, RegisterSnapshot, Role
 
 _STATUS_FUNCTIONS = {
     MineStatus.ACTIVE: "reactivateMine",
@@ -71,6 +71,22 @@ class Registry:
         found = self._contract.logs([_events.topic("ParticipantRecordPublished"), account])
         records = _events.of_type(found, _events.ParticipantRecordPublished)
         return records[-1].record_hash if records else None
+
+    def record_register_snapshot(self, snapshot_hash: bytes | str, snapshot_date: int) -> str:
+        return self._contract.send_for_hash(
+            "record a register snapshot",
+            "recordRegisterSnapshot",
+            check.bytes32(snapshot_hash, "snapshot_hash"),
+            check.timepoint(snapshot_date, "snapshot_date"),
+        )
+
+    def register_snapshots(self) -> list[RegisterSnapshot]:
+        """Every register snapshot recorded, oldest first, from one `eth_getLogs`."""
+        found = self._contract.logs([_events.topic("RegisterSnapshotRecorded")])
+        return [
+            RegisterSnapshot(event.snapshot_hash, event.snapshot_date, event.block_number, event.transaction)
+            for event in _events.of_type(found, _events.RegisterSnapshotRecorded)
+        ]
 
     def role_of(self, address: str) -> Role | None:
         (role,) = self._contract.read("roleOf", check.address(address, "address"))

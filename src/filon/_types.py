@@ -172,6 +172,26 @@ class Mine:
 
 
 @dataclass(frozen=True)
+class RegisterSnapshot:
+    """A government register snapshot the registrar imported (`recordRegisterSnapshot`).
+
+    The mine status and permit changes of the same transaction (a register import sends them together, with
+    `Client.multicall`) come from this snapshot.
+
+    Attributes:
+        snapshot_hash: The hash of the register file imported.
+        snapshot_date: The Unix time the register was exported (as of when it speaks).
+        block_number: The block of the import.
+        transaction_hash: The import's transaction, as a 0x hex string.
+    """
+
+    snapshot_hash: bytes
+    snapshot_date: int
+    block_number: int
+    transaction_hash: str
+
+
+@dataclass(frozen=True)
 class Attestation:
     """A credential an attester anchored on chain (the credential itself is a document off chain).
 

@@ -149,6 +149,11 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
             "publishParticipantRecord",
             (s.removed_holder, keccak(text="record")),
         ),
+        "recordRegisterSnapshot": ("recordRegisterSnapshot", (keccak(text="register"), s.snapshot_date)),
+        "multicall": (
+            "multicall",
+            ([s.lots.recordRegisterSnapshot.encode_input(keccak(text="register"), s.snapshot_date)],),
+        ),
         "anchorAttestation": ("anchorAttestation", (keccak(text="credential:new"), LOT_SUBJECT, s.lot)),
         "revokeAttestation": ("revokeAttestation", (ANCHORED,)),
         "transferFrom@attester": ("transferFrom", (s.holder, s.auditor, s.lot)),
@@ -209,6 +214,9 @@ SPEC: list[tuple[str, frozenset[str], Rule]] = [
     ("publishParticipantRecord", REGISTRAR,        NOT_REGISTRAR),
     ("publishParticipantRecord@removed", NOBODY, {
         "registrar": denied("NotParticipant", account=REMOVED), "*": NOT_REGISTRAR}),
+    ("recordRegisterSnapshot", REGISTRAR,          NOT_REGISTRAR),
+    # -- multicall: anyone may batch, each call with the caller as msg.sender (here a registrar's call)
+    ("multicall",           REGISTRAR,             NOT_REGISTRAR),
     # -- attesters: they anchor credentials, only the one that anchored revokes, and they never hold lots
     ("anchorAttestation",   ATTESTERS,             denied("NotAttester", account=ACTOR)),
     ("revokeAttestation",   frozenset({"auditor"}), denied(
@@ -345,6 +353,7 @@ def scene(
         removed_holder=removed_holder,
         removed_lot=removed_lot,
         auditor=auditor,
+        snapshot_date=expiry - 11 * YEAR,
     )
 
 

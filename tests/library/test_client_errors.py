@@ -210,16 +210,6 @@ def test_the_registrar_cannot_be_admitted(world: World, registrar: filon.Client,
     assert registrar.role_of(roles.registrar.address) is None
 
 
-def test_participant_cannot_administer_names_the_role(roles: Roles) -> None:
-    error = filon.ParticipantCannotAdminister(account=roles.plant.address, role=REGISTRAR_ROLE)
-
-    assert error.role_name == "REGISTRAR_ROLE"
-    assert str(error) == (
-        f"{roles.plant.address} is an admitted participant and cannot be granted the REGISTRAR_ROLE: "
-        "remove the participant first."
-    )
-
-
 @pytest.mark.parametrize("lot_id", [2, 99, 101])
 def test_unknown_lot_and_unknown_mine(
     world: World, miner: filon.Client, reader: filon.Client, lot_id: int

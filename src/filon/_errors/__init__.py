@@ -43,8 +43,10 @@ from filon._errors.lots import (
     UnknownLot,
 )
 from filon._errors.openzeppelin import (
+    AddressEmptyCode,
     BadConfirmation,
     ERC721Error,
+    FailedCall,
     HexLengthInsufficient,
     IncorrectOwner,
     InvalidAccountNonce,
@@ -68,6 +70,7 @@ from filon._errors.registry import (
     InvalidMineStatusChange,
     InvalidPermitExpiry,
     InvalidRole,
+    InvalidSnapshotDate,
     NotMineOperatorRole,
     NotParticipant,
     OperatorHasMine,
@@ -84,6 +87,7 @@ from filon._errors.reverts import (
 
 __all__ = [
     "AccountRequired",
+    "AddressEmptyCode",
     "AttestationAlreadyRevoked",
     "AttestationExists",
     "AttesterCannotHold",
@@ -98,6 +102,7 @@ __all__ = [
     "ERC721Error",
     "EmptyHash",
     "EmptyPassportRoot",
+    "FailedCall",
     "FilonError",
     "HexLengthInsufficient",
     "IncorrectOwner",
@@ -117,6 +122,7 @@ __all__ = [
     "InvalidRole",
     "InvalidSender",
     "InvalidShortString",
+    "InvalidSnapshotDate",
     "InvalidSubjectKind",
     "InvalidTransformation",
     "LotConsumed",

@@ -151,3 +151,26 @@ class HexLengthInsufficient(ContractRevert):
     template = "{value} does not fit in {length} hex digits."
     value: int
     length: int
+
+
+# OpenZeppelin Address (behind Multicall)
+
+
+class FailedCall(ContractRevert):
+    """A call of a multicall failed without a reason (`FailedCall`): it named no function of the contract,
+    or arguments the contract cannot decode. `Client.multicall` encodes calls from the ABI, so it does not
+    send one."""
+
+    error_name = "FailedCall"
+    template = (
+        "A call of the multicall failed without a reason (an unknown function or undecodable arguments)."
+    )
+
+
+class AddressEmptyCode(ContractRevert):
+    """A call went to an address without code (`AddressEmptyCode`; a multicall only calls the contract itself,
+    so this is reachable only through a bug)."""
+
+    error_name = "AddressEmptyCode"
+    template = "{target} has no code."
+    target: str

@@ -157,3 +157,15 @@ class EmptyHash(ContractRevert, ValueError):
 
     error_name = "EmptyHash"
     template = "The hash of a record cannot be zero."
+
+
+class InvalidSnapshotDate(ContractRevert, ValueError):
+    """A register snapshot's date must be after 1970-01-01 and not in the future."""
+
+    error_name = "InvalidSnapshotDate"
+    template = (
+        "Register snapshot date {snapshot_date} is not a past Unix time (after 1970-01-01, "
+        "not after now, {now_timestamp})."
+    )
+    snapshot_date: int
+    now_timestamp: int

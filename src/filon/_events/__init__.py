@@ -34,6 +34,7 @@ from filon._events.records import (
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
+    RegisterSnapshotRecorded,
     RoleChanged,
     TokenTransfer,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "ParticipantRegistered",
     "ParticipantRemoved",
     "PassportVersionRecorded",
+    "RegisterSnapshotRecorded",
     "RoleChanged",
     "TokenTransfer",
     "decode",

@@ -32,6 +32,7 @@ from filon._events.records import (
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
+    RegisterSnapshotRecorded,
     RoleChanged,
     TokenTransfer,
 )
@@ -125,6 +126,10 @@ def _record(where: Where, topics: Sequence[bytes], data: bytes) -> ParticipantRe
     return ParticipantRecordPublished(*where, _address(topics[1]), bytes(data[:32]))
 
 
+def _snapshot(where: Where, topics: Sequence[bytes], data: bytes) -> RegisterSnapshotRecorded:
+    return RegisterSnapshotRecorded(*where, bytes(topics[1]), _uint(data[:32]))
+
+
 def _mine_registered(where: Where, topics: Sequence[bytes], data: bytes) -> MineRegistered:
     country, permit, expiry, location, capacity, passport = abi_decode(
         ["bytes2", "bytes32", "uint256", "bytes32", "uint256", "bytes32"], data
@@ -190,6 +195,7 @@ _DECODERS: dict[str, _Decoder] = {
     "ParticipantRegistered": _registered,
     "ParticipantRemoved": _removed,
     "ParticipantRecordPublished": _record,
+    "RegisterSnapshotRecorded": _snapshot,
     "MineRegistered": _mine_registered,
     "MinePermitUpdated": _permit,
     "MineCapacityUpdated": _capacity,

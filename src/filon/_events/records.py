@@ -158,6 +158,15 @@ class ParticipantRecordPublished(ChainEvent):
 
 
 @dataclass(frozen=True)
+class RegisterSnapshotRecorded(ChainEvent):
+    """The registrar imported the government register as of `snapshot_date`; its file hashes to
+    `snapshot_hash`."""
+
+    snapshot_hash: bytes
+    snapshot_date: int
+
+
+@dataclass(frozen=True)
 class MineRegistered(ChainEvent):
     """A mine was registered (it starts active)."""
 
