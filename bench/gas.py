@@ -9,6 +9,10 @@ bench/results.json. Every figure is one transaction's receipt, in the situation 
 - ``record_passport``: a second passport version; ``transfer``: ``transferFrom`` between two holders
   that both already hold lots; ``transform_N_M``: a holder turns N lots into M;
 - ``submit_declaration``: a plant submits a miner's offline-signed declaration;
+- ``publish_encryption_key``: a plant publishes its 33-byte (compressed secp256k1) public key;
+  ``grant_access`` / ``revoke_access``: it grants a refiner access to a lot, then revokes it;
+  ``transfer_and_grant_multicall``: ``transferFrom`` and ``grantAccess`` in one ``multicall`` (compare with
+  ``transfer`` plus ``grant_access``);
 - ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
   lot;
 - ``publish_participant_record``: the registrar publishes the hash of a participant's record;
@@ -143,7 +147,7 @@ def _setup(chain: _Chain, artifact: dict[str, Any]) -> tuple[Contract, list[str]
 
 
 def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int]:
-    lots, (registrar, miner, plant, _refiner, miner2) = _setup(chain, artifact)
+    lots, (registrar, miner, plant, refiner, miner2) = _setup(chain, artifact)
     figures: dict[str, int] = {}
 
     def declare(ref: str = "", sender: str = miner, mine: int = 1) -> tuple[int, int]:
@@ -192,6 +196,17 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> dict[str, int
     figures["submit_declaration"], _ = chain.gas(
         lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature), plant
     )
+
+    key = bytes(dev_accounts(3)[2]._key_obj.public_key.to_compressed_bytes())
+    figures["publish_encryption_key"], _ = chain.gas(lots.functions.publishEncryptionKey(key), plant)
+    grant = Web3.keccak(text="grant file")
+    figures["grant_access"], _ = chain.gas(lots.functions.grantAccess(first, refiner, grant), plant)
+    figures["revoke_access"], _ = chain.gas(lots.functions.revokeAccess(first, refiner), plant)
+    handover = [
+        lots.encode_abi("transferFrom", [miner, plant, second]),
+        lots.encode_abi("grantAccess", [second, plant, grant]),
+    ]
+    figures["transfer_and_grant_multicall"], _ = chain.gas(lots.functions.multicall(handover), miner)
 
     figures["publish_participant_record"], _ = chain.gas(
         lots.functions.publishParticipantRecord(plant, Web3.keccak(text="record")), registrar

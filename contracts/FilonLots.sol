@@ -176,6 +176,40 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
     }
 
     /// @inheritdoc IFilonLots
+    /// @dev Event only: readers take the latest key per account from the logs. The contract checks only the
+    /// length (an uncompressed secp256k1 key, the longest in use, is 65 bytes); the library checks the format.
+    /// Requirements: the caller is admitted; `publicKey` is 1 to 65 bytes. Emits an {EncryptionKeyPublished} event.
+    function publishEncryptionKey(bytes calldata publicKey) external {
+        _requireAdmitted(msg.sender);
+        if (publicKey.length == 0 || publicKey.length > 65) revert InvalidEncryptionKey(publicKey.length);
+        emit EncryptionKeyPublished(msg.sender, publicKey);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Event only. The granter need not hold the lot: a past holder may grant access to an ancestor it can
+    /// open. Whoever can open a layer can share it anyway; the grant makes the sharing visible and revocable.
+    /// Requirements: the caller is admitted; the lot was minted (it may be consumed); `reader` is not zero;
+    /// `grantDigest` is not zero. Emits an {AccessGranted} event.
+    function grantAccess(uint256 lotId, address reader, bytes32 grantDigest) external {
+        _requireAdmitted(msg.sender);
+        if (_passportRoots[lotId] == bytes32(0)) revert UnknownLot(lotId);
+        if (reader == address(0)) revert InvalidAccount(reader);
+        if (grantDigest == bytes32(0)) revert EmptyHash();
+        emit AccessGranted(lotId, reader, msg.sender, grantDigest);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Event only: it withdraws the caller's own grant (readers match it on lot, reader and granter).
+    /// Requirements: the caller is admitted; the lot was minted; `reader` is not zero. Emits an {AccessRevoked}
+    /// event.
+    function revokeAccess(uint256 lotId, address reader) external {
+        _requireAdmitted(msg.sender);
+        if (_passportRoots[lotId] == bytes32(0)) revert UnknownLot(lotId);
+        if (reader == address(0)) revert InvalidAccount(reader);
+        emit AccessRevoked(lotId, reader, msg.sender);
+    }
+
+    /// @inheritdoc IFilonLots
     /// @dev The credential itself (a signed document in the document store) is off chain; its hash, its attester
     /// and its subject are anchored here once, so that anyone can check it was issued and not revoked. A lot may
     /// be attested after it was consumed (an assay of an ore lot since refined). Requirements: the caller is
@@ -467,6 +501,11 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
         unchecked {
             account.lotCount += 1;
         }
+    }
+
+    /// @dev Reverts with {NotParticipant} unless `account` is admitted (with any role).
+    function _requireAdmitted(address account) private view {
+        if (_accounts[account].role == Role.None) revert NotParticipant(account);
     }
 
     /// @dev Reverts with the reason a lot with no holder cannot be used: never minted, or consumed.

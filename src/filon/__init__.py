@@ -47,6 +47,7 @@ from filon._errors import (
     InvalidCapacity,
     InvalidCountry,
     InvalidDeclarationSignature,
+    InvalidEncryptionKey,
     InvalidInput,
     InvalidMass,
     InvalidMineStatusChange,
@@ -95,6 +96,7 @@ from filon._errors import (
 from filon._offline import DeclarationDomain, SignedDeclaration, declaration_nonce, sign_declaration
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport, prepare_passport
 from filon._types import (
+    AccessGrant,
     Attestation,
     Consumed,
     Declared,
@@ -153,6 +155,7 @@ from filon.passport import (
 
 __all__ = [
     "ZERO_HASH",
+    "AccessGrant",
     "AccountRequired",
     "AddressEmptyCode",
     "AnvilError",
@@ -204,6 +207,7 @@ __all__ = [
     "InvalidCid",
     "InvalidCountry",
     "InvalidDeclarationSignature",
+    "InvalidEncryptionKey",
     "InvalidInput",
     "InvalidMass",
     "InvalidMineStatusChange",

@@ -101,3 +101,33 @@ def subject_kind(value: int) -> SubjectKind:
     if isinstance(value, int) and not isinstance(value, bool) and value in set(SubjectKind):
         return SubjectKind(value)
     raise InvalidInput(f"subject_kind must be SubjectKind.LOT (1) or SubjectKind.MINE (2), got {value!r}")
+
+
+_SECP256K1_P = 2**256 - 2**32 - 977
+
+
+def encryption_key(value: bytes) -> bytes:
+    """`value` as a public encryption key: a secp256k1 point in SEC 1 form, compressed (33 bytes, 0x02 or 0x03
+    then x) or uncompressed (65 bytes, 0x04 then x and y), on the curve (the curve of Ethereum's own keys, for
+    ECIES).
+
+    Raises:
+        InvalidInput: It is not bytes, not one of the two forms, or not a point of the curve.
+    """
+    p = _SECP256K1_P
+    if isinstance(value, bytes) and len(value) in (33, 65):
+        x = int.from_bytes(value[1:33], "big")
+        right = (pow(x, 3, p) + 7) % p
+        if len(value) == 33 and value[0] in (2, 3) and x < p:
+            y = pow(right, (p + 1) // 4, p)  # p = 3 mod 4: the square root, if `right` has one
+            if y * y % p == right:
+                return bytes(value)
+        if len(value) == 65 and value[0] == 4:
+            y = int.from_bytes(value[33:], "big")
+            if x < p and y < p and y * y % p == right:
+                return bytes(value)
+    shown = "0x" + value.hex() if isinstance(value, bytes) else repr(value)
+    raise InvalidInput(
+        "public_key must be a secp256k1 public key in SEC 1 form (33 bytes compressed or 65 uncompressed), "
+        f"on the curve; got {shown}"
+    )

@@ -17,6 +17,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from filon._access import Access
 from filon._attestations import Attestations
 from filon._chain import Chain
 from filon._checks import ZERO_HASH, hex0x
@@ -76,6 +77,7 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         self._registry = Registry(contract)
         self._lots = Lots(contract)
         self._reads = LogReads(contract, self._registry)
+        self._access = Access(contract)
         self._attestations = Attestations(contract)
         salts = SaltFolder(self.salts_folder, deployment)
         self._passports = Passports(contract, self._lots, self._reads, self.store, salts)

@@ -192,6 +192,28 @@ class RegisterSnapshot:
 
 
 @dataclass(frozen=True)
+class AccessGrant:
+    """A standing grant: `granter` let `reader` open the confidential layers of a lot (`Client.grant_access`).
+
+    Attributes:
+        lot_id: The lot.
+        reader: Who may open it.
+        granter: Who granted it; only it revokes the grant.
+        grant_digest: SHA-256 of the grant file in the document store (the content keys wrapped to the
+            reader's published key), from which its CID follows.
+        block_number: The block of the grant.
+        transaction_hash: The grant's transaction, as a 0x hex string.
+    """
+
+    lot_id: LotId
+    reader: str
+    granter: str
+    grant_digest: bytes
+    block_number: int
+    transaction_hash: str
+
+
+@dataclass(frozen=True)
 class Attestation:
     """A credential an attester anchored on chain (the credential itself is a document off chain).
 

@@ -154,6 +154,9 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
             "multicall",
             ([s.lots.recordRegisterSnapshot.encode_input(keccak(text="register"), s.snapshot_date)],),
         ),
+        "publishEncryptionKey": ("publishEncryptionKey", (bytes.fromhex("02" + "11" * 32),)),
+        "grantAccess": ("grantAccess", (s.lot, NEWCOMER, keccak(text="grant"))),
+        "revokeAccess": ("revokeAccess", (s.lot, NEWCOMER)),
         "anchorAttestation": ("anchorAttestation", (keccak(text="credential:new"), LOT_SUBJECT, s.lot)),
         "revokeAttestation": ("revokeAttestation", (ANCHORED,)),
         "transferFrom@attester": ("transferFrom", (s.holder, s.auditor, s.lot)),
@@ -217,6 +220,11 @@ SPEC: list[tuple[str, frozenset[str], Rule]] = [
     ("recordRegisterSnapshot", REGISTRAR,          NOT_REGISTRAR),
     # -- multicall: anyone may batch, each call with the caller as msg.sender (here a registrar's call)
     ("multicall",           REGISTRAR,             NOT_REGISTRAR),
+    # -- confidential passports: any admitted participant publishes its key and grants or revokes access
+    # (a past holder grants access to what it can open, so holding the lot is not required)
+    ("publishEncryptionKey", PARTICIPANTS,         denied("NotParticipant", account=ACTOR)),
+    ("grantAccess",         PARTICIPANTS,          denied("NotParticipant", account=ACTOR)),
+    ("revokeAccess",        PARTICIPANTS,          denied("NotParticipant", account=ACTOR)),
     # -- attesters: they anchor credentials, only the one that anchored revokes, and they never hold lots
     ("anchorAttestation",   ATTESTERS,             denied("NotAttester", account=ACTOR)),
     ("revokeAttestation",   frozenset({"auditor"}), denied(

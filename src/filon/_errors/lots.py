@@ -156,6 +156,17 @@ class InvalidDeclarationSignature(ContractRevert, PermissionError):
     operator: str
 
 
+# Encryption keys
+
+
+class InvalidEncryptionKey(ContractRevert, ValueError):
+    """A published encryption key must be 1 to 65 bytes long (`Client.publish_encryption_key` checks more)."""
+
+    error_name = "InvalidEncryptionKey"
+    template = "An encryption key must be 1 to 65 bytes long, not {length}."
+    length: int
+
+
 # Attestations
 
 

@@ -9,10 +9,12 @@ in the index, a field in the client).
 Addresses are checksummed, hashes are `bytes`, amounts are ints, exactly as the contract emitted them.
 """
 
-from filon._events.build import holders, issuers, lot_from_events, lot_history
+from filon._events.build import access_grants, holders, issuers, lot_from_events, lot_history
 from filon._events.decode import decode, decode_all, of_type, topic
 from filon._events.records import (
     ZERO_ADDRESS,
+    AccessGranted,
+    AccessRevoked,
     Approval,
     ApprovalForAll,
     AttestationAnchored,
@@ -20,6 +22,7 @@ from filon._events.records import (
     ChainEvent,
     DeclarationCancelled,
     DeclarationRelayed,
+    EncryptionKeyPublished,
     EventDecodeError,
     LotBirth,
     LotDeclared,
@@ -41,6 +44,8 @@ from filon._events.records import (
 
 __all__ = [
     "ZERO_ADDRESS",
+    "AccessGranted",
+    "AccessRevoked",
     "Approval",
     "ApprovalForAll",
     "AttestationAnchored",
@@ -48,6 +53,7 @@ __all__ = [
     "ChainEvent",
     "DeclarationCancelled",
     "DeclarationRelayed",
+    "EncryptionKeyPublished",
     "EventDecodeError",
     "LotBirth",
     "LotDeclared",
@@ -65,6 +71,7 @@ __all__ = [
     "RegisterSnapshotRecorded",
     "RoleChanged",
     "TokenTransfer",
+    "access_grants",
     "decode",
     "decode_all",
     "holders",

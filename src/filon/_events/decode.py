@@ -13,6 +13,8 @@ from eth_utils.crypto import keccak
 
 from filon import _artifact
 from filon._events.records import (
+    AccessGranted,
+    AccessRevoked,
     Approval,
     ApprovalForAll,
     AttestationAnchored,
@@ -20,6 +22,7 @@ from filon._events.records import (
     ChainEvent,
     DeclarationCancelled,
     DeclarationRelayed,
+    EncryptionKeyPublished,
     EventDecodeError,
     LotDeclared,
     LotProduced,
@@ -171,6 +174,21 @@ def _role_revoked(where: Where, topics: Sequence[bytes], data: bytes) -> RoleCha
     return RoleChanged(*where, bytes(topics[1]), _address(topics[2]), _address(topics[3]), False)
 
 
+def _key(where: Where, topics: Sequence[bytes], data: bytes) -> EncryptionKeyPublished:
+    (key,) = abi_decode(["bytes"], data)
+    return EncryptionKeyPublished(*where, _address(topics[1]), bytes(key))
+
+
+def _granted(where: Where, topics: Sequence[bytes], data: bytes) -> AccessGranted:
+    return AccessGranted(
+        *where, LotId(_uint(topics[1])), _address(topics[2]), _address(topics[3]), bytes(data[:32])
+    )
+
+
+def _access_revoked(where: Where, topics: Sequence[bytes], data: bytes) -> AccessRevoked:
+    return AccessRevoked(*where, LotId(_uint(topics[1])), _address(topics[2]), _address(topics[3]))
+
+
 def _anchored(where: Where, topics: Sequence[bytes], data: bytes) -> AttestationAnchored:
     return AttestationAnchored(
         *where, bytes(topics[1]), _address(topics[2]), SubjectKind(_uint(data[:32])), _uint(topics[3])
@@ -203,6 +221,9 @@ _DECODERS: dict[str, _Decoder] = {
     "MineStatusChanged": _status,
     "RoleGranted": _role_granted,
     "RoleRevoked": _role_revoked,
+    "EncryptionKeyPublished": _key,
+    "AccessGranted": _granted,
+    "AccessRevoked": _access_revoked,
     "AttestationAnchored": _anchored,
     "AttestationRevoked": _attestation_revoked,
 }

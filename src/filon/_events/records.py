@@ -223,6 +223,36 @@ class RoleChanged(ChainEvent):
     granted: bool
 
 
+# ---------------------------------------------------------------------------------------------- sharing
+
+
+@dataclass(frozen=True)
+class EncryptionKeyPublished(ChainEvent):
+    """`account` published `public_key`; the latest one counts."""
+
+    account: str
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class AccessGranted(ChainEvent):
+    """`granter` let `reader` open lot `lot_id`'s confidential layers, by the grant file of `grant_digest`."""
+
+    lot_id: LotId
+    reader: str
+    granter: str
+    grant_digest: bytes
+
+
+@dataclass(frozen=True)
+class AccessRevoked(ChainEvent):
+    """`granter` withdrew the access it granted `reader` to lot `lot_id`."""
+
+    lot_id: LotId
+    reader: str
+    granter: str
+
+
 # ---------------------------------------------------------------------------------------------- attestations
 
 
