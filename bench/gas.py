@@ -11,6 +11,16 @@ prices it). Every figure is one transaction's receipt, in the situation its name
 - ``record_passport``: a second passport version; ``transfer``: ``transferFrom`` between two holders
   that both already hold lots; ``transform_N_M``: a holder turns N lots into M;
 - ``submit_declaration``: a plant submits a miner's offline-signed declaration;
+- ``publish_encryption_key``: a plant publishes its 33-byte (compressed secp256k1) public key;
+  ``grant_access`` / ``revoke_access``: it grants a refiner access to a lot, then revokes it;
+  ``transfer_and_grant_multicall``: ``transferFrom`` and ``grantAccess`` in one ``multicall`` (compare with
+  ``transfer`` plus ``grant_access``);
+- ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
+  lot;
+- ``publish_participant_record``: the registrar publishes the hash of a participant's record;
+- ``record_register_snapshot``: the registrar records a government register snapshot alone;
+  ``register_import_multicall``: a register import in one ``multicall`` (the snapshot, a suspension and a
+  renewed permit);
 - ``baseline_erc721_safemint``: OpenZeppelin ERC721 ``_safeMint`` to a holder that already holds tokens;
   ``baseline_uristorage_mint``: ERC721URIStorage mint with a 46-character CID as its URI;
 - ``declare_lot_at_N`` / ``transform_2_1_at_N``: the same operations with N lots already on chain
@@ -156,7 +166,7 @@ def _setup(chain: _Chain, artifact: dict[str, Any]) -> tuple[Contract, list[str]
 
 
 def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> None:
-    lots, (_registrar, miner, plant, _refiner, miner2) = _setup(chain, artifact)
+    lots, (registrar, miner, plant, refiner, miner2) = _setup(chain, artifact)
 
     def declare(name: str | None = None, ref: str = "", sender: str = miner, mine: int = 1) -> int:
         call = lots.functions.declareLot(mine, 1_000_000, 5_000_000, ROOT, URI, ref)
@@ -205,6 +215,46 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> None:
         lots.functions.submitDeclaration(signed.as_contract_tuple(), URI, signed.signature),
         plant,
     )
+
+    key = bytes(dev_accounts(3)[2]._key_obj.public_key.to_compressed_bytes())
+    chain.measure("publish_encryption_key", lots.functions.publishEncryptionKey(key), plant)
+    grant = Web3.keccak(text="grant file")
+    chain.measure("grant_access", lots.functions.grantAccess(first, refiner, grant), plant)
+    chain.measure("revoke_access", lots.functions.revokeAccess(first, refiner), plant)
+    handover = [
+        lots.encode_abi("transferFrom", [miner, plant, second]),
+        lots.encode_abi("grantAccess", [second, plant, grant]),
+    ]
+    chain.measure("transfer_and_grant_multicall", lots.functions.multicall(handover), miner)
+
+    chain.measure(
+        "publish_participant_record",
+        lots.functions.publishParticipantRecord(plant, Web3.keccak(text="record")),
+        registrar,
+    )
+
+    laboratory = dev_accounts(6)[5].address
+    chain.gas(lots.functions.registerParticipant(laboratory, int(filon.Role.LABORATORY)), registrar)
+    credential = Web3.keccak(text="assay")
+    chain.measure(
+        "anchor_attestation",
+        lots.functions.anchorAttestation(credential, int(filon.SubjectKind.LOT), first),
+        laboratory,
+    )
+    chain.measure("revoke_attestation", lots.functions.revokeAttestation(credential), laboratory)
+
+    now = chain.w3.eth.get_block("latest")["timestamp"]
+    chain.measure(
+        "record_register_snapshot",
+        lots.functions.recordRegisterSnapshot(Web3.keccak(text="register 1"), now - 86_400),
+        registrar,
+    )
+    register_import = [
+        lots.encode_abi("recordRegisterSnapshot", [Web3.keccak(text="register 2"), now - 3_600]),
+        lots.encode_abi("suspendMine", [2]),
+        lots.encode_abi("updatePermit", [1, Web3.keccak(text="renewed"), now + 2 * YEAR]),
+    ]
+    chain.measure("register_import_multicall", lots.functions.multicall(register_import), registrar)
 
 
 def measure_baselines(chain: _Chain, baselines: dict[str, dict[str, Any]]) -> None:

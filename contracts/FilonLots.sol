@@ -6,6 +6,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
 import {FilonRegistry} from "./FilonRegistry.sol";
 import {IFilonLots} from "./interfaces/IFilonLots.sol";
@@ -21,8 +22,9 @@ import {LotMetadata} from "./libraries/LotMetadata.sol";
 /// share one slot, and a holder's balance shares a slot with its participant role. OpenZeppelin's ERC721 keeps
 /// approvals, safe transfers, ERC-165 and its errors; `_ownerOf`, `balanceOf` and `_update` read and write the
 /// packed slots instead of its own mappings. What no rule reads (gross mass, parents, passport URIs, external
-/// references) lives in events.
-contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
+/// references) lives in events. OpenZeppelin's `Multicall` batches calls in one transaction, all or nothing and
+/// each with the caller as `msg.sender`: a register import with its snapshot, a transfer with its access grant.
+contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFilonLots {
     /// @notice The most inputs, or outputs, one transformation may have (keeps every call's gas bounded).
     uint256 public constant MAX_TRANSFORM_LOTS = 64;
 
@@ -40,10 +42,21 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         uint16 passportVersion;
     }
 
+    /// @dev An anchored credential, in one slot: who anchored it (and alone may revoke it), and whether it did.
+    struct Attestation {
+        address attester;
+        bool revoked;
+    }
+
+    /// @dev The kinds of subject an attestation is about (`anchorAttestation`'s `subjectKind`).
+    uint8 private constant SUBJECT_LOT = 1;
+    uint8 private constant SUBJECT_MINE = 2;
+
     mapping(uint256 lotId => Lot) private _lots;
     mapping(uint256 lotId => bytes32) private _passportRoots;
     mapping(address issuer => mapping(bytes32 refHash => uint256 lotId)) private _lotsByRef;
     uint256 private _idBlocks;
+    mapping(bytes32 credentialHash => Attestation) private _attestations;
 
     /// @notice How many lot ids a holder takes at once. Lot ids are unique and never reused, but not in minting
     /// order across holders: each holder mints from its own block of ids (1-100, 101-200, ...), which spares
@@ -113,14 +126,16 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
     }
 
     /// @inheritdoc IFilonLots
-    /// @dev Earlier versions stay readable from {LotDeclared}, {LotProduced} and {PassportRecorded} events.
-    /// Requirements: the caller holds `lotId`, which is live; `passportRoot` is not zero.
-    /// Emits a {PassportRecorded} event.
+    /// @dev Earlier versions stay readable from {LotDeclared}, {LotProduced} and {PassportRecorded} events. A
+    /// holder whose admission was withdrawn keeps its lots (readable, and it may pass them on) but vouches for
+    /// nothing new. Requirements: the caller holds `lotId`, which is live, and is still admitted; `passportRoot`
+    /// is not zero. Emits a {PassportRecorded} event.
     function recordPassport(uint256 lotId, bytes32 passportRoot, string calldata passportURI) external {
         Lot storage stored = _lots[lotId];
         address holder = stored.holder;
         if (holder == address(0)) _revertNotLive(lotId);
         if (holder != msg.sender) revert NotHolder(lotId, msg.sender, holder);
+        if (_accounts[msg.sender].role == Role.None) revert NotParticipant(msg.sender);
         if (passportRoot == bytes32(0)) revert EmptyPassportRoot();
         uint16 version = stored.passportVersion + 1;
         stored.passportVersion = version;
@@ -160,7 +175,84 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         outputIds = _mintOutputs(holder, inputs, outputs, passportRoot, passportURI);
     }
 
+    /// @inheritdoc IFilonLots
+    /// @dev Event only: readers take the latest key per account from the logs. The contract checks only the
+    /// length (an uncompressed secp256k1 key, the longest in use, is 65 bytes); the library checks the format.
+    /// Requirements: the caller is admitted; `publicKey` is 1 to 65 bytes. Emits an {EncryptionKeyPublished} event.
+    function publishEncryptionKey(bytes calldata publicKey) external {
+        _requireAdmitted(msg.sender);
+        if (publicKey.length == 0 || publicKey.length > 65) revert InvalidEncryptionKey(publicKey.length);
+        emit EncryptionKeyPublished(msg.sender, publicKey);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Event only. The granter need not hold the lot: a past holder may grant access to an ancestor it can
+    /// open. Whoever can open a layer can share it anyway; the grant makes the sharing visible and revocable.
+    /// Requirements: the caller is admitted; the lot was minted (it may be consumed); `reader` is not zero;
+    /// `grantDigest` is not zero. Emits an {AccessGranted} event.
+    function grantAccess(uint256 lotId, address reader, bytes32 grantDigest) external {
+        _requireAdmitted(msg.sender);
+        if (_passportRoots[lotId] == bytes32(0)) revert UnknownLot(lotId);
+        if (reader == address(0)) revert InvalidAccount(reader);
+        if (grantDigest == bytes32(0)) revert EmptyHash();
+        emit AccessGranted(lotId, reader, msg.sender, grantDigest);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Event only: it withdraws the caller's own grant (readers match it on lot, reader and granter).
+    /// Requirements: the caller is admitted; the lot was minted; `reader` is not zero. Emits an {AccessRevoked}
+    /// event.
+    function revokeAccess(uint256 lotId, address reader) external {
+        _requireAdmitted(msg.sender);
+        if (_passportRoots[lotId] == bytes32(0)) revert UnknownLot(lotId);
+        if (reader == address(0)) revert InvalidAccount(reader);
+        emit AccessRevoked(lotId, reader, msg.sender);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev The credential itself (a signed document in the document store) is off chain; its hash, its attester
+    /// and its subject are anchored here once, so that anyone can check it was issued and not revoked. A lot may
+    /// be attested after it was consumed (an assay of an ore lot since refined). Requirements: the caller is
+    /// admitted as `Auditor` or `Laboratory`; `credentialHash` is not zero and was never anchored; the subject
+    /// exists (a lot ever minted, or a registered mine). Emits an {AttestationAnchored} event.
+    function anchorAttestation(bytes32 credentialHash, uint8 subjectKind, uint256 subjectId) external {
+        if (!_isAttester(_accounts[msg.sender].role)) revert NotAttester(msg.sender);
+        if (credentialHash == bytes32(0)) revert EmptyHash();
+        if (subjectKind == SUBJECT_LOT) {
+            if (_passportRoots[subjectId] == bytes32(0)) revert UnknownLot(subjectId);
+        } else if (subjectKind == SUBJECT_MINE) {
+            _requireMine(subjectId);
+        } else {
+            revert InvalidSubjectKind(subjectKind);
+        }
+        address existing = _attestations[credentialHash].attester;
+        if (existing != address(0)) revert AttestationExists(credentialHash, existing);
+        _attestations[credentialHash] = Attestation({attester: msg.sender, revoked: false});
+        emit AttestationAnchored(credentialHash, msg.sender, subjectKind, subjectId);
+    }
+
+    /// @inheritdoc IFilonLots
+    /// @dev Only the attester that anchored a credential revokes it, even after its admission was withdrawn (a
+    /// laboratory that lost its accreditation can still take back what it issued); revocation is final.
+    /// Requirements: the credential was anchored by the caller and not revoked. Emits an {AttestationRevoked}
+    /// event.
+    function revokeAttestation(bytes32 credentialHash) external {
+        Attestation storage stored = _attestations[credentialHash];
+        address attester = stored.attester;
+        if (attester == address(0)) revert UnknownAttestation(credentialHash);
+        if (attester != msg.sender) revert NotTheAttester(credentialHash, msg.sender, attester);
+        if (stored.revoked) revert AttestationAlreadyRevoked(credentialHash);
+        stored.revoked = true;
+        emit AttestationRevoked(credentialHash, msg.sender);
+    }
+
     // ---------------------------------------------------------------- reads
+
+    /// @inheritdoc IFilonLots
+    function attestationOf(bytes32 credentialHash) external view returns (address attester, bool revoked) {
+        Attestation memory stored = _attestations[credentialHash];
+        return (stored.attester, stored.revoked);
+    }
 
     /// @inheritdoc IFilonLots
     /// @dev Reverts with {UnknownLot} for an id never minted.
@@ -252,13 +344,14 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         Account memory account = _accounts[operator];
         _useMineCapacity(account, mineId, operator, fineGoldMg);
         bytes32 refHash = _checkExternalRef(operator, externalRef);
-        if (recipient == operator) {
-            // The operator keeps the lot: its one slot takes both the mine's and the lot's updates.
-            lotId = _mintLot(operator, account, Form.Ore, fineGoldMg, mineId, passportRoot);
-        } else {
+        // The operator keeps the lot (the usual case): its one slot takes both the mine's and the lot's updates.
+        Account memory receiving = account;
+        if (recipient != operator) {
             _accounts[operator] = account;
-            lotId = _mintLot(recipient, _accounts[recipient], Form.Ore, fineGoldMg, mineId, passportRoot);
+            receiving = _accounts[recipient];
         }
+        lotId = _mintLot(recipient, receiving, Form.Ore, fineGoldMg, mineId, passportRoot);
+        _accounts[recipient] = receiving;
         if (refHash != bytes32(0)) _lotsByRef[operator][refHash] = lotId;
         emit LotDeclared(lotId, mineId, fineGoldMg, grossMassMg, passportRoot, passportURI, externalRef);
     }
@@ -320,7 +413,8 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
     }
 
     /// @dev Burns `inputs` for good and returns their holder and total fine gold. Each input must be live and
-    /// held by the holder of the first, for whom the caller must be authorized.
+    /// held by the holder of the first, for whom the caller must be authorized. The holder's balance is counted
+    /// down by {_mintOutputs}, with the outputs, in one write of its slot.
     function _consumeInputs(uint256[] calldata inputs) private returns (address holder, uint256 inputMg) {
         holder = _lots[inputs[0]].holder;
         uint256 inputCount = inputs.length;
@@ -335,10 +429,6 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
             delete _lots[lotId];
             emit Transfer(holder, address(0), lotId);
         }
-        // Cannot underflow: the holder held each of the distinct inputs.
-        unchecked {
-            _accounts[holder].lotCount -= uint32(inputCount);
-        }
     }
 
     /// @dev Mints one lot per output to `holder`, each a child of every input.
@@ -349,19 +439,26 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         bytes32 passportRoot,
         string calldata passportURI
     ) private returns (uint256[] memory outputIds) {
+        Account memory account = _accounts[holder];
+        // Cannot underflow: the holder held each of the distinct inputs, consumed by {_consumeInputs}.
+        unchecked {
+            account.lotCount -= uint32(inputs.length);
+        }
         outputIds = new uint256[](outputs.length);
         for (uint256 j = 0; j < outputs.length; ++j) {
             LotOutput calldata output = outputs[j];
-            uint256 lotId = _mintLot(holder, _accounts[holder], output.form, output.fineGoldMg, 0, passportRoot);
+            uint256 lotId = _mintLot(holder, account, output.form, output.fineGoldMg, 0, passportRoot);
             outputIds[j] = lotId;
             emit LotProduced(
                 lotId, output.form, output.fineGoldMg, output.grossMassMg, inputs, passportRoot, passportURI
             );
         }
+        _accounts[holder] = account;
     }
 
-    /// @dev Mints a lot to `to`, whose slot is `account` (loaded by the caller, written here), taking its id from
-    /// `to`'s block of ids; `to` must be admitted.
+    /// @dev Mints a lot to `to`, whose slot is `account`, taking its id from `to`'s block of ids; `to` must be
+    /// admitted with a role that holds lots. The caller loads `account` and writes it back once it has minted
+    /// all it mints (one write of the slot for all the outputs of a transformation).
     function _mintLot(
         address to,
         Account memory account,
@@ -370,7 +467,8 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         uint256 mineId,
         bytes32 passportRoot
     ) private returns (uint256 lotId) {
-        if (account.role == Role.None) revert NotParticipant(to);
+        Role role = account.role;
+        if ((_LOT_HOLDING_ROLES >> uint8(role)) & 1 == 0) _revertCannotHold(to, role);
         if (account.idsLeft == 0) {
             account.nextLotId = uint48(_idBlocks++ * LOT_ID_BLOCK + 1);
             account.idsLeft = uint8(LOT_ID_BLOCK);
@@ -383,7 +481,6 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
             account.idsLeft -= 1;
             account.lotCount += 1;
         }
-        _accounts[to] = account;
         _lots[lotId] = Lot({
             holder: to,
             fineGoldMg: uint40(fineGoldMg),
@@ -395,14 +492,20 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, FilonRegistry, IFilonLots {
         emit Transfer(address(0), to, lotId);
     }
 
-    /// @dev Counts a lot into `to`'s balance; only admitted participants receive lots.
+    /// @dev Counts a lot into `to`'s balance; only participants admitted with a supply-chain role receive lots.
     function _receive(address to) private {
         Account storage account = _accounts[to];
-        if (account.role == Role.None) revert NotParticipant(to);
+        Role role = account.role;
+        if ((_LOT_HOLDING_ROLES >> uint8(role)) & 1 == 0) _revertCannotHold(to, role);
         // Cannot overflow: a balance never exceeds the number of lots minted.
         unchecked {
             account.lotCount += 1;
         }
+    }
+
+    /// @dev Reverts with {NotParticipant} unless `account` is admitted (with any role).
+    function _requireAdmitted(address account) private view {
+        if (_accounts[account].role == Role.None) revert NotParticipant(account);
     }
 
     /// @dev Reverts with the reason a lot with no holder cannot be used: never minted, or consumed.

@@ -48,6 +48,13 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
         bytes32 passportHash;
     }
 
+    /// @dev The roles that hold lots, one bit each (bit `uint8(role)`): the five supply-chain roles, neither
+    /// `None` (not admitted) nor the attesters. Mints and transfers test the receiver's role against it with one
+    /// shift and one mask, written out where they load the role: as a function the optimizer does not inline it,
+    /// which costs every mint and transfer about 60 gas more.
+    uint256 internal constant _LOT_HOLDING_ROLES = (1 << uint8(Role.MineOperator)) | (1 << uint8(Role.Processor))
+        | (1 << uint8(Role.Refiner)) | (1 << uint8(Role.Trader)) | (1 << uint8(Role.Manufacturer));
+
     mapping(address account => Account) internal _accounts;
     mapping(uint256 mineId => MineDetails) private _mineDetails;
     uint32 private _mineCount;
@@ -61,12 +68,20 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     // ---------------------------------------------------------------- participants
 
     /// @inheritdoc IFilonRegistry
-    /// @dev Requirements: caller has `REGISTRAR_ROLE`; `account` is not zero; `role` is not `None`.
+    /// @dev Separation of duties: whoever administers the registry holds no lots, so one key never both vouches
+    /// for participants and trades with them; and an attester never holds lots, so it never attests its own.
+    /// Requirements: caller has `REGISTRAR_ROLE`; `account` is not zero and holds neither `REGISTRAR_ROLE` nor
+    /// `DEFAULT_ADMIN_ROLE`; `role` is not `None`; an attester role only for an account that holds no lots.
     /// Emits a {ParticipantRegistered} event.
     function registerParticipant(address account, Role role) external onlyRole(REGISTRAR_ROLE) {
         if (account == address(0)) revert InvalidAccount(account);
         if (role == Role.None) revert InvalidRole(uint8(role));
-        _accounts[account].role = role;
+        if (hasRole(REGISTRAR_ROLE, account) || hasRole(DEFAULT_ADMIN_ROLE, account)) {
+            revert RegistrarCannotParticipate(account);
+        }
+        Account storage stored = _accounts[account];
+        if (_isAttester(role) && stored.lotCount != 0) revert AttesterCannotHold(account, role);
+        stored.role = role;
         emit ParticipantRegistered(account, role);
     }
 
@@ -80,8 +95,29 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     /// @inheritdoc IFilonRegistry
+    /// @dev Event only: readers take the latest record per account from the logs (or the index), so a record
+    /// costs no storage. Requirements: caller has `REGISTRAR_ROLE`; `account` is admitted; `recordHash` is not
+    /// zero. Emits a {ParticipantRecordPublished} event.
+    function publishParticipantRecord(address account, bytes32 recordHash) external onlyRole(REGISTRAR_ROLE) {
+        if (_accounts[account].role == Role.None) revert NotParticipant(account);
+        if (recordHash == bytes32(0)) revert EmptyHash();
+        emit ParticipantRecordPublished(account, recordHash);
+    }
+
+    /// @inheritdoc IFilonRegistry
     function roleOf(address account) external view returns (Role) {
         return _accounts[account].role;
+    }
+
+    /// @dev Every grant passes here, the constructor's and `grantRole`'s: an admitted participant is never made
+    /// a registrar or an admin (separation of duties). Withdrawing its admission first is what key rotation does.
+    /// Requirements: for `REGISTRAR_ROLE` and `DEFAULT_ADMIN_ROLE`, `account` is not an admitted participant.
+    /// Emits a {RoleGranted} event when `account` did not hold `role`.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if ((role == REGISTRAR_ROLE || role == DEFAULT_ADMIN_ROLE) && _accounts[account].role != Role.None) {
+            revert ParticipantCannotAdminister(account, role);
+        }
+        return super._grantRole(role, account);
     }
 
     // ---------------------------------------------------------------- mines
@@ -189,6 +225,20 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     }
 
     /// @inheritdoc IFilonRegistry
+    /// @dev Event only. A register import sends it with the snapshot's status and permit changes in one
+    /// transaction (`multicall([recordRegisterSnapshot(...), suspendMine(...), updatePermit(...), ...])`), all or
+    /// nothing, so that readers attribute those changes to the snapshot. The date is a `uint48`, OpenZeppelin's
+    /// type for timepoints. Requirements: caller has `REGISTRAR_ROLE`; `snapshotHash` is not zero; `snapshotDate`
+    /// is not zero and not in the future. Emits a {RegisterSnapshotRecorded} event.
+    function recordRegisterSnapshot(bytes32 snapshotHash, uint48 snapshotDate) external onlyRole(REGISTRAR_ROLE) {
+        if (snapshotHash == bytes32(0)) revert EmptyHash();
+        if (snapshotDate == 0 || snapshotDate > block.timestamp) {
+            revert InvalidSnapshotDate(snapshotDate, block.timestamp);
+        }
+        emit RegisterSnapshotRecorded(snapshotHash, snapshotDate);
+    }
+
+    /// @inheritdoc IFilonRegistry
     function mine(uint256 mineId) external view returns (Mine memory) {
         address operator = _requireMine(mineId);
         Account memory account = _accounts[operator];
@@ -212,6 +262,17 @@ abstract contract FilonRegistry is IFilonRegistry, AccessControl {
     /// @inheritdoc IFilonRegistry
     function mineCount() external view returns (uint256) {
         return _mineCount;
+    }
+
+    /// @dev Whether `role` is an attester role (`Auditor`, `Laboratory`).
+    function _isAttester(Role role) internal pure returns (bool) {
+        return role >= Role.Auditor;
+    }
+
+    /// @dev Reverts with the reason an account admitted as `role` cannot hold a lot: not admitted, or an attester.
+    function _revertCannotHold(address account, Role role) internal pure {
+        if (role == Role.None) revert NotParticipant(account);
+        revert AttesterCannotHold(account, role);
     }
 
     /// @dev The operator of `mineId`, or zero for an unknown mine.

@@ -79,6 +79,21 @@ interface IFilonLots {
     /// @dev The inputs of a transformation must all be held by `holder`; lot `lotId` is held by `other`.
     error MixedHolders(uint256 lotId, address holder, address other);
 
+    /// @dev A published encryption key must be 1 to 65 bytes long; this one is `length` bytes.
+    error InvalidEncryptionKey(uint256 length);
+    /// @dev `account` is not admitted as an attester (`Auditor` or `Laboratory`).
+    error NotAttester(address account);
+    /// @dev `subjectKind` is neither 1 (a lot) nor 2 (a mine).
+    error InvalidSubjectKind(uint8 subjectKind);
+    /// @dev The credential with hash `credentialHash` was already anchored, by `attester`.
+    error AttestationExists(bytes32 credentialHash, address attester);
+    /// @dev No credential with hash `credentialHash` was anchored.
+    error UnknownAttestation(bytes32 credentialHash);
+    /// @dev `account` did not anchor the credential with hash `credentialHash`: `attester` did.
+    error NotTheAttester(bytes32 credentialHash, address account, address attester);
+    /// @dev The credential with hash `credentialHash` was already revoked.
+    error AttestationAlreadyRevoked(bytes32 credentialHash);
+
     /// @dev A signed declaration's `deadline` passed (it is now `nowTimestamp`).
     error DeclarationExpired(uint256 deadline, uint256 nowTimestamp);
     /// @dev The signature is not `operator`'s, the operator of mine `mineId`, over this declaration.
@@ -111,6 +126,22 @@ interface IFilonLots {
     event DeclarationCancelled(address indexed operator, uint256 keyNonce);
     /// @notice Passport version `version` (2, 3, ...) of lot `lotId` was recorded.
     event PassportRecorded(uint256 indexed lotId, uint256 version, bytes32 passportRoot, string passportURI);
+    /// @notice `account` published `publicKey`, to which others wrap the keys of what they share with it; it
+    /// replaces any earlier one.
+    event EncryptionKeyPublished(address indexed account, bytes publicKey);
+    /// @notice `granter` let `reader` open the confidential layers of lot `lotId`; the grant file in the
+    /// document store (the content keys wrapped to the reader's key) has SHA-256 `grantDigest`.
+    event AccessGranted(uint256 indexed lotId, address indexed reader, address indexed granter, bytes32 grantDigest);
+    /// @notice `granter` withdrew the access it had granted `reader` to lot `lotId` (from later versions on: what
+    /// the reader already decrypted cannot be taken back).
+    event AccessRevoked(uint256 indexed lotId, address indexed reader, address indexed granter);
+    /// @notice `attester` anchored the credential with hash `credentialHash` about subject `subjectId` of kind
+    /// `subjectKind` (1: a lot, 2: a mine).
+    event AttestationAnchored(
+        bytes32 indexed credentialHash, address indexed attester, uint8 subjectKind, uint256 indexed subjectId
+    );
+    /// @notice `attester` revoked the credential with hash `credentialHash`.
+    event AttestationRevoked(bytes32 indexed credentialHash, address indexed attester);
 
     /// @notice Declares an ore lot from `mineId`, minted to its operator (the caller).
     function declareLot(
@@ -141,6 +172,26 @@ interface IFilonLots {
         bytes32 passportRoot,
         string calldata passportURI
     ) external returns (uint256[] memory outputIds);
+
+    /// @notice Publishes the caller's public encryption key.
+    function publishEncryptionKey(bytes calldata publicKey) external;
+
+    /// @notice Grants `reader` access to lot `lotId`'s confidential layers, by the grant file with digest
+    /// `grantDigest`.
+    function grantAccess(uint256 lotId, address reader, bytes32 grantDigest) external;
+
+    /// @notice Withdraws the access the caller granted `reader` to lot `lotId`.
+    function revokeAccess(uint256 lotId, address reader) external;
+
+    /// @notice Anchors the hash of a credential (an assay, an audit report) the caller, an attester, issued about
+    /// a lot (`subjectKind` 1) or a mine (2).
+    function anchorAttestation(bytes32 credentialHash, uint8 subjectKind, uint256 subjectId) external;
+
+    /// @notice Revokes a credential the caller anchored.
+    function revokeAttestation(bytes32 credentialHash) external;
+
+    /// @notice Who anchored the credential with hash `credentialHash` (zero if nobody), and whether it was revoked.
+    function attestationOf(bytes32 credentialHash) external view returns (address attester, bool revoked);
 
     /// @notice The on-chain record of lot `lotId`.
     function lot(uint256 lotId) external view returns (LotRecord memory);

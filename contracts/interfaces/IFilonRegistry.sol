@@ -4,14 +4,18 @@ pragma solidity ^0.8.24;
 /// @title Filón registry of participants and mines
 /// @notice Who may hold gold lots (participants) and where ore may come from (mines).
 interface IFilonRegistry {
-    /// @notice The role a registrar admits an address with. `None` means not admitted.
+    /// @notice The role a registrar admits an address with. `None` means not admitted. The five supply-chain
+    /// roles hold lots; the attesters (`Auditor`, `Laboratory`) anchor credentials about lots and mines and
+    /// never hold lots.
     enum Role {
         None,
         MineOperator,
         Processor,
         Refiner,
         Trader,
-        Manufacturer
+        Manufacturer,
+        Auditor,
+        Laboratory
     }
 
     /// @notice A mine's permit status. Only `Active` mines may declare ore; `Revoked` is final.
@@ -56,11 +60,28 @@ interface IFilonRegistry {
     error InvalidPermitExpiry(uint256 permitExpiry, uint256 nowTimestamp);
     /// @dev The mine is in `status`, from which the requested status change is not allowed.
     error InvalidMineStatusChange(uint256 mineId, MineStatus status, MineStatus requested);
+    /// @dev `account` is admitted as the attester role `role` (auditor, laboratory), which never holds lots: it
+    /// cannot receive one, nor be made an attester while it holds some.
+    error AttesterCannotHold(address account, Role role);
+    /// @dev A hash that identifies a record (a participant record, a register snapshot, a credential) is zero.
+    error EmptyHash();
+    /// @dev A register snapshot's date must be after 1970-01-01 and not after now (`nowTimestamp`).
+    error InvalidSnapshotDate(uint256 snapshotDate, uint256 nowTimestamp);
+    /// @dev `account` holds `REGISTRAR_ROLE` or `DEFAULT_ADMIN_ROLE`, so it cannot be admitted as a participant.
+    error RegistrarCannotParticipate(address account);
+    /// @dev `account` is an admitted participant, so it cannot be granted `role` (the registrar or admin role).
+    error ParticipantCannotAdminister(address account, bytes32 role);
 
     /// @notice `account` was admitted (or re-admitted) as `role`.
     event ParticipantRegistered(address indexed account, Role role);
     /// @notice `account` is no longer admitted; it keeps what it holds but can receive nothing.
     event ParticipantRemoved(address indexed account);
+    /// @notice The registrar vouched for `account`'s record (name, registration, address: a document in the
+    /// document store) with hash `recordHash`; it replaces any earlier one.
+    event ParticipantRecordPublished(address indexed account, bytes32 recordHash);
+    /// @notice The registrar imported the government register of mines as of `snapshotDate` (Unix time); the file
+    /// it imported hashes to `snapshotHash`. The status and permit changes of the same transaction come from it.
+    event RegisterSnapshotRecorded(bytes32 indexed snapshotHash, uint256 snapshotDate);
     /// @notice A mine was registered; it starts `Active`.
     event MineRegistered(
         uint256 indexed mineId,
@@ -86,6 +107,9 @@ interface IFilonRegistry {
 
     /// @notice Withdraws `account`'s admission.
     function removeParticipant(address account) external;
+
+    /// @notice Publishes the hash of an admitted participant's record, vouched for by the registrar.
+    function publishParticipantRecord(address account, bytes32 recordHash) external;
 
     /// @notice The role `account` is admitted with (`None` if not admitted).
     function roleOf(address account) external view returns (Role);
@@ -118,6 +142,9 @@ interface IFilonRegistry {
 
     /// @notice Revokes a mine for good.
     function revokeMine(uint256 mineId) external;
+
+    /// @notice Records the government register snapshot a register import applies (see {RegisterSnapshotRecorded}).
+    function recordRegisterSnapshot(bytes32 snapshotHash, uint48 snapshotDate) external;
 
     /// @notice The mine with id `mineId`.
     function mine(uint256 mineId) external view returns (Mine memory);

@@ -261,9 +261,12 @@ class Chain:
         """Calldata for `function(*args)`.
 
         Raises:
-            InvalidInput: An argument does not fit its ABI type.
+            InvalidInput: The contract has no such function, or an argument does not fit its ABI type.
         """
-        selector, types, _ = _functions()[function]
+        entry = _functions().get(function)
+        if entry is None:
+            raise InvalidInput(f"FilonLots has no function {function!r}")
+        selector, types, _ = entry
         return selector + self.encode(types, args, what=function)
 
     def encode(self, types: Sequence[str], args: Sequence[Any], *, what: str) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from web3 import Web3
 
 from filon._errors import InvalidInput, InvalidMass, UnknownMine
-from filon._types import MAX_FINE_GOLD_MG, MineId
+from filon._types import MAX_FINE_GOLD_MG, MineId, SubjectKind
 
 UINT256_MAX = 2**256 - 1
 
@@ -65,6 +65,17 @@ def uint(value: int, name: str) -> int:
     raise InvalidInput(f"{name} must be a non-negative int, got {value!r}")
 
 
+def timepoint(value: int, name: str) -> int:
+    """`value` as a Unix time that fits the contract's `uint48` timepoints.
+
+    Raises:
+        InvalidInput: It is not a non-negative int below 2^48.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**48:
+        return value
+    raise InvalidInput(f"{name} must be a Unix time (a non-negative int below 2^48), got {value!r}")
+
+
 def country(value: str) -> bytes:
     """An ISO 3166-1 alpha-2 code as the contract's `bytes2`.
 
@@ -106,3 +117,44 @@ def declaration(mine_id: int, fine_gold_mg: int, gross_mass_mg: int) -> None:
         raise InvalidMass(fine_gold_mg=fine_gold_mg, gross_mass_mg=gross_mass_mg)
     if mine_id == 0:
         raise UnknownMine(mine_id=MineId(mine_id))
+
+
+def subject_kind(value: int) -> SubjectKind:
+    """`value` as the kind of an attestation's subject.
+
+    Raises:
+        InvalidInput: It is neither `SubjectKind.LOT` (1) nor `SubjectKind.MINE` (2).
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value in set(SubjectKind):
+        return SubjectKind(value)
+    raise InvalidInput(f"subject_kind must be SubjectKind.LOT (1) or SubjectKind.MINE (2), got {value!r}")
+
+
+_SECP256K1_P = 2**256 - 2**32 - 977
+
+
+def encryption_key(value: bytes) -> bytes:
+    """`value` as a public encryption key: a secp256k1 point in SEC 1 form, compressed (33 bytes, 0x02 or 0x03
+    then x) or uncompressed (65 bytes, 0x04 then x and y), on the curve (the curve of Ethereum's own keys, for
+    ECIES).
+
+    Raises:
+        InvalidInput: It is not bytes, not one of the two forms, or not a point of the curve.
+    """
+    p = _SECP256K1_P
+    if isinstance(value, bytes) and len(value) in (33, 65):
+        x = int.from_bytes(value[1:33], "big")
+        right = (pow(x, 3, p) + 7) % p
+        if len(value) == 33 and value[0] in (2, 3) and x < p:
+            y = pow(right, (p + 1) // 4, p)  # p = 3 mod 4: the square root, if `right` has one
+            if y * y % p == right:
+                return bytes(value)
+        if len(value) == 65 and value[0] == 4:
+            y = int.from_bytes(value[33:], "big")
+            if x < p and y < p and y * y % p == right:
+                return bytes(value)
+    shown = "0x" + value.hex() if isinstance(value, bytes) else repr(value)
+    raise InvalidInput(
+        "public_key must be a secp256k1 public key in SEC 1 form (33 bytes compressed or 65 uncompressed), "
+        f"on the curve; got {shown}"
+    )

@@ -1,28 +1,34 @@
 """`Client`: the façade partner systems use; each job is handed to a small module.
 
-`Client` keeps the public verbs and their documentation. Argument checks live in `filon._checks`,
-transaction plumbing in `filon._contract` (over `filon._tx`), the registrar's writes in `filon._registry`,
-the supply chain's writes in `filon._lots`, reads rebuilt from event logs in `filon._reads`, and passport
-work (write with a passport, read, disclose, verify, carbon, credentials) in `filon._publishing`.
+`Client` keeps the public verbs and their documentation: the lots' here, the registrar's in
+`filon._client_registrar`, the passports' in `filon._client_passports`, and what participants share
+(attestations, encryption keys, access grants) in `filon._client_sharing` (mixins it inherits, so that no
+module grows too long). Argument checks live in `filon._checks`, transaction plumbing in
+`filon._contract` (over `filon._tx`), the registrar's writes in `filon._registry`, the supply chain's writes
+in `filon._lots`, reads rebuilt from event logs in `filon._reads`, and passport work (write with a passport,
+read, disclose, verify, carbon, credentials) in `filon._publishing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from filon._access import Access
+from filon._attestations import Attestations
 from filon._chain import Chain
-from filon._checks import ZERO_HASH
+from filon._checks import ZERO_HASH, hex0x
+from filon._client_passports import PassportVerbs
+from filon._client_registrar import RegistrarVerbs
+from filon._client_sharing import SharingVerbs
 from filon._contract import Contract
 from filon._deployment import Deployment
-from filon._errors import FilonError
 from filon._lots import Lots
 from filon._offline import SignedDeclaration
-from filon._passports import DocumentMatch, PassportVersion
-from filon._publishing import PassportDeclaration, Passports
+from filon._publishing import Passports
 from filon._reads import LogReads
 from filon._registry import Registry
 from filon._salts import SaltFolder, default_salts_folder
@@ -32,22 +38,16 @@ from filon._types import (
     LotDeclaration,
     LotId,
     LotOutput,
-    Mine,
     MineId,
-    MineStatus,
     Provenance,
-    Role,
 )
-from filon.passport._carbon import CarbonFootprint
-from filon.passport._disclosure import Disclosure
 from filon.passport._remote import open_store
-from filon.passport._schema import Passport
 from filon.passport._store import DocumentStore
 
 __all__ = ["ZERO_HASH", "Client"]
 
 
-class Client:
+class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
     """A connection to one Filón deployment, optionally with an account to send transactions.
 
     Create it with `filon.connect`. Writes are signed locally and sent raw; each is estimated first,
@@ -72,10 +72,13 @@ class Client:
         self.deployment = deployment
         self.account = account
         contract = Contract(chain, deployment, account, timeout=timeout)
+        self._contract = contract
         self._chain = chain
         self._registry = Registry(contract)
         self._lots = Lots(contract)
         self._reads = LogReads(contract, self._registry)
+        self._access = Access(contract)
+        self._attestations = Attestations(contract)
         salts = SaltFolder(self.salts_folder, deployment)
         self._passports = Passports(contract, self._lots, self._reads, self.store, salts)
 
@@ -94,128 +97,27 @@ class Client:
         """The FilonLots contract address."""
         return self.deployment.address
 
-    # ------------------------------------------------------------------ the registrar
+    def multicall(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> str:
+        """Sends several of the contract's functions in one transaction (OpenZeppelin's `multicall`).
 
-    def register_participant(self, address: str, role: Role) -> str:
-        """Admits `address` with `role`, or changes the role of an admitted participant (registrar only).
-
-        Returns:
-            The transaction hash.
-
-        Raises:
-            Unauthorized: The client's account is not a registrar.
-            InvalidAccount: `address` is the zero address.
-        """
-        return self._registry.register_participant(address, role)
-
-    def remove_participant(self, address: str) -> str:
-        """Withdraws the admission of `address`; it keeps its lots but can receive none (registrar only).
-
-        Returns:
-            The transaction hash.
-
-        Raises:
-            Unauthorized: The client's account is not a registrar.
-            NotParticipant: `address` is not admitted.
-        """
-        return self._registry.remove_participant(address)
-
-    def role_of(self, address: str) -> Role | None:
-        """The role `address` is admitted with, or None if it is not admitted."""
-        return self._registry.role_of(address)
-
-    def register_mine(
-        self,
-        operator: str,
-        permit_hash: bytes | str,
-        permit_expiry: int,
-        country: str,
-        location_hash: bytes | str,
-        capacity_mg: int,
-        passport_hash: bytes | str = ZERO_HASH,
-    ) -> MineId:
-        """Registers an active mine run by `operator` (registrar only).
+        Each call runs with the client's account as `msg.sender`, so each needs the role it always needs,
+        and the calls take effect all together or not at all: a register import
+        (`[("recordRegisterSnapshot", (hash, date)), ("suspendMine", (7,)), ...]`), or a transfer with its
+        access grant. Like every write it is estimated first: a call that would fail raises its own error
+        and nothing is sent.
 
         Args:
-            operator: The mine operator, admitted as `Role.MINE_OPERATOR` and operating no other mine (an
-                address operates at most one mine: a cooperative with several mines uses one key per mine).
-            permit_hash: Hash of the mining permit (32 bytes or 0x hex).
-            permit_expiry: Unix time the permit expires; must be in the future.
-            country: ISO 3166-1 alpha-2 code, e.g. "PE".
-            location_hash: Hash of the location record.
-            capacity_mg: Fine gold the mine may declare per calendar year, in milligrams.
-            passport_hash: Hash of the mine's own documents (zero if none).
-
-        Returns:
-            The new mine's id.
-
-        Raises:
-            Unauthorized: The client's account is not a registrar.
-            NotMineOperatorRole: `operator` is not admitted as a mine operator.
-            OperatorHasMine: `operator` already operates a mine (`mine_id` says which).
-            InvalidCountry, InvalidPermitExpiry, InvalidCapacity: An argument breaks a rule.
-        """
-        return self._registry.register_mine(
-            operator, permit_hash, permit_expiry, country, location_hash, capacity_mg, passport_hash
-        )
-
-    def update_permit(self, mine_id: MineId, permit_hash: bytes | str, permit_expiry: int) -> str:
-        """Records a renewed or replaced permit (registrar only); a revoked mine stays revoked.
+            calls: `(function, arguments)` pairs, the function by name (or full signature when overloaded)
+                and its arguments as the contract takes them (ints, checksummed or plain 0x addresses, bytes).
 
         Returns:
             The transaction hash.
 
         Raises:
-            UnknownMine: No such mine.
-            InvalidPermitExpiry: `permit_expiry` is not in the future.
+            InvalidInput: `calls` is empty, names no function of the contract, or an argument does not fit.
+            ContractRevert: (its specific subclass) the first call the contract refuses.
         """
-        return self._registry.update_permit(mine_id, permit_hash, permit_expiry)
-
-    def set_mine_capacity(self, mine_id: MineId, capacity_mg: int) -> str:
-        """Changes a mine's yearly capacity (registrar only); this year's declarations count against it.
-
-        Returns:
-            The transaction hash.
-
-        Raises:
-            UnknownMine: No such mine.
-            InvalidCapacity: `capacity_mg` is zero or too large.
-        """
-        return self._registry.set_mine_capacity(mine_id, capacity_mg)
-
-    def set_mine_passport(self, mine_id: MineId, passport_hash: bytes | str) -> str:
-        """Changes the hash of a mine's own documents (registrar only).
-
-        Returns:
-            The transaction hash.
-        """
-        return self._registry.set_mine_passport(mine_id, passport_hash)
-
-    def set_mine_status(self, mine_id: MineId, status: MineStatus) -> str:
-        """Suspends, reactivates or revokes a mine (registrar only).
-
-        `SUSPENDED` needs an active mine, `ACTIVE` a suspended one; `REVOKED` is final.
-
-        Returns:
-            The transaction hash.
-
-        Raises:
-            UnknownMine: No such mine.
-            InvalidMineStatusChange: The mine's current status does not allow the change.
-        """
-        return self._registry.set_mine_status(mine_id, status)
-
-    def mine(self, mine_id: MineId) -> Mine:
-        """The mine's current record.
-
-        Raises:
-            UnknownMine: No such mine.
-        """
-        return self._registry.mine(mine_id)
-
-    def mine_count(self) -> int:
-        """How many mines have been registered (ids run from 1 to this number)."""
-        return self._registry.mine_count()
+        return hex0x(self._contract.multicall("send a multicall", calls)["transactionHash"])
 
     # ------------------------------------------------------------------ lots: writes
 
@@ -333,6 +235,7 @@ class Client:
 
         Raises:
             NotHolder: The client's account does not hold the lot.
+            NotParticipant: The client's account holds the lot but its admission was withdrawn.
             LotConsumed, UnknownLot: The lot cannot be used.
             EmptyPassportRoot: `passport_root` is zero.
         """
@@ -448,165 +351,3 @@ class Client:
         return self._reads.epcis(lot_id)
 
     # ------------------------------------------------------------------ passports
-
-    def declare_lot_with_passport(
-        self,
-        mine_id: MineId,
-        passport: Passport,
-        *,
-        documents: Mapping[str, bytes] | None = None,
-        external_ref: str = "",
-        public_fields: Sequence[str] | None = None,
-    ) -> LotId:
-        """Declares an ore lot with its passport: stores the documents and the published package, records
-        the root, and keeps the salts. Fine gold and gross mass come from `passport.quantity`.
-
-        Args:
-            mine_id: The mine (the client's account operates it).
-            passport: The lot's passport.
-            documents: Documents it cites in `conformity`, by name, to store beside it.
-            external_ref: Your own reference for the lot (unique per operator).
-            public_fields: The fields the published package discloses (None: all).
-
-        Returns:
-            The new lot's id.
-
-        Raises:
-            InvalidInput: A document is not cited by the passport.
-            ContractRevert: Any rule of `declare_lot`, checked before anything is stored: nothing is
-                written then (the documents and salts stay in the store only if the chain changed between
-                that check and the send, harmlessly).
-        """
-        return self._passports.declare_lot(mine_id, passport, documents, external_ref, public_fields)
-
-    def declare_lots_with_passports(self, lots: Sequence[PassportDeclaration]) -> list[LotId | FilonError]:
-        """`declare_lot_with_passport` for many lots, sent as `declare_lots` sends them (without waiting),
-        but each lot stands alone: one refused does not stop the others.
-
-        Returns:
-            Each lot's id, or the error that stopped it: the contract's refusal (at the check before
-            anything is stored, or once mined), or, for a lot sent but not confirmed, `RpcUnavailable` or
-            `TransactionError` (it may yet be mined: its salts are kept under its root, and a rerun finds
-            it by its external reference). The salts of every lot confirmed are saved under its id.
-
-        Raises:
-            InvalidInput: Two lots share an external reference (nothing is stored or sent).
-            RpcError: The node failed before anything was sent.
-        """
-        return self._passports.declare_lots(lots)
-
-    def transform_with_passport(
-        self,
-        inputs: Sequence[LotId],
-        outputs: Sequence[LotOutput],
-        passport: Passport,
-        *,
-        documents: Mapping[str, bytes] | None = None,
-        public_fields: Sequence[str] | None = None,
-    ) -> list[LotId]:
-        """Transforms lots, giving every output the same first passport, and keeps its salts for each output.
-
-        Returns:
-            The new lots' ids, in the order of `outputs`.
-
-        Raises:
-            InvalidInput: A document is not cited by the passport.
-            ContractRevert: Any rule of `transform`, checked before anything is stored.
-        """
-        return self._passports.transform(inputs, outputs, passport, documents, public_fields)
-
-    def publish_passport(
-        self,
-        lot_id: LotId,
-        passport: Passport,
-        documents: Mapping[str, bytes] | None = None,
-        *,
-        public_fields: Sequence[str] | None = None,
-    ) -> PassportVersion:
-        """Publishes a new passport version of a lot the client's account holds.
-
-        Stores the documents and the published package (a disclosure of `public_fields`, all by default),
-        records its root and `ipfs://` URI on chain, and keeps the salts in the holder's salt folder.
-
-        Returns:
-            The recorded version.
-
-        Raises:
-            InvalidInput: A document is not cited by the passport.
-            NotHolder, LotConsumed, UnknownLot: The contract's rules for recording a passport, checked before
-                anything is stored.
-        """
-        return self._passports.publish(lot_id, passport, documents, public_fields)
-
-    def passport_versions(self, lot_id: LotId) -> list[PassportVersion]:
-        """Every recorded passport version of a lot (root and URI), oldest first."""
-        return self._passports.versions(lot_id)
-
-    def passport(self, lot_id: LotId, version: int | None = None) -> Passport:
-        """A passport version (the latest by default), fetched from the store and checked against the chain.
-
-        Raises:
-            PassportUnavailable: Its package is not in the store (or its URI is not an ipfs:// CID).
-            DisclosureMismatch: The package does not prove its fields against the root recorded on chain.
-            PassportWithheld: The holder published only some fields (`published_passport` returns them).
-        """
-        return self._passports.passport(lot_id, version)
-
-    def published_passport(self, lot_id: LotId, version: int | None = None) -> Disclosure:
-        """The fields a passport version's holder published, checked against the root recorded on chain."""
-        return self._passports.published(lot_id, version)
-
-    def passport_salts(self, lot_id: LotId, version: int) -> dict[str, bytes]:
-        """The salts this holder kept for a passport version (to `filon.disclose` withheld fields).
-
-        Raises:
-            PassportUnavailable: No salts are kept here for that version.
-        """
-        return self._passports.salts_of(lot_id, version)
-
-    def verify_disclosure(self, disclosure: Disclosure) -> None:
-        """Checks a disclosure against the chain: the root recorded for its lot and version, and, for the
-        current version, the contract's own `verifyPassportLeaf` for every disclosed field.
-
-        Raises:
-            InvalidInput: The disclosure names no lot or version, or the lot has no such version.
-            DisclosureMismatch: A value, salt, proof or the root does not check out (`field`, `reason`).
-        """
-        self._passports.verify_disclosure(disclosure)
-
-    def verify_passport_leaf(self, lot_id: LotId, leaf: bytes, proof: Sequence[bytes]) -> bool:
-        """Whether the contract accepts `leaf` with `proof` against the lot's current passport root."""
-        return self._passports.verify_leaf(lot_id, leaf, proof)
-
-    def verify_document(self, lot_id: LotId, data: bytes) -> DocumentMatch | None:
-        """Which passport version (the latest) and field of a lot cite a document with these bytes' SHA-256.
-
-        Returns:
-            The citation, or None when no published version cites it (a tampered or foreign document).
-        """
-        return self._passports.verify_document(lot_id, data)
-
-    def carbon(self, lot_id: LotId) -> CarbonFootprint:
-        """The lot's embodied carbon: its share (by fine gold) of every ancestor's emissions, per mine."""
-        return self._passports.carbon(lot_id)
-
-    def passport_credential(
-        self, lot_id: LotId, version: int | None = None, *, issuer_name: str | None = None
-    ) -> dict[str, Any]:
-        """A passport version (the latest by default) as a UNTP Digital Product Passport 0.6.1 in a W3C
-        VC 2.0, issued by the client's account (named `issuer_name`, else its address), with its events and
-        origins read from the chain, secured by its VC-JWT as a `JwtProof2020` proof (docs/credentials.md).
-        `filon.verify_credential` checks it, as any JWT-VC verifier checks the proof, with no chain access.
-
-        Raises:
-            AccountRequired: The client has no account to sign with.
-            PassportWithheld, PassportUnavailable, DisclosureMismatch: As `passport`.
-        """
-        return self._passports.credential(lot_id, version, issuer_name)
-
-    def passport_credential_jwt(
-        self, lot_id: LotId, version: int | None = None, *, issuer_name: str | None = None
-    ) -> str:
-        """The same credential as `passport_credential` as a compact VC-JWT: ES256K, `iss` the account's
-        did:pkh, `sub` the lot, `nbf`, the credential under `vc` (`filon.credential_jwt`)."""
-        return self._passports.credential_jwt(lot_id, version, issuer_name)

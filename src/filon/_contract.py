@@ -16,7 +16,7 @@ from filon import _events
 from filon._chain import Chain, Receipt, Topic, uint_topic
 from filon._checks import hex0x
 from filon._deployment import Deployment
-from filon._errors import AccountRequired, FilonError
+from filon._errors import AccountRequired, FilonError, InvalidInput
 from filon._tx import Transactor
 
 # Ids per OR-list in one eth_getLogs: far above any real generation, below the limits nodes put on filters.
@@ -64,6 +64,18 @@ class Contract:
     def send(self, action: str, function: str, *args: Any) -> Receipt:
         """Sends `function(*args)` from the account and returns the receipt of its success."""
         return self.sender(action).transact(self.address, self.call_data(function, *args))
+
+    def multicall(self, action: str, calls: Sequence[tuple[str, Sequence[Any]]]) -> Receipt:
+        """Sends `calls`, `(function, arguments)` pairs of the contract's own functions, in one `multicall`
+        transaction: each runs with the account as `msg.sender`, and all of them or none take effect.
+
+        Raises:
+            InvalidInput: `calls` is empty, names no function of the contract, or an argument does not fit.
+        """
+        if not calls:
+            raise InvalidInput("A multicall needs at least one call")
+        data = [self.call_data(function, *arguments) for function, arguments in calls]
+        return self.send(action, "multicall", data)
 
     def send_for_hash(self, action: str, function: str, *args: Any) -> str:
         """`send` for writes that create nothing: the transaction hash."""

@@ -9,8 +9,9 @@ from web3 import Web3
 
 from filon import _checks as check
 from filon import _events
+from filon._chain import address_topic
 from filon._contract import Contract
-from filon._types import Mine, MineId, MineStatus, Role
+from filon._types import Mine, MineId, MineStatus, RegisterSnapshot, Role
 
 _STATUS_FUNCTIONS = {
     MineStatus.ACTIVE: "reactivateMine",
@@ -55,6 +56,37 @@ class Registry:
         return self._contract.send_for_hash(
             "remove a participant", "removeParticipant", check.address(address, "address")
         )
+
+    def publish_participant_record(self, address: str, record_hash: bytes | str) -> str:
+        return self._contract.send_for_hash(
+            "publish a participant record",
+            "publishParticipantRecord",
+            check.address(address, "address"),
+            check.bytes32(record_hash, "record_hash"),
+        )
+
+    def participant_record(self, address: str) -> bytes | None:
+        """The latest record hash published for `address`, from one `eth_getLogs` filtered on it."""
+        account = address_topic(check.address(address, "address"))
+        found = self._contract.logs([_events.topic("ParticipantRecordPublished"), account])
+        records = _events.of_type(found, _events.ParticipantRecordPublished)
+        return records[-1].record_hash if records else None
+
+    def record_register_snapshot(self, snapshot_hash: bytes | str, snapshot_date: int) -> str:
+        return self._contract.send_for_hash(
+            "record a register snapshot",
+            "recordRegisterSnapshot",
+            check.bytes32(snapshot_hash, "snapshot_hash"),
+            check.timepoint(snapshot_date, "snapshot_date"),
+        )
+
+    def register_snapshots(self) -> list[RegisterSnapshot]:
+        """Every register snapshot recorded, oldest first, from one `eth_getLogs`."""
+        found = self._contract.logs([_events.topic("RegisterSnapshotRecorded")])
+        return [
+            RegisterSnapshot(event.snapshot_hash, event.snapshot_date, event.block_number, event.transaction)
+            for event in _events.of_type(found, _events.RegisterSnapshotRecorded)
+        ]
 
     def role_of(self, address: str) -> Role | None:
         (role,) = self._contract.read("roleOf", check.address(address, "address"))

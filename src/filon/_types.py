@@ -27,13 +27,32 @@ MineId = NewType("MineId", int)
 
 
 class Role(IntEnum):
-    """The role a registrar admits a participant with (`IFilonRegistry.Role`, same numbers)."""
+    """The role a registrar admits a participant with (`IFilonRegistry.Role`, same numbers).
+
+    The five supply-chain roles hold lots. The attesters, `AUDITOR` and `LABORATORY`, anchor credentials
+    about lots and mines (`Client.anchor_attestation`) and never hold lots: no lot can be sent to them, and an
+    account holding lots cannot be made one.
+    """
 
     MINE_OPERATOR = 1
     PROCESSOR = 2
     REFINER = 3
     TRADER = 4
     MANUFACTURER = 5
+    AUDITOR = 6
+    LABORATORY = 7
+
+    @property
+    def is_attester(self) -> bool:
+        """Whether the role is an attester's (auditor, laboratory), which holds no lots."""
+        return self >= Role.AUDITOR
+
+
+class SubjectKind(IntEnum):
+    """What an attestation is about (`anchorAttestation`'s `subjectKind`)."""
+
+    LOT = 1
+    MINE = 2
 
 
 class MineStatus(IntEnum):
@@ -157,6 +176,67 @@ class Mine:
     def remaining_mg(self) -> int:
         """Fine gold the mine may still declare this year, in milligrams."""
         return max(self.capacity_mg - self.declared_this_year_mg, 0)
+
+
+@dataclass(frozen=True)
+class RegisterSnapshot:
+    """A government register snapshot the registrar imported (`recordRegisterSnapshot`).
+
+    The mine status and permit changes of the same transaction (a register import sends them together, with
+    `Client.multicall`) come from this snapshot.
+
+    Attributes:
+        snapshot_hash: The hash of the register file imported.
+        snapshot_date: The Unix time the register was exported (as of when it speaks).
+        block_number: The block of the import.
+        transaction_hash: The import's transaction, as a 0x hex string.
+    """
+
+    snapshot_hash: bytes
+    snapshot_date: int
+    block_number: int
+    transaction_hash: str
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """A standing grant: `granter` let `reader` open the confidential layers of a lot (`Client.grant_access`).
+
+    Attributes:
+        lot_id: The lot.
+        reader: Who may open it.
+        granter: Who granted it; only it revokes the grant.
+        grant_digest: SHA-256 of the grant file in the document store (the content keys wrapped to the
+            reader's published key), from which its CID follows.
+        block_number: The block of the grant.
+        transaction_hash: The grant's transaction, as a 0x hex string.
+    """
+
+    lot_id: LotId
+    reader: str
+    granter: str
+    grant_digest: bytes
+    block_number: int
+    transaction_hash: str
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A credential an attester anchored on chain (the credential itself is a document off chain).
+
+    Attributes:
+        credential_hash: The hash the attester anchored (32 bytes).
+        attester: The auditor or laboratory that anchored it; only it can revoke it.
+        subject_kind: Whether it is about a lot or a mine.
+        subject_id: The lot id or mine id.
+        revoked: Whether the attester revoked it (for good).
+    """
+
+    credential_hash: bytes
+    attester: str
+    subject_kind: SubjectKind
+    subject_id: int
+    revoked: bool
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,20 @@
 """Access-control matrix of FilonLots: who may call each state-changing function, and what everyone else gets.
 
-`SPEC` is the specification, one row per function: the call (always with the same arguments), the actors
-allowed to make it, and the exact custom error (with all its arguments) every other actor gets. The test runs
-every (function, actor) cell from the same snapshot of `scene` (Ape reverts the chain after each test), so no
-cell depends on another. An allowed call must succeed and emit at least one event (invariant 6).
+`SPEC` is the specification, one row per function (and a few more rows, `function@case`, where the same
+function meets a rule only other arguments reach): the call (always with the same arguments), the actors
+allowed to make it, and the exact custom error (with all its arguments) every other actor gets — one error for
+all of them, or a mapping from actor to error with `"*"` for the rest. The test runs every (row, actor) cell
+from the same snapshot of `scene` (Ape reverts the chain after each test), so no cell depends on another. An
+allowed call must succeed and emit at least one event (invariant 6).
 
 The scene: mine 1 is run by `operator`, mine 2 by `other_operator`; lot `LOT` was declared from mine 1 and
 passed to `holder` (a second processing plant), who approved `approved` for it (ERC-721 `approve`) and
 `approved_for_all` for all its lots (`setApprovalForAll`). `approved`, `approved_for_all` and `outsider` are
 not admitted participants; `registrar` deployed the contract and holds DEFAULT_ADMIN_ROLE and REGISTRAR_ROLE
 but no participant role. `operator` has signed an offline declaration of an ore lot from mine 1 for
-`processor`.
+`processor`. `removed_holder` was admitted, received lot `REMOVED_LOT` from `operator`, and was then removed
+(its admission withdrawn). `auditor` and `laboratory` are admitted attesters; `auditor` anchored credential
+`ANCHORED` about `LOT`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from eth_utils import keccak, to_checksum_address
 
 import filon
 
-MINE_OPERATOR, PROCESSOR, REFINER, TRADER, MANUFACTURER = 1, 2, 3, 4, 5  # IFilonRegistry.Role
+MINE_OPERATOR, PROCESSOR, REFINER, TRADER, MANUFACTURER, AUDITOR, LABORATORY = 1, 2, 3, 4, 5, 6, 7  # Role
+LOT_SUBJECT = 1  # anchorAttestation's subject kind for a lot
+ANCHORED = keccak(text="credential:anchored")
 REFINED = 3  # IFilonLots.Form.Refined
 DEFAULT_ADMIN_ROLE = bytes(32)
 REGISTRAR_ROLE = keccak(text="REGISTRAR_ROLE")
@@ -55,6 +61,9 @@ ACTORS = (
     "approved",  # ERC-721 approved for LOT only (not admitted)
     "approved_for_all",  # approved for all of holder's lots (not admitted)
     "outsider",  # not admitted, no approval, no role
+    "removed_holder",  # holds REMOVED_LOT, but its admission was withdrawn
+    "auditor",  # an attester: anchored ANCHORED
+    "laboratory",  # an attester
 )
 
 
@@ -69,6 +78,9 @@ class _Ref:
 
 
 ACTOR, HOLDER, LOT, MINE = _Ref("ACTOR"), _Ref("HOLDER"), _Ref("LOT"), _Ref("MINE")
+REGISTRAR_ADDRESS, PROCESSOR_ADDRESS = _Ref("REGISTRAR_ADDRESS"), _Ref("PROCESSOR_ADDRESS")
+REMOVED, REMOVED_LOT = _Ref("REMOVED"), _Ref("REMOVED_LOT")
+AUDITOR_ADDRESS = _Ref("AUDITOR_ADDRESS")
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,8 @@ def denied(error: str, **args: Any) -> Denied:
 
 ANYONE = frozenset(ACTORS)
 REGISTRAR = frozenset({"registrar"})
-PARTICIPANTS = frozenset(ACTORS) - {"registrar", "approved", "approved_for_all", "outsider"}
+NOBODY: frozenset[str] = frozenset()
+PARTICIPANTS = frozenset(ACTORS) - {"registrar", "approved", "approved_for_all", "outsider", "removed_holder"}
 HOLDER_AND_OPERATORS = frozenset({"holder", "approved", "approved_for_all"})
 
 NOT_REGISTRAR = denied("AccessControlUnauthorizedAccount", account=ACTOR, neededRole=REGISTRAR_ROLE)
@@ -94,6 +107,7 @@ NOT_APPROVED = denied("ERC721InsufficientApproval", operator=ACTOR, tokenId=LOT)
 NOT_HOLDER = denied("NotHolder", lotId=LOT, account=ACTOR, holder=HOLDER)
 NOT_APPROVER = denied("ERC721InvalidApprover", approver=ACTOR)
 HOLDER_ONLY = frozenset({"holder"})
+ATTESTERS = frozenset({"auditor", "laboratory"})
 HOLDER_AND_ALL_LOTS_OPERATOR = frozenset({"holder", "approved_for_all"})
 
 
@@ -125,14 +139,39 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
         "approve": ("approve", (NEWCOMER, s.lot)),
         "setApprovalForAll": ("setApprovalForAll", (NEWCOMER, True)),
         "transform": ("transform", ([s.lot], [(REFINED, 900, 950)], root, "ipfs://refined")),
+        "registerParticipant@registrar": ("registerParticipant", (s.registrar, TRADER)),
+        "grantRole@participant": ("grantRole", (REGISTRAR_ROLE, s.processor)),
+        "recordPassport@removed": ("recordPassport", (s.removed_lot, root, "ipfs://v2")),
+        "transferFrom@removed": ("transferFrom", (s.removed_holder, s.refiner, s.removed_lot)),
+        "transform@removed": ("transform", ([s.removed_lot], [(REFINED, 900, 950)], root, "ipfs://refined")),
+        "publishParticipantRecord": ("publishParticipantRecord", (s.holder, keccak(text="record"))),
+        "publishParticipantRecord@removed": (
+            "publishParticipantRecord",
+            (s.removed_holder, keccak(text="record")),
+        ),
+        "recordRegisterSnapshot": ("recordRegisterSnapshot", (keccak(text="register"), s.snapshot_date)),
+        "multicall": (
+            "multicall",
+            ([s.lots.recordRegisterSnapshot.encode_input(keccak(text="register"), s.snapshot_date)],),
+        ),
+        "publishEncryptionKey": ("publishEncryptionKey", (bytes.fromhex("02" + "11" * 32),)),
+        "grantAccess": ("grantAccess", (s.lot, NEWCOMER, keccak(text="grant"))),
+        "revokeAccess": ("revokeAccess", (s.lot, NEWCOMER)),
+        "anchorAttestation": ("anchorAttestation", (keccak(text="credential:new"), LOT_SUBJECT, s.lot)),
+        "revokeAttestation": ("revokeAttestation", (ANCHORED,)),
+        "transferFrom@attester": ("transferFrom", (s.holder, s.auditor, s.lot)),
+        "registerParticipant@attester": ("registerParticipant", (s.holder, AUDITOR)),
         "grantRole": ("grantRole", (REGISTRAR_ROLE, NEWCOMER)),
         "revokeRole": ("revokeRole", (REGISTRAR_ROLE, s.registrar)),
         "renounceRole": ("renounceRole", (REGISTRAR_ROLE, s.registrar)),
     }
 
 
+Rule = Denied | dict[str, Denied] | None
+TO_ATTESTER = denied("AttesterCannotHold", account=AUDITOR_ADDRESS, role=AUDITOR)
+
 # fmt: off
-SPEC: list[tuple[str, frozenset[str], Denied | None]] = [
+SPEC: list[tuple[str, frozenset[str], Rule]] = [
     # function              who may call it          what everyone else gets
     # -- registry: the registrar only
     ("registerParticipant", REGISTRAR,             NOT_REGISTRAR),
@@ -159,6 +198,42 @@ SPEC: list[tuple[str, frozenset[str], Denied | None]] = [
     ("grantRole",           REGISTRAR,             NOT_ADMIN),
     ("revokeRole",          REGISTRAR,             NOT_ADMIN),
     ("renounceRole",        REGISTRAR,             denied("AccessControlBadConfirmation")),
+    # -- separation of duties: the registrar is never a participant, a participant never a registrar
+    ("registerParticipant@registrar", NOBODY, {
+        "registrar": denied("RegistrarCannotParticipate", account=REGISTRAR_ADDRESS), "*": NOT_REGISTRAR}),
+    ("grantRole@participant", NOBODY, {
+        "registrar": denied("ParticipantCannotAdminister", account=PROCESSOR_ADDRESS, role=REGISTRAR_ROLE),
+        "*": NOT_ADMIN}),
+    # -- a removed holder keeps its lot and may pass it on, but records no passport and receives no outputs
+    ("recordPassport@removed", NOBODY, {
+        "removed_holder": denied("NotParticipant", account=REMOVED),
+        "*": denied("NotHolder", lotId=REMOVED_LOT, account=ACTOR, holder=REMOVED)}),
+    ("transferFrom@removed", frozenset({"removed_holder"}),
+        denied("ERC721InsufficientApproval", operator=ACTOR, tokenId=REMOVED_LOT)),
+    ("transform@removed", NOBODY, {
+        "removed_holder": denied("NotParticipant", account=REMOVED),
+        "*": denied("NotHolder", lotId=REMOVED_LOT, account=ACTOR, holder=REMOVED)}),
+    # -- records the registrar vouches for, about admitted participants only
+    ("publishParticipantRecord", REGISTRAR,        NOT_REGISTRAR),
+    ("publishParticipantRecord@removed", NOBODY, {
+        "registrar": denied("NotParticipant", account=REMOVED), "*": NOT_REGISTRAR}),
+    ("recordRegisterSnapshot", REGISTRAR,          NOT_REGISTRAR),
+    # -- multicall: anyone may batch, each call with the caller as msg.sender (here a registrar's call)
+    ("multicall",           REGISTRAR,             NOT_REGISTRAR),
+    # -- confidential passports: any admitted participant publishes its key and grants or revokes access
+    # (a past holder grants access to what it can open, so holding the lot is not required)
+    ("publishEncryptionKey", PARTICIPANTS,         denied("NotParticipant", account=ACTOR)),
+    ("grantAccess",         PARTICIPANTS,          denied("NotParticipant", account=ACTOR)),
+    ("revokeAccess",        PARTICIPANTS,          denied("NotParticipant", account=ACTOR)),
+    # -- attesters: they anchor credentials, only the one that anchored revokes, and they never hold lots
+    ("anchorAttestation",   ATTESTERS,             denied("NotAttester", account=ACTOR)),
+    ("revokeAttestation",   frozenset({"auditor"}), denied(
+        "NotTheAttester", credentialHash=ANCHORED, account=ACTOR, attester=AUDITOR_ADDRESS)),
+    ("transferFrom@attester", NOBODY, {
+        **dict.fromkeys(HOLDER_AND_OPERATORS, TO_ATTESTER),
+        "*": NOT_APPROVED}),
+    ("registerParticipant@attester", NOBODY, {
+        "registrar": denied("AttesterCannotHold", account=HOLDER, role=AUDITOR), "*": NOT_REGISTRAR}),
 ]
 # fmt: on
 
@@ -172,7 +247,8 @@ CELLS = [
 def test_spec_covers_every_state_changing_function(lots: Any) -> None:
     """A new state-changing function fails this test until it gets a row in `SPEC`."""
     state_changing = {abi.name for abi in lots.contract_type.mutable_methods}
-    assert state_changing == {function for function, _, _ in SPEC}
+    assert state_changing == {row for row, _, _ in SPEC if "@" not in row}
+    assert {row.partition("@")[0] for row, _, _ in SPEC} == state_changing
 
 
 @pytest.fixture(scope="module")
@@ -189,14 +265,16 @@ def scene(
     chain: Any,
 ) -> SimpleNamespace:
     """The world every cell starts from (module-scoped: Ape snapshots it once and reverts to it per test)."""
-    holder, approved, trader, approved_for_all = (
-        accounts[7],
-        accounts[8],
-        accounts[9],
-        accounts.generate_test_account(),
+    holder, approved, trader = accounts[7], accounts[8], accounts[9]
+    approved_for_all, removed_holder, auditor, laboratory = (
+        accounts.generate_test_account() for _ in range(4)
     )
-    registrar.transfer(approved_for_all, 10**18)  # a generated test account starts with no ether
+    for generated in (approved_for_all, removed_holder, auditor, laboratory):
+        registrar.transfer(generated, 10**18)  # a generated test account starts with no ether
     lots.registerParticipant(holder, PROCESSOR, sender=registrar)
+    lots.registerParticipant(removed_holder, TRADER, sender=registrar)
+    lots.registerParticipant(auditor, AUDITOR, sender=registrar)
+    lots.registerParticipant(laboratory, LABORATORY, sender=registrar)
     lots.removeParticipant(approved, sender=registrar)
     lots.registerParticipant(trader, TRADER, sender=registrar)
     lots.registerParticipant(RETIREE, TRADER, sender=registrar)
@@ -230,6 +308,13 @@ def scene(
     )
     lot = int(receipt.events.filter(lots.LotDeclared)[0].lotId)
     lots.transferFrom(miner, holder, lot, sender=miner)
+    receipt = lots.declareLot(
+        mine, 5_000, 9_000, keccak(text="passport:kept"), "ipfs://kept", "PIT-3", sender=miner
+    )
+    removed_lot = int(receipt.events.filter(lots.LotDeclared)[0].lotId)
+    lots.transferFrom(miner, removed_holder, removed_lot, sender=miner)
+    lots.removeParticipant(removed_holder, sender=registrar)
+    lots.anchorAttestation(ANCHORED, LOT_SUBJECT, lot, sender=auditor)
     lots.approve(approved, lot, sender=holder)
     lots.setApprovalForAll(approved_for_all, True, sender=holder)
 
@@ -257,6 +342,9 @@ def scene(
         "approved": approved,
         "approved_for_all": approved_for_all,
         "outsider": outsider,
+        "removed_holder": removed_holder,
+        "auditor": auditor,
+        "laboratory": laboratory,
     }
     return SimpleNamespace(
         lots=lots,
@@ -269,12 +357,17 @@ def scene(
         registrar=registrar,
         holder=holder,
         refiner=refiner,
+        processor=plant,
+        removed_holder=removed_holder,
+        removed_lot=removed_lot,
+        auditor=auditor,
+        snapshot_date=expiry - 11 * YEAR,
     )
 
 
 @pytest.mark.parametrize(("function", "actor", "allowed", "rule"), CELLS)
 def test_access(
-    scene: SimpleNamespace, reverts: Any, function: str, actor: str, allowed: bool, rule: Denied | None
+    scene: SimpleNamespace, reverts: Any, function: str, actor: str, allowed: bool, rule: Rule
 ) -> None:
     lots = scene.lots
     sender = scene.actors[actor]
@@ -288,7 +381,18 @@ def test_access(
         return
 
     assert rule is not None
-    values = {"ACTOR": sender.address, "HOLDER": scene.holder.address, "LOT": scene.lot, "MINE": scene.mine}
-    expected = {name: values[v.name] if isinstance(v, _Ref) else v for name, v in rule.args.items()}
-    with reverts(getattr(lots, rule.error), **expected):
+    denial = rule.get(actor, rule["*"]) if isinstance(rule, dict) else rule
+    values = {
+        "ACTOR": sender.address,
+        "HOLDER": scene.holder.address,
+        "LOT": scene.lot,
+        "MINE": scene.mine,
+        "REGISTRAR_ADDRESS": scene.registrar.address,
+        "PROCESSOR_ADDRESS": scene.processor.address,
+        "REMOVED": scene.removed_holder.address,
+        "REMOVED_LOT": scene.removed_lot,
+        "AUDITOR_ADDRESS": scene.auditor.address,
+    }
+    expected = {name: values[v.name] if isinstance(v, _Ref) else v for name, v in denial.args.items()}
+    with reverts(getattr(lots, denial.error), **expected):
         call(*args, sender=sender)

@@ -608,6 +608,47 @@ def test_record_passport_rejects_consumed_lot(lots, miner, lot_id, reverts):
         lots.recordPassport(lot_id, ROOT_3, "", sender=miner)
 
 
+@pytest.mark.anvil
+def test_a_removed_holder_records_no_passport(lots, registrar, miner, plant, lot_id, reverts):
+    lots.transferFrom(miner, plant, lot_id, sender=miner)
+    lots.removeParticipant(plant, sender=registrar)
+
+    with reverts(lots.NotParticipant, account=plant.address):
+        lots.recordPassport(lot_id, ROOT_2, "", sender=plant)
+
+    assert record(lots, lot_id) == {
+        "holder": plant.address,
+        "form": ORE,
+        "fineGoldMg": 100_000,
+        "mineId": 1,
+        "consumed": False,
+        "passportRoot": ROOT_1,
+        "passportVersion": 1,
+    }
+
+
+def test_the_holder_check_comes_before_the_admission_check(lots, registrar, miner, plant, lot_id, reverts):
+    lots.removeParticipant(plant, sender=registrar)
+
+    with reverts(lots.NotHolder, lotId=lot_id, account=plant.address, holder=miner.address):
+        lots.recordPassport(lot_id, ROOT_2, "", sender=plant)
+
+
+def test_a_readmitted_holder_records_passports_again(lots, registrar, miner, plant, lot_id, emitted):
+    lots.transferFrom(miner, plant, lot_id, sender=miner)
+    lots.removeParticipant(plant, sender=registrar)
+    lots.registerParticipant(plant, TRADER, sender=registrar)
+
+    receipt = lots.recordPassport(lot_id, ROOT_2, "ipfs://v2", sender=plant)
+
+    assert emitted(receipt) == [
+        (
+            "PassportRecorded",
+            {"lotId": lot_id, "version": 2, "passportRoot": ROOT_2, "passportURI": "ipfs://v2"},
+        )
+    ]
+
+
 def test_consumed_lot_keeps_only_its_last_passport_root(lots, miner, lot_id):
     """A consumed lot's slot is cleared for the gas refund; its last root stays, the rest is in its events."""
     lots.recordPassport(lot_id, ROOT_2, "", sender=miner)

@@ -194,6 +194,22 @@ def test_unauthorized_for_a_non_registrar(world: World, plant: filon.Client, rol
     assert isinstance(info.value, PermissionError)
 
 
+def test_the_registrar_cannot_be_admitted(world: World, registrar: filon.Client, roles: Roles) -> None:
+    before = nonce(world.url, roles.registrar)
+
+    with pytest.raises(filon.RegistrarCannotParticipate) as info:
+        registrar.register_participant(roles.registrar.address, filon.Role.TRADER)
+
+    assert info.value.arguments == {"account": roles.registrar.address}
+    assert str(info.value) == (
+        f"{roles.registrar.address} holds the registrar or admin role and cannot be admitted as a "
+        "participant: revoke its roles first."
+    )
+    assert isinstance(info.value, PermissionError)
+    assert nonce(world.url, roles.registrar) == before
+    assert registrar.role_of(roles.registrar.address) is None
+
+
 @pytest.mark.parametrize("lot_id", [2, 99, 101])
 def test_unknown_lot_and_unknown_mine(
     world: World, miner: filon.Client, reader: filon.Client, lot_id: int
@@ -314,14 +330,14 @@ def test_a_transaction_that_is_never_mined_times_out() -> None:
         client = filon.connect(slow.url, deployment=deployment, account=registrar, timeout=0.5)
 
         with pytest.raises(filon.TransactionTimeout, match=r"was not mined within 0\.5 s") as pending:
-            client.register_participant(registrar.address, filon.Role.TRADER)
+            client.register_participant(NEVER_ADMITTED, filon.Role.TRADER)
         assert type(pending.value) is filon.TransactionTimeout
         assert isinstance(pending.value, TimeoutError)
 
         dropper = threading.Timer(0.2, rpc, (slow.url, "anvil_dropAllTransactions"))
         dropper.start()
         with pytest.raises(filon.TransactionDropped, match="no longer knows it") as dropped:
-            client.register_participant(registrar.address, filon.Role.TRADER)
+            client.register_participant(NEVER_ADMITTED, filon.Role.TRADER)
         dropper.join()
         assert dropped.value.transaction_hash.startswith("0x")
         assert len(dropped.value.transaction_hash) == 66

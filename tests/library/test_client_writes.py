@@ -160,6 +160,23 @@ def test_record_passport_appends_a_version(world: World, miner: filon.Client) ->
     assert (lot.passport_root, lot.passport_version, lot.passport_uri) == (root("v3"), 3, "ipfs://v3")
 
 
+def test_a_removed_holder_records_no_passport_but_its_lot_stays_readable(
+    world: World, registrar: filon.Client, miner: filon.Client, plant: filon.Client, roles: Roles
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("kept"))
+    miner.transfer(lot_id, roles.plant.address)
+    registrar.remove_participant(roles.plant.address)
+    before = nonce(world.url, roles.plant)
+
+    with pytest.raises(filon.NotParticipant) as info:
+        plant.record_passport(lot_id, passport_root=root("v2"))
+
+    assert info.value.account == roles.plant.address
+    assert nonce(world.url, roles.plant) == before
+    lot = plant.lot(lot_id)
+    assert (lot.holder, lot.passport_root, lot.passport_version) == (roles.plant.address, root("kept"), 1)
+
+
 def test_transfer_a_lot(world: World, miner: filon.Client, plant: filon.Client, roles: Roles) -> None:
     lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("t"))
 
@@ -291,3 +308,29 @@ def test_country_and_addresses_are_checked_locally(
         )
     with pytest.raises(filon.InvalidInput, match="operator must be a 0x-prefixed 20-byte address"):
         registrar.register_mine("0x1234", PERMIT_HASH, world.permit_expiry, "PE", LOCATION_HASH, 1)
+
+
+def test_publish_and_read_participant_records(
+    world: World, registrar: filon.Client, reader: filon.Client, roles: Roles
+) -> None:
+    assert reader.participant_record(roles.plant.address) is None
+
+    first = registrar.publish_participant_record(roles.plant.address, root("record v1"))
+    registrar.publish_participant_record(roles.plant.address.lower(), "0x" + root("record v2").hex())
+
+    assert _succeeded(world, first)
+    assert reader.participant_record(roles.plant.address) == root("record v2")
+    assert reader.participant_record(roles.refiner.address) is None
+
+
+def test_participant_record_rules(world: World, registrar: filon.Client, roles: Roles) -> None:
+    before = nonce(world.url, roles.registrar)
+
+    with pytest.raises(filon.NotParticipant):
+        registrar.publish_participant_record(roles.outsider.address, root("record"))
+    with pytest.raises(filon.EmptyHash):
+        registrar.publish_participant_record(roles.plant.address, bytes(32))
+    with pytest.raises(filon.InvalidInput, match="record_hash must be 32 bytes"):
+        registrar.publish_participant_record(roles.plant.address, b"short")
+
+    assert nonce(world.url, roles.registrar) == before

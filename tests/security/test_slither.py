@@ -29,6 +29,8 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("incorrect-equality", "FilonRegistry.setMineCapacity"): "compares calendar years, not balances",
     ("incorrect-equality", "FilonLots._mintLot"): "idsLeft == 0 and role == None are exact states",
     ("incorrect-equality", "FilonLots.submitDeclaration"): "role == None is an exact state",
+    ("incorrect-equality", "FilonRegistry._revertCannotHold"): "role == None is an exact state",
+    ("incorrect-equality", "FilonLots._requireAdmitted"): "role == None is an exact state",
     (
         "timestamp",
         "FilonRegistry._checkPermitExpiry",

@@ -9,15 +9,20 @@ in the index, a field in the client).
 Addresses are checksummed, hashes are `bytes`, amounts are ints, exactly as the contract emitted them.
 """
 
-from filon._events.build import holders, issuers, lot_from_events, lot_history
+from filon._events.build import access_grants, holders, issuers, lot_from_events, lot_history
 from filon._events.decode import decode, decode_all, of_type, topic
 from filon._events.records import (
     ZERO_ADDRESS,
+    AccessGranted,
+    AccessRevoked,
     Approval,
     ApprovalForAll,
+    AttestationAnchored,
+    AttestationRevoked,
     ChainEvent,
     DeclarationCancelled,
     DeclarationRelayed,
+    EncryptionKeyPublished,
     EventDecodeError,
     LotBirth,
     LotDeclared,
@@ -28,20 +33,27 @@ from filon._events.records import (
     MinePermitUpdated,
     MineRegistered,
     MineStatusChanged,
+    ParticipantRecordPublished,
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
+    RegisterSnapshotRecorded,
     RoleChanged,
     TokenTransfer,
 )
 
 __all__ = [
     "ZERO_ADDRESS",
+    "AccessGranted",
+    "AccessRevoked",
     "Approval",
     "ApprovalForAll",
+    "AttestationAnchored",
+    "AttestationRevoked",
     "ChainEvent",
     "DeclarationCancelled",
     "DeclarationRelayed",
+    "EncryptionKeyPublished",
     "EventDecodeError",
     "LotBirth",
     "LotDeclared",
@@ -52,11 +64,14 @@ __all__ = [
     "MinePermitUpdated",
     "MineRegistered",
     "MineStatusChanged",
+    "ParticipantRecordPublished",
     "ParticipantRegistered",
     "ParticipantRemoved",
     "PassportVersionRecorded",
+    "RegisterSnapshotRecorded",
     "RoleChanged",
     "TokenTransfer",
+    "access_grants",
     "decode",
     "decode_all",
     "holders",

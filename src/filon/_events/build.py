@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 
 from filon._events.records import (
     ZERO_ADDRESS,
+    AccessGranted,
+    AccessRevoked,
     ChainEvent,
     DeclarationRelayed,
     LotBirth,
@@ -15,6 +17,7 @@ from filon._events.records import (
     TokenTransfer,
 )
 from filon._types import (
+    AccessGrant,
     Consumed,
     Declared,
     Form,
@@ -172,3 +175,22 @@ def holders(events: Iterable[ChainEvent]) -> dict[LotId, str | None]:
         if isinstance(event, TokenTransfer):
             found[event.lot_id] = event.to_address if _real(event.to_address) else None
     return found
+
+
+def access_grants(events: Iterable[ChainEvent]) -> list[AccessGrant]:
+    """The grants standing after `events` (`AccessGranted` and `AccessRevoked`), in the order they were made.
+
+    A grant is keyed by lot, reader and granter: a later grant of the same key replaces it (a new grant file),
+    a later revocation by the same granter withdraws it. Other granters' grants are untouched.
+    """
+    standing: dict[tuple[LotId, str, str], AccessGranted] = {}
+    for event in sorted(events, key=lambda event: event.position):
+        if isinstance(event, AccessGranted | AccessRevoked):
+            key = (event.lot_id, event.reader, event.granter)
+            standing.pop(key, None)
+            if isinstance(event, AccessGranted):
+                standing[key] = event
+    return [
+        AccessGrant(g.lot_id, g.reader, g.granter, g.grant_digest, g.block_number, g.transaction)
+        for g in standing.values()
+    ]

@@ -19,11 +19,16 @@ from eth_utils.crypto import keccak
 from filon import _artifact
 from filon._chain import Log
 from filon._events.records import (
+    AccessGranted,
+    AccessRevoked,
     Approval,
     ApprovalForAll,
+    AttestationAnchored,
+    AttestationRevoked,
     ChainEvent,
     DeclarationCancelled,
     DeclarationRelayed,
+    EncryptionKeyPublished,
     EventDecodeError,
     LotDeclared,
     LotProduced,
@@ -32,9 +37,11 @@ from filon._events.records import (
     MinePermitUpdated,
     MineRegistered,
     MineStatusChanged,
+    ParticipantRecordPublished,
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
+    RegisterSnapshotRecorded,
     RoleChanged,
     TokenTransfer,
 )
@@ -44,6 +51,7 @@ from filon._types import (
     MineId,
     MineStatus,
     Role,
+    SubjectKind,
 )
 
 # ---------------------------------------------------------------------------------------------- decoding
@@ -191,6 +199,22 @@ def _removed(where: Where, topics: Sequence[str], data: bytes) -> ParticipantRem
     return ParticipantRemoved(*where, _address(topics[1]))
 
 
+def _bytes32(topic: str) -> bytes:
+    """A bytes32 topic (a hash)."""
+    if len(topic) != 66:
+        raise ValueError(f"{topic} is not a 32-byte topic")
+    return bytes.fromhex(topic[2:])
+
+
+def _record(where: Where, topics: Sequence[str], data: bytes) -> ParticipantRecordPublished:
+    return ParticipantRecordPublished(*where, _address(topics[1]), _word(data, 0))
+
+
+def _snapshot(where: Where, topics: Sequence[str], data: bytes) -> RegisterSnapshotRecorded:
+    """`(uint256 snapshotDate)` after the indexed snapshot hash."""
+    return RegisterSnapshotRecorded(*where, _bytes32(topics[1]), _uint(_word(data, 0)))
+
+
 def _mine_registered(where: Where, topics: Sequence[str], data: bytes) -> MineRegistered:
     """`(bytes2 country, bytes32 permit, uint256 expiry, bytes32 location, uint256 capacity, bytes32
     passport)`."""
@@ -231,6 +255,37 @@ def _role_revoked(where: Where, topics: Sequence[str], data: bytes) -> RoleChang
     return RoleChanged(*where, bytes.fromhex(topics[1][2:]), _address(topics[2]), _address(topics[3]), False)
 
 
+def _key(where: Where, topics: Sequence[str], data: bytes) -> EncryptionKeyPublished:
+    """`(bytes publicKey)`."""
+    key, _ = _tail(data, 0, 1)
+    return EncryptionKeyPublished(*where, _address(topics[1]), bytes(key))
+
+
+def _granted(where: Where, topics: Sequence[str], data: bytes) -> AccessGranted:
+    return AccessGranted(
+        *where, LotId(_id(topics[1])), _address(topics[2]), _address(topics[3]), _word(data, 0)
+    )
+
+
+def _access_revoked(where: Where, topics: Sequence[str], data: bytes) -> AccessRevoked:
+    return AccessRevoked(*where, LotId(_id(topics[1])), _address(topics[2]), _address(topics[3]))
+
+
+def _anchored(where: Where, topics: Sequence[str], data: bytes) -> AttestationAnchored:
+    """`(uint8 subjectKind)` after the indexed credential hash, attester and subject id."""
+    return AttestationAnchored(
+        *where,
+        _bytes32(topics[1]),
+        _address(topics[2]),
+        SubjectKind(_small(_word(data, 0), 8)),
+        _id(topics[3]),
+    )
+
+
+def _attestation_revoked(where: Where, topics: Sequence[str], data: bytes) -> AttestationRevoked:
+    return AttestationRevoked(*where, _bytes32(topics[1]), _address(topics[2]))
+
+
 _Decoder = Callable[[Where, Sequence[str], bytes], ChainEvent]
 
 _DECODERS: dict[str, _Decoder] = {
@@ -244,6 +299,8 @@ _DECODERS: dict[str, _Decoder] = {
     "ApprovalForAll": _approval_for_all,
     "ParticipantRegistered": _registered,
     "ParticipantRemoved": _removed,
+    "ParticipantRecordPublished": _record,
+    "RegisterSnapshotRecorded": _snapshot,
     "MineRegistered": _mine_registered,
     "MinePermitUpdated": _permit,
     "MineCapacityUpdated": _capacity,
@@ -251,6 +308,11 @@ _DECODERS: dict[str, _Decoder] = {
     "MineStatusChanged": _status,
     "RoleGranted": _role_granted,
     "RoleRevoked": _role_revoked,
+    "EncryptionKeyPublished": _key,
+    "AccessGranted": _granted,
+    "AccessRevoked": _access_revoked,
+    "AttestationAnchored": _anchored,
+    "AttestationRevoked": _attestation_revoked,
 }
 """Event name -> decoder. Events not listed (e.g. `EIP712DomainChanged`, `RoleAdminChanged`) carry nothing a
 reader of Filón needs and decode to None."""

@@ -11,6 +11,7 @@ from filon._types import (
     MineId,
     MineStatus,
     Role,
+    SubjectKind,
 )
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -149,6 +150,23 @@ class ParticipantRemoved(ChainEvent):
 
 
 @dataclass(frozen=True)
+class ParticipantRecordPublished(ChainEvent):
+    """The registrar vouched for `account`'s record (a document in the store) with hash `record_hash`."""
+
+    account: str
+    record_hash: bytes
+
+
+@dataclass(frozen=True)
+class RegisterSnapshotRecorded(ChainEvent):
+    """The registrar imported the government register as of `snapshot_date`; its file hashes to
+    `snapshot_hash`."""
+
+    snapshot_hash: bytes
+    snapshot_date: int
+
+
+@dataclass(frozen=True)
 class MineRegistered(ChainEvent):
     """A mine was registered (it starts active)."""
 
@@ -203,6 +221,57 @@ class RoleChanged(ChainEvent):
     account: str
     sender: str
     granted: bool
+
+
+# ---------------------------------------------------------------------------------------------- sharing
+
+
+@dataclass(frozen=True)
+class EncryptionKeyPublished(ChainEvent):
+    """`account` published `public_key`; the latest one counts."""
+
+    account: str
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class AccessGranted(ChainEvent):
+    """`granter` let `reader` open lot `lot_id`'s confidential layers, by the grant file of `grant_digest`."""
+
+    lot_id: LotId
+    reader: str
+    granter: str
+    grant_digest: bytes
+
+
+@dataclass(frozen=True)
+class AccessRevoked(ChainEvent):
+    """`granter` withdrew the access it granted `reader` to lot `lot_id`."""
+
+    lot_id: LotId
+    reader: str
+    granter: str
+
+
+# ---------------------------------------------------------------------------------------------- attestations
+
+
+@dataclass(frozen=True)
+class AttestationAnchored(ChainEvent):
+    """`AttestationAnchored`: `attester` anchored credential `credential_hash` about a lot or a mine."""
+
+    credential_hash: bytes
+    attester: str
+    subject_kind: SubjectKind
+    subject_id: int
+
+
+@dataclass(frozen=True)
+class AttestationRevoked(ChainEvent):
+    """`AttestationRevoked`: `attester` revoked credential `credential_hash`."""
+
+    credential_hash: bytes
+    attester: str
 
 
 MineEvent = MineRegistered | MinePermitUpdated | MineCapacityUpdated | MinePassportUpdated | MineStatusChanged
