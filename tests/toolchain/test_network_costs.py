@@ -108,7 +108,7 @@ def test_a_lot_life_adds_its_steps_with_a_tenth_of_the_merge() -> None:
 
     life = gas["declare_lot"] + gas["transfer"] + Fraction(gas["transform_10_1"], 10) + gas["record_passport"]
     assert (cost.execution, cost.l1_data) == (life * 2_100_000_000, 0)
-    assert networks.dollars(networks.usd(cost.total, prices.token_usd["ETH"])) == "$1.11"
+    assert networks.dollars(networks.usd(cost.total, prices.token_usd["ETH"])) == "$1.13"
 
 
 def test_a_new_gas_figure_gets_its_own_row() -> None:
