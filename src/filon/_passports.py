@@ -9,7 +9,7 @@ secret: they are kept in the holder's local salt folder, so that it can disclose
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -168,8 +168,11 @@ def pick_version(reader: LotReader, lot_id: LotId, version: int | None) -> Passp
     raise InvalidInput(f"Lot {lot_id} has passport versions 1 to {len(recorded)}, not {version}.")
 
 
-def published_package(store: DocumentStore, entry: PassportVersion) -> Disclosure:
-    """The published package of a passport version, checked against the root recorded on chain.
+def published_package(
+    store: DocumentStore, entry: PassportVersion, fields: Collection[str] | None = None
+) -> Disclosure:
+    """The published package of a passport version, checked against the root recorded on chain: every
+    field, or only those of `fields` (the ones the caller reads; the others are then unchecked).
 
     Raises:
         PassportUnavailable: The URI is not an `ipfs://` CID, or the package is not in the store.
@@ -195,7 +198,7 @@ def published_package(store: DocumentStore, entry: PassportVersion) -> Disclosur
         package = Disclosure.model_validate_json(data)
     except ValueError:
         raise DisclosureMismatch(None, f"the package at {entry.uri} is not a passport disclosure") from None
-    verify_disclosure_offline(package, entry.root)
+    verify_disclosure_offline(package, entry.root, fields)
     return package
 
 
@@ -272,7 +275,7 @@ def footprint(reader: LotReader, store: DocumentStore, lot_id: LotId) -> CarbonF
                 outputs[int(ancestor)] = [int(out) for out in event.outputs]
         try:
             entry = pick_version(reader, ancestor, None)
-            carbon = published_package(store, entry).fields.get("carbon")
+            carbon = published_package(store, entry, ("carbon",)).fields.get("carbon")
         except PassportUnavailable:
             continue
         if carbon is not None and isinstance(carbon.value, dict):

@@ -207,6 +207,25 @@ def test_a_disclosure_against_another_root_is_refused() -> None:
     assert caught.value.field is None
 
 
+def test_checking_only_some_fields_checks_exactly_those() -> None:
+    """A reader of one field (the explorer's carbon roll-up) checks that field only: a forgery elsewhere in
+    the package is not its concern, a forgery of the field it reads is still refused, and so is the root."""
+    both = disclose(ORE, SALTS, ["carbon", "conformity"])
+    forged_elsewhere = tampered(both, "conformity", salt="0x" + "00" * 16)
+    forged_carbon = tampered(both, "carbon", value=FORGED_CARBON)
+    root = build_tree(ORE, SALTS).root
+
+    verify_disclosure_offline(forged_elsewhere, root=root, fields=["carbon"])
+    with pytest.raises(DisclosureMismatch, match="does not lead") as caught:
+        verify_disclosure_offline(forged_carbon, root=root, fields=["carbon"])
+    with pytest.raises(DisclosureMismatch, match="expected"):
+        verify_disclosure_offline(both, root="0x" + "33" * 32, fields=["carbon"])
+    with pytest.raises(DisclosureMismatch, match="does not lead"):
+        verify_disclosure_offline(forged_elsewhere, root=root)
+
+    assert caught.value.field == "carbon"
+
+
 def test_disclosing_an_unknown_field_is_refused() -> None:
     with pytest.raises(InvalidInput, match="colour"):
         disclose(ORE, SALTS, ["colour"])

@@ -85,7 +85,7 @@ def _emissions(store: DocumentStore, entry: PassportVersion, known: Emissions | 
     if known is not None and key in known:
         return known[key]
     try:
-        carbon = published_package(store, entry).fields.get("carbon")
+        carbon = published_package(store, entry, ("carbon",)).fields.get("carbon")
     except PassportUnavailable:  # not in the store (yet): nothing to remember
         return None
     kg = float(carbon.value["kg_co2e"]) if carbon is not None and isinstance(carbon.value, dict) else None  # type: ignore[arg-type]

@@ -283,7 +283,7 @@ def _document_flags(
         cited = citations.get((entry.root, entry.uri)) if citations is not None else None
         if cited is None:
             try:
-                cited = _cited(published_package(store, entry))
+                cited = _cited(published_package(store, entry, ("conformity",)))
             except FilonError:  # a package that fails its checks is shown as such on the passport section
                 continue
             if citations is not None:

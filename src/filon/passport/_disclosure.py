@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError
@@ -158,8 +158,11 @@ _FIELD_TYPES: dict[str, TypeAdapter[Any]] = {
 }
 
 
-def verify_disclosure_offline(disclosure: Disclosure, root: bytes | str | None = None) -> None:
-    """Checks every disclosed field against the disclosure's root (and `root`, if given), in Python.
+def verify_disclosure_offline(
+    disclosure: Disclosure, root: bytes | str | None = None, fields: Collection[str] | None = None
+) -> None:
+    """Checks every disclosed field (or those of `fields` it discloses) against the disclosure's root (and
+    `root`, if given), in Python.
 
     For each field: the name is a passport field, the value is valid for it, and the leaf of
     (name, salt, value) with its proof leads to the root. To trust the result, compare the root with the
@@ -168,6 +171,7 @@ def verify_disclosure_offline(disclosure: Disclosure, root: bytes | str | None =
     Args:
         disclosure: The disclosure.
         root: The root it must match, e.g. read from chain (32 bytes or 0x hex).
+        fields: Check only these fields (a reader that uses one field need not hash them all); None: all.
 
     Raises:
         DisclosureMismatch: A field's value, salt or proof, or the root, does not check out; `field` and
@@ -183,6 +187,8 @@ def verify_disclosure_offline(disclosure: Disclosure, root: bytes | str | None =
     if not disclosure.fields:
         raise DisclosureMismatch(None, "it discloses no field")
     for name in disclosure.fields:
+        if fields is not None and name not in fields:
+            continue
         if name not in _FIELD_TYPES:
             raise DisclosureMismatch(name, "it is not a passport field")
         value = disclosure.fields[name].value

@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cid  # type: ignore[import-untyped]
@@ -96,6 +97,7 @@ def cid_for_sha256(sha256_hex: str) -> str:
     return _cid_for_digest(digest)
 
 
+@lru_cache(maxsize=65_536)  # pure, and py-cid's base32 costs ~1 ms: pages name the same CIDs again and again
 def _cid_for_digest(digest: bytes) -> str:
     multihash = bytes([_SHA2_256, _DIGEST_SIZE]) + digest
     encoded: bytes = cid.make_cid(1, _RAW_CODEC, multihash).encode("base32")
@@ -106,6 +108,11 @@ def _digest_of(text: str) -> bytes:
     """The sha2-256 digest a CID names; any multibase form of a CIDv1 raw sha2-256 is accepted."""
     if not isinstance(text, str) or not text:
         raise InvalidCid(f"{text!r} is not a CID.", cid=str(text))
+    return _parsed_digest(text)
+
+
+@lru_cache(maxsize=65_536)  # pure (a refused CID raises, and is not kept)
+def _parsed_digest(text: str) -> bytes:
     try:
         parsed = cid.make_cid(text)
     except Exception as error:  # py-cid raises ValueError, KeyError or binascii errors on garbage
