@@ -11,11 +11,13 @@ database, `--runs` times (3), starts a fresh ``filon explorer serve`` process (o
 - ``family_tree_1025_ms``: the first ``GET /api/lots/{id}`` of a lot whose provenance holds 1,025 lots, on the
   fresh server (nothing cached), then ``family_tree_1025_page_ms``, the first HTML page of it;
 - the load: locust, headless, through its library API (bench/_load.py, in its own process), asks
-  ``/api/lots/{id}`` and then the HTML page ``/lots/{id}`` of lots drawn at random among the supply chain's
-  11,040 lots (the family tree's are timed above), with 1, 10 and 50 clients that never pause: requests per
-  second, p50/p95/p99 latency, 5xx answers and
-  timeouts (``api_lot_rps_50``, ``page_lot_p95_ms_10``, ...; ``_postgresql`` before the client count for
-  PostgreSQL), and the share of a core the generator itself used (``generator_cpu_*``).
+  ``/api/lots/{id}`` and then the HTML page ``/lots/{id}`` with 1, 10 and 50 clients that never pause, in two
+  scenarios: every buyer looks at the same bar (the newest refined lot, as everyone opens the demo's bar:
+  the issue's scenario, keys ``api_lot_rps_50``, ``page_lot_p95_ms_10``, ...), and each request draws a lot
+  at random among the supply chain's 11,040 (nearly every answer a cold read: ``api_lot_random_rps_50``,
+  ...). Each gives requests per second, p50/p95/p99 latency, 5xx answers and timeouts (``_postgresql``
+  before the client count for PostgreSQL), and the share of a core the generator itself used
+  (``generator_cpu_*``).
 
 Each key is the median of the runs. Writes bench/results.json, section ``explorer``.
 """
@@ -58,6 +60,8 @@ BARS = 4
 ORE_FINE_MG = 50_000
 CLIENTS = (1, 10, 50)
 ENDPOINTS = (("api_lot", "/api/lots/{}"), ("page_lot", "/lots/{}"))
+HOT = ""  # every buyer looks at one bar (as at the demo's bar, the issue's scenario): the keys without a tag
+RANDOM = "_random"  # each request draws a lot among the supply chain's: nearly every answer is a cold read
 TREE_FINE_MG = tuple(1_000_000 - 1_000 * r for r in range(17))  # ore, then 16 rounds losing 0.1% each
 
 
@@ -153,6 +157,7 @@ def _measure(
     database: str,
     suffix: str,
     tree_lot: int,
+    hot_file: Path,
     lots_file: Path,
     args: argparse.Namespace,
 ) -> dict[str, float]:
@@ -163,16 +168,17 @@ def _measure(
             runs.setdefault(f"family_tree_1025{suffix}_ms", []).append(first_api)
             first_page = _get_ms(f"{base}/lots/{tree_lot}")
             runs.setdefault(f"family_tree_1025_page{suffix}_ms", []).append(first_page)
-            for name, path in ENDPOINTS:
-                for clients in CLIENTS:
-                    figures = _load(base, path, lots_file, clients, args.seconds)
-                    print(f"  run {run + 1} {name}{suffix} x{clients}: {figures}", flush=True)
-                    for key, value in figures.items():
-                        if key in ("requests", "other_failures"):
-                            continue
-                        label = {"rps": "rps", "fail_5xx": "5xx", "timeouts": "timeouts"}.get(key, key)
-                        label = label.replace("generator_cpu_share", "generator_cpu")
-                        runs.setdefault(f"{name}_{label}{suffix}_{clients}", []).append(value)
+            for scenario, drawn_from in ((HOT, hot_file), (RANDOM, lots_file)):
+                for name, path in ENDPOINTS:
+                    for clients in CLIENTS:
+                        figures = _load(base, path, drawn_from, clients, args.seconds)
+                        print(f"  run {run + 1} {name}{scenario}{suffix} x{clients}: {figures}", flush=True)
+                        for key, value in figures.items():
+                            if key in ("requests", "other_failures"):
+                                continue
+                            label = {"rps": "rps", "fail_5xx": "5xx", "timeouts": "timeouts"}.get(key, key)
+                            label = label.replace("generator_cpu_share", "generator_cpu")
+                            runs.setdefault(f"{name}{scenario}_{label}{suffix}_{clients}", []).append(value)
     return {key: round(statistics.median(values), 1) for key, values in runs.items()}
 
 
@@ -229,11 +235,16 @@ def main() -> None:
                 tree_lots = {lot for generation in tree.generations for lot in generation}
                 with index.engine.connect() as connection:
                     ids = [i for i in connection.scalars(select(LotRow.id)) if i not in tree_lots]
+                    bar = max(connection.scalars(select(LotRow.id).where(LotRow.form == filon.Form.REFINED)))
             lots = len(ids)
             lots_file = root / "lots.txt"
             lots_file.write_text("\n".join(map(str, ids)))
+            hot_file = root / "hot.txt"
+            hot_file.write_text(str(bar))
             print(f"explorer{suffix}: {lots:,} supply-chain lots (and the tree's)", flush=True)
-            measured = _measure(manifest, anvil.url, store, database, suffix, tree.youngest, lots_file, args)
+            measured = _measure(
+                manifest, anvil.url, store, database, suffix, tree.youngest, hot_file, lots_file, args
+            )
             figures.update(measured)
             figures[f"lots_indexed{suffix}"] = lots
     for key, value in sorted(figures.items()):

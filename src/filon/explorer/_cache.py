@@ -7,6 +7,8 @@
   position (`Index.position`: its last block and that block's hash, which any new block, event or rewind
   changes) and the document store's (`store_mark`). It is served only while both marks are unchanged, so it
   is exactly what the page would read again.
+- `Explorer.bodies`: the same pages as served (the API's JSON, the HTML under one root path), kept under the
+  same two marks: a lot that many buyers look at is served without serializing or templating it again.
 """
 
 from __future__ import annotations

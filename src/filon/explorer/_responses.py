@@ -7,6 +7,7 @@ the body limit or the last-line handler.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
@@ -106,6 +108,17 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+
+
+def html_page(body: bytes) -> HTMLResponse:
+    """A page already rendered (`render(...).body`), with the headers every page carries."""
+    return HTMLResponse(body, headers=_PAGE_HEADERS)
+
+
+def json_body(model: BaseModel) -> bytes:
+    """A response model as FastAPI would send it (JSON mode, by alias, compact, UTF-8), for bodies kept."""
+    content = model.model_dump(mode="json", by_alias=True)
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def render(scope: Scope, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -79,6 +79,8 @@ FILENAME_LIMIT = 255
 
 PAGES_CACHED = 20_000
 """Lot pages each worker keeps (a few kB each) while the index and store stand still."""
+BODIES_CACHED = 2_000
+"""Lot pages as served each worker keeps: fewer, a rendered page weighs several times its data."""
 
 Mark = tuple[Position, int | None]
 """Where the index stood (`Index.position`) and the document store's mark (`store_mark`)."""
@@ -97,6 +99,7 @@ class Explorer:
             (see `_cache`).
         mines: Mines as read at an index position (see `_cache`).
         citations: The documents each published passport cites, by (root, URI) (see `_cache`).
+        bodies: Lot pages as served (JSON, HTML), by kind, lot and address, with their marks (see `_cache`).
     """
 
     index: Index
@@ -106,6 +109,7 @@ class Explorer:
     pages: Lru[tuple[int, str], tuple[Mark, LotOut]] = field(default_factory=lambda: Lru(PAGES_CACHED))
     mines: Lru[int, tuple[Position, Mine]] = field(default_factory=lambda: Lru(10_000))
     citations: Citations = field(default_factory=lambda: Lru[tuple[bytes, str], tuple[Cited, ...]](100_000))
+    bodies: Lru[tuple[str, int, str], tuple[Mark, bytes]] = field(default_factory=lambda: Lru(BODIES_CACHED))
 
 
 @dataclass(frozen=True)
@@ -373,7 +377,35 @@ def lot(explorer: Explorer, lot_id: int, links: Links) -> LotOut:
     Raises:
         UnknownLot: The index has no such lot.
     """
-    mark = (explorer.index.position(), store_mark(explorer.store))
+    return _page(explorer, lot_id, links, _mark(explorer))
+
+
+def lot_body(
+    explorer: Explorer, lot_id: int, links: Links, kind: str, render: Callable[[LotOut], bytes]
+) -> bytes:
+    """The lot page as `render` turns it into bytes (its JSON, or its HTML under one root path: `kind` names
+    which), kept like the page's data while the index and store marks are unchanged: a lot many buyers
+    look at costs one position query and no serializing or templating (`_cache`).
+
+    Raises:
+        UnknownLot: The index has no such lot.
+    """
+    mark = _mark(explorer)
+    key = (kind, lot_id, links.url)
+    cached = explorer.bodies.get(key)
+    if cached is not None and cached[0] == mark:
+        return cached[1]
+    body = render(_page(explorer, lot_id, links, mark))
+    if mark[1] is not None:
+        explorer.bodies[key] = (mark, body)
+    return body
+
+
+def _mark(explorer: Explorer) -> Mark:
+    return explorer.index.position(), store_mark(explorer.store)
+
+
+def _page(explorer: Explorer, lot_id: int, links: Links, mark: Mark) -> LotOut:
     key = (lot_id, links.url)
     cached = explorer.pages.get(key)
     if cached is not None and cached[0] == mark:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from filon.explorer import _views as views
 from filon.explorer._models import HomeOut, LotOut, MineOut, SearchOut, StatusOut, VerifyOut
+from filon.explorer._responses import json_body
 from filon.explorer.routes._common import (
     NOT_FOUND,
     TOO_LARGE,
@@ -31,9 +32,10 @@ def api_status(state: State) -> StatusOut:
     return views.status(state.explorer)
 
 
-@router.get("/api/lots/{lot_id}", summary="A lot page's data", responses=NOT_FOUND)
-def api_lot(request: Request, state: State, lot_id: LotIdPath) -> LotOut:
-    return views.lot(state.explorer, lot_id, state.links(request, lot_id))
+@router.get("/api/lots/{lot_id}", summary="A lot page's data", response_model=LotOut, responses=NOT_FOUND)
+def api_lot(request: Request, state: State, lot_id: LotIdPath) -> Response:
+    body = views.lot_body(state.explorer, lot_id, state.links(request, lot_id), "json", json_body)
+    return Response(body, media_type="application/json")
 
 
 @router.post(

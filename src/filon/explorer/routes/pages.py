@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from filon.explorer import _views as views
 from filon.explorer._graph import provenance_svg
-from filon.explorer._responses import render, size
+from filon.explorer._models import LotOut
+from filon.explorer._responses import html_page, render, size
 from filon.explorer.routes._common import (
     NOT_FOUND,
     TOO_LARGE,
@@ -55,19 +56,25 @@ def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
     summary="A lot: provenance, custody, passports, carbon, red flags",
 )
 def lot_page(request: Request, state: State, lot_id: LotIdPath) -> Response:
-    page = views.lot(state.explorer, lot_id, state.links(request, lot_id))
-    made_from: dict[int, list[int]] = {}
-    for parent, child in page.provenance.edges:
-        made_from.setdefault(child, []).append(parent)
-    return render(
-        request.scope,
-        "lot.html",
-        lot=page,
-        made_from=made_from,
-        graph=provenance_svg(page, _root(request)),
-        json_url=_api(request, f"/api/lots/{lot_id}"),
-        max_upload=size(state.max_upload_bytes),
-    )
+    root = _root(request)
+
+    def rendered(page: LotOut) -> bytes:
+        made_from: dict[int, list[int]] = {}
+        for parent, child in page.provenance.edges:
+            made_from.setdefault(child, []).append(parent)
+        response = render(
+            request.scope,
+            "lot.html",
+            lot=page,
+            made_from=made_from,
+            graph=provenance_svg(page, root),
+            json_url=_api(request, f"/api/lots/{lot_id}"),
+            max_upload=size(state.max_upload_bytes),
+        )
+        return bytes(response.body)
+
+    links = state.links(request, lot_id)
+    return html_page(views.lot_body(state.explorer, lot_id, links, f"html {root}", rendered))
 
 
 @router.post(
