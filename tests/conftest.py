@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from filon.devchain import Anvil, start_anvil
+
 # A run that skipped the PostgreSQL or browser tests ends with a banner (servers.py).
 from servers import pytest_terminal_summary as pytest_terminal_summary
 
@@ -69,3 +71,11 @@ def _loopback_only() -> Iterator[None]:
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    """One real Anvil node for the session: each module deploys its own FilonLots on it, and tests take time
+    from the chain (never the wall clock), so modules that move its clock do not disturb the others."""
+    with start_anvil() as node:
+        yield node

@@ -15,13 +15,13 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 import filon
+from common import FAR_FUTURE as FAR_FUTURE
 from filon._cli import cli
 from filon._cli._common import run
 from filon.devchain import Anvil, dev_accounts
 
 PASSWORD = "correct horse battery staple"
 PERMIT_PDF = b"%PDF-1.7 mining permit REINFO-2024-1187"
-FAR_FUTURE = 4_000_000_000
 
 
 @dataclass(frozen=True)

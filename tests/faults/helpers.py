@@ -13,26 +13,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
-from web3.types import RPCEndpoint
 
 import filon
+from common import FAR_FUTURE as FAR_FUTURE
+from common import rpc as rpc
 from filon.devchain import Anvil, start_anvil
 
 CAPACITY_MG = 10**9
-FAR_FUTURE = 4_000_000_000
 DEFAULT_BLOCK_GAS = 30_000_000  # Anvil's
 SAVE_EVERY_S = 1  # Anvil's --state-interval
 SETTLE_S = 2.5  # > the client's longest pause between receipt polls (1 s) and Anvil's save interval
-
-
-def rpc(url: str, method: str, *params: Any) -> Any:
-    response = HTTPProvider(url).make_request(RPCEndpoint(method), list(params))
-    assert "error" not in response, response
-    return response["result"]
 
 
 @dataclass

@@ -15,21 +15,10 @@ from web3.types import RPCEndpoint
 import filon
 from cli.helpers import FAR_FUTURE, PASSWORD, keystore
 from cli.helpers import filon_cli as filon_cli
-from filon.devchain import Anvil, dev_accounts, start_anvil
+from common import rpc
+from filon.devchain import Anvil, dev_accounts
 
 from .helpers import World
-
-
-def _rpc(url: str, method: str) -> object:
-    response = HTTPProvider(url).make_request(RPCEndpoint(method), [])
-    assert "error" not in response, response
-    return response["result"]
-
-
-@pytest.fixture(scope="session")
-def anvil() -> Iterator[Anvil]:
-    with start_anvil() as node:
-        yield node
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +40,7 @@ def world(anvil: Anvil) -> World:
 
 @pytest.fixture(autouse=True)
 def _isolated(world: World) -> Iterator[None]:
-    snapshot = _rpc(world.anvil.url, "evm_snapshot")
+    snapshot = rpc(world.anvil.url, "evm_snapshot")
     yield
     response = HTTPProvider(world.anvil.url).make_request(RPCEndpoint("evm_revert"), [snapshot])
     assert response.get("result") is True, response

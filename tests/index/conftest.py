@@ -14,17 +14,11 @@ import pytest
 from web3 import HTTPProvider, Web3
 
 import filon
-from filon.devchain import Anvil, dev_accounts, start_anvil
+from filon.devchain import Anvil, dev_accounts
 from servers import postgres_database as postgres_database
 from servers import postgres_dsn as postgres_dsn
 
 from .helpers import CAPACITY_MG, LOCATION_HASH, PERMIT_HASH, TEN_YEARS, Roles, World, rpc
-
-
-@pytest.fixture(scope="session")
-def anvil() -> Iterator[Anvil]:
-    with start_anvil() as node:
-        yield node
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,13 @@ from sqlalchemy import func, select
 from web3 import HTTPProvider, Web3
 
 import filon
+from common import CAPACITY_MG as CAPACITY_MG
+from common import DAY as DAY
+from common import LOCATION_HASH as LOCATION_HASH
+from common import PERMIT_HASH as PERMIT_HASH
+from common import TEN_YEARS as TEN_YEARS
+from common import root as root
+from common import rpc as rpc
 from filon import _passports
 from filon._events import topic as event_topic
 from filon.index import Index
@@ -27,24 +34,7 @@ from filon.index._models import (
     TransferRow,
 )
 
-CAPACITY_MG = 1_000_000  # one kilogram of fine gold a year
-TEN_YEARS = 10 * 365 * 86_400
-DAY = 86_400
-PERMIT_HASH = b"\x01" * 32
-LOCATION_HASH = b"\x02" * 32
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-
-
-def root(label: str) -> bytes:
-    """A deterministic, non-zero 32-byte passport root."""
-    return Web3.keccak(text=f"passport:{label}")
-
-
-def rpc(url: str, method: str, *params: Any) -> Any:
-    """A raw JSON-RPC call (Anvil's evm_* methods)."""
-    response = HTTPProvider(url).make_request(method, list(params))  # type: ignore[arg-type]
-    assert "error" not in response, response
-    return response["result"]
 
 
 def head(url: str) -> int:

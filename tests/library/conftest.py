@@ -14,15 +14,9 @@ from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
 import filon
-from filon.devchain import Anvil, dev_accounts, start_anvil
+from filon.devchain import Anvil, dev_accounts
 
 from .helpers import CAPACITY_MG, LOCATION_HASH, PERMIT_HASH, TEN_YEARS, Roles, World, rpc
-
-
-@pytest.fixture(scope="session")
-def anvil() -> Iterator[Anvil]:
-    with start_anvil() as node:
-        yield node
 
 
 @pytest.fixture(scope="session")

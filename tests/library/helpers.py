@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
 import filon
-
-CAPACITY_MG = 1_000_000  # one kilogram of fine gold a year
-TEN_YEARS = 10 * 365 * 86_400
-PERMIT_HASH = b"\x01" * 32
-LOCATION_HASH = b"\x02" * 32
-
-
-def root(label: str) -> bytes:
-    """A deterministic, non-zero 32-byte passport root."""
-    return Web3.keccak(text=f"passport:{label}")
-
-
-def rpc(url: str, method: str, *params: Any) -> Any:
-    """A raw JSON-RPC call (Anvil's evm_* and anvil_* methods)."""
-    response = HTTPProvider(url).make_request(method, list(params))
-    assert "error" not in response, response
-    return response["result"]
+from common import CAPACITY_MG as CAPACITY_MG
+from common import LOCATION_HASH as LOCATION_HASH
+from common import PERMIT_HASH as PERMIT_HASH
+from common import TEN_YEARS as TEN_YEARS
+from common import root as root
+from common import rpc as rpc
 
 
 @dataclass(frozen=True)

@@ -120,12 +120,6 @@ def run(ape_data: Path) -> Run:
     return run
 
 
-@pytest.fixture(scope="module")
-def anvil() -> Iterator[Anvil]:
-    with start_anvil() as node:
-        yield node
-
-
 @pytest.fixture(scope="session")
 def keystore(ape_data: Path) -> str:
     """The registrar: an Ape keystore account (what `ape accounts import` writes) of a key Anvil funds."""

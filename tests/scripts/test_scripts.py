@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import filon
+from common import CAPACITY_MG, FAR_FUTURE, root
 from filon.devchain import Anvil, dev_accounts
 
 from .conftest import Run
@@ -101,26 +103,22 @@ def test_an_unknown_lot_is_one_line(local: tuple[Run, Path]) -> None:
     assert line == "Error: UnknownLot: No lot has id 999."
 
 
-def test_a_rejected_transaction_is_one_line(local: tuple[Run, Path]) -> None:
-    on_anvil, _ = local
-
-    line = failed_with(on_anvil("transfer_lot", "1", PLANT, "--account", "TEST::1"))
-
-    assert line.startswith("Error: ")
-
-
-def test_a_missing_manifest_is_one_line(run: Run, anvil: Anvil, tmp_path: Path) -> None:
-    missing = tmp_path / "none.json"
-
-    line = failed_with(
-        run(
-            "show_lot",
-            "1",
-            "--provider-settings",
-            json.dumps({"host": anvil.url}),
-            "--deployment",
-            str(missing),
-        )
+def test_a_rejected_transaction_is_one_line(local: tuple[Run, Path], anvil: Anvil) -> None:
+    """Its own consumed lot, made through the library by accounts no other test here uses, then the script."""
+    on_anvil, manifest = local
+    registrar, miner, plant = (dev_accounts(6)[i] for i in (0, 4, 5))
+    admin = filon.connect(anvil.url, manifest, registrar)
+    admin.register_participant(miner.address, filon.Role.MINE_OPERATOR)
+    admin.register_participant(plant.address, filon.Role.PROCESSOR)
+    mine = admin.register_mine(miner.address, b"\1" * 32, FAR_FUTURE, "PE", b"\2" * 32, CAPACITY_MG)
+    mining = filon.connect(anvil.url, manifest, miner)
+    ore = mining.declare_lot(mine, 1_000, 2_000, root("ore"))
+    mining.transfer(ore, plant.address)
+    filon.connect(anvil.url, manifest, plant).transform(
+        [ore], [filon.LotOutput(filon.Form.DORE, 900, 1_000)], root("dore")
     )
 
-    assert line == f"Error: ManifestNotFound: No deployment manifest at {missing}"
+    line = failed_with(on_anvil("transfer_lot", str(ore), PLANT, "--account", "TEST::5"))
+
+    consumed = f"Lot {ore} was consumed by a transformation and can no longer be used."
+    assert line == f"Error: LotConsumed: {consumed}"

@@ -19,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import HTTPProvider, Web3
 
 import filon
+from common import TEN_YEARS
 from filon.devchain import Anvil, dev_accounts, start_anvil
 from filon.passport import (
     CarbonEmissions,
@@ -31,8 +32,6 @@ from filon.passport import (
     Quantity,
 )
 from servers import ExplorerProcess
-
-TEN_YEARS = 10 * 365 * 86_400
 
 
 @dataclass(frozen=True)
