@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -334,13 +335,24 @@ def test_a_transaction_that_is_never_mined_times_out() -> None:
         assert type(pending.value) is filon.TransactionTimeout
         assert isinstance(pending.value, TimeoutError)
 
-        dropper = threading.Timer(0.2, rpc, (slow.url, "anvil_dropAllTransactions"))
+        rpc(slow.url, "anvil_dropAllTransactions")  # the first send, still pending, out of the way
+        dropper = threading.Thread(target=_drop_once_pending, args=(slow.url,))
         dropper.start()
         with pytest.raises(filon.TransactionDropped, match="no longer knows it") as dropped:
             client.register_participant(NEVER_ADMITTED, filon.Role.TRADER)
         dropper.join()
         assert dropped.value.transaction_hash.startswith("0x")
         assert len(dropped.value.transaction_hash) == 66
+
+
+def _drop_once_pending(url: str) -> None:
+    """Drops the node's pending transactions as soon as there is one (not after a fixed delay, which a
+    loaded machine can overrun before the client has even sent it)."""
+    deadline = time.monotonic() + 30
+    while int(rpc(url, "txpool_status")["pending"], 16) == 0:
+        assert time.monotonic() < deadline, "the client never sent its transaction"
+        time.sleep(0.01)
+    rpc(url, "anvil_dropAllTransactions")
 
 
 def _deploy_on_a_chain_without_blocks(url: str) -> filon.Deployment:
