@@ -63,7 +63,13 @@ from filon.passport._schema import (
     Quantity,
     write_json_schema,
 )
-from filon.passport._status import StatusListInvalid, status_list_credential, status_list_url
+from filon.passport._status import (
+    StatusListInvalid,
+    StatusListUnavailable,
+    fetch_status_list,
+    status_list_credential,
+    status_list_url,
+)
 from filon.passport._store import (
     DocumentCorrupted,
     DocumentNotFound,
@@ -108,6 +114,7 @@ __all__ = [
     "Quantity",
     "RemoteStore",
     "StatusListInvalid",
+    "StatusListUnavailable",
     "StoreSync",
     "StoreUnavailable",
     "StoredFile",
@@ -125,6 +132,7 @@ __all__ = [
     "credential_status",
     "disclose",
     "epcis_document",
+    "fetch_status_list",
     "leaf_hash",
     "open_store",
     "passport_credential",

@@ -18,16 +18,23 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import json
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+
+import httpx2
 
 from filon._errors import FilonError, InvalidInput
 from filon.passport._ids import checked_address, did_pkh, iso_timestamp
 
 STATUS_LIST_BITS = 131_072
 """The smallest status list (16 KiB of bits), the W3C Bitstring Status List's minimum for herd privacy."""
+
+MAX_STATUS_LIST_BYTES = 1 << 20
+"""The largest status list credential `fetch_status_list` reads: a list of 131,072 bits is about 200 bytes
+once compressed, a list with every bit set about 2 KiB."""
 
 STATUS_PURPOSE = "revocation"
 """The only status purpose Filón's lists carry: revocation is for good, as on chain."""
@@ -38,6 +45,10 @@ VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 class StatusListInvalid(FilonError, ValueError):
     """A status list credential, or a credential's status entry, is not what the W3C Recommendation says."""
+
+
+class StatusListUnavailable(FilonError, ConnectionError):
+    """A status list could not be fetched (network error, or an HTTP status other than 200)."""
 
 
 def status_list_url(base_url: str, attester: str) -> str:
@@ -158,3 +169,38 @@ def listed_as_revoked(credential: Mapping[str, Any], status_list: Mapping[str, A
     if not isinstance(subject, Mapping) or subject.get("statusPurpose") != STATUS_PURPOSE:
         raise StatusListInvalid("the status list is not a revocation list")
     return status_bit(subject.get("encodedList"), int(index))
+
+
+def fetch_status_list(url: str, *, timeout: float = 10.0) -> dict[str, Any]:
+    """The status list credential at `url` (a credential's `statusListCredential`), fetched over http(s).
+
+    Raises:
+        InvalidInput: `url` is not an http(s) URL.
+        StatusListUnavailable: The server cannot be reached or does not answer 200.
+        StatusListInvalid: The answer is larger than `MAX_STATUS_LIST_BYTES`, or not a JSON object.
+    """
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise InvalidInput(f"a status list is fetched from an http(s) URL, not {url!r}")
+    try:
+        with (
+            httpx2.Client(timeout=timeout, follow_redirects=False) as http,
+            http.stream("GET", url) as answer,
+        ):
+            if answer.status_code != 200:
+                raise StatusListUnavailable(f"the status list {url} answered HTTP {answer.status_code}")
+            body = b""
+            for chunk in answer.iter_bytes():
+                body += chunk
+                if len(body) > MAX_STATUS_LIST_BYTES:
+                    raise StatusListInvalid(
+                        f"the status list {url} is larger than {MAX_STATUS_LIST_BYTES} bytes"
+                    )
+    except (httpx2.HTTPError, httpx2.InvalidURL, OSError) as error:
+        raise StatusListUnavailable(f"cannot fetch the status list {url}: {error or 'no answer'}") from None
+    try:
+        found = json.loads(body)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        raise StatusListInvalid(f"the status list {url} is not a JSON object")
+    return found
