@@ -44,7 +44,7 @@ class IssuedAttestation:
     Attributes:
         jwt: The credential as a compact VC-JWT (ES256K, the attester's did:pkh).
         credential: The same credential in JSON form, its JWT as `JwtProof2020` proof.
-        credential_hash: What was anchored on chain: keccak-256 of `jwt`.
+        credential_hash: What was anchored on chain: SHA-256 of `jwt` (its CID's digest in the store).
         transaction_hash: The anchoring transaction.
         status_index: The credential's index in its attester's status list.
     """
@@ -141,7 +141,7 @@ class Attestations:
         )
 
     def issue(self, request: AttestationRequest) -> IssuedAttestation:
-        """Signs a conformity credential, keeps its evidence in the store and anchors its hash."""
+        """Signs a conformity credential, keeps it and its evidence in the store and anchors its hash."""
         kind = check.subject_kind(request.subject_kind)
         subject_id = check.uint(request.subject_id, "subject_id")
         if not isinstance(request.conformance, bool):
@@ -182,6 +182,8 @@ class Attestations:
             hashed = credential_hash(token)
             for _, data in evidence:
                 self._store.put(data)
+            # the credential itself, under the CID of the hash the chain will hold
+            self._store.put(token.encode("ascii"))
             transaction = self.anchor(hashed, kind, subject_id)
         signed = {**credential, "proof": {"type": "JwtProof2020", "jwt": token}}
         return IssuedAttestation(token, signed, hashed, transaction, index)

@@ -103,7 +103,8 @@ class SharingVerbs:
         party_name: str = "",
     ) -> IssuedAttestation:
         """Issues a conformity credential (UNTP DCC 0.6.1, signed VC-JWT ES256K by the client's account)
-        about a lot or a mine, keeps its evidence in the document store, and anchors its hash on chain.
+        about a lot or a mine, keeps it and its evidence in the document store, and anchors its hash on chain:
+        SHA-256 of its compact JWT, so `store.get(cid_for_sha256(hash))` returns the JWT to anyone.
 
         The contract is asked first (a call, nothing sent) whether it would take the anchoring, so an account
         that is not an attester, or an unknown lot or mine, is refused before anything is stored. The

@@ -194,7 +194,7 @@ def test_a_laboratory_issues_an_assay_credential_and_anchors_its_hash(
     issued = issue_assay(laboratory, lot_id)
     attested = issued.credential["credentialSubject"]
 
-    assert issued.credential_hash == Web3.keccak(text=issued.jwt)
+    assert issued.credential_hash == hashlib.sha256(issued.jwt.encode()).digest()
     assert issued.credential["proof"] == {"type": "JwtProof2020", "jwt": issued.jwt}
     assert issued.status_index == 0
     assert reader.attestation(issued.credential_hash) == filon.Attestation(
@@ -207,6 +207,7 @@ def test_a_laboratory_issues_an_assay_credential_and_anchors_its_hash(
     )
     assert attested["auditableEvidence"]["hashDigest"] == hashlib.sha256(REPORT).hexdigest()
     assert laboratory.store.get(filon.cid_for_sha256(hashlib.sha256(REPORT).hexdigest())) == REPORT
+    assert laboratory.store.get(filon.cid_for_sha256(issued.credential_hash.hex())) == issued.jwt.encode()
     assert issued.credential["credentialStatus"]["statusListCredential"] == (
         f"{EXPLORER}/status/{laboratory.address}"
     )

@@ -5,20 +5,21 @@ in a W3C VC 2.0.
 `ConformityAssessment` (the kind of assessment, its result, measured values) of the lot (`assessedProduct`)
 or the mine (`assessedFacility`), the evidence documents as `SecureLink`s by SHA-256 and CID, a validity
 period, and a `credentialStatus` entry in the attester's Bitstring Status List. `credential_hash` is what
-goes on chain: keccak-256 of the compact VC-JWT's ASCII bytes, the one form of a credential every verifier
-receives intact (the JSON form carries it as `proof.jwt`).
+goes on chain: SHA-256 of the compact VC-JWT's ASCII bytes, the one form of a credential every verifier
+receives intact (the JSON form carries it as `proof.jwt`). SHA-256, as for every document of the store: the
+anchored hash is also the credential's address, `cid_for_sha256(hash)`, where anyone who knows only the
+hash (an explorer reading the chain) fetches the credential itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-from eth_utils.crypto import keccak
 
 from filon._errors import InvalidInput
 from filon._types import SubjectKind
@@ -252,7 +253,8 @@ def _link(document: Evidence) -> dict[str, Any]:
 
 
 def credential_hash(credential: Mapping[str, Any] | str) -> bytes:
-    """The hash an attester anchors for a credential: keccak-256 of its compact VC-JWT (ASCII).
+    """The hash an attester anchors for a credential: SHA-256 of its compact VC-JWT (ASCII), which is also the
+    digest of its CID in the document store.
 
     Args:
         credential: The compact JWT, or the JSON form whose `proof.jwt` it is.
@@ -266,7 +268,7 @@ def credential_hash(credential: Mapping[str, Any] | str) -> bytes:
         token = proof.get("jwt") if isinstance(proof, Mapping) else None
     if not isinstance(token, str) or token.count(".") != 2:
         raise InvalidInput("a credential's hash is taken over its compact JWT, which this credential lacks")
-    return bytes(keccak(token.encode("ascii")))
+    return hashlib.sha256(token.encode("ascii")).digest()
 
 
 def attested_subject(credential: Mapping[str, Any]) -> str | None:
