@@ -151,3 +151,19 @@ def test_usage_errors(keys: dict[str, Path], filon_cli: Filon, tmp_path: Path) -
     assert bad_kind == "Invalid value for '{lot|mine}': 'plant' is not one of 'lot', 'mine'."
     assert no_status == "Give --status-url (or FILON_STATUS_URL): the explorer that serves your status list"
     assert one_error(filon_cli("attest", "verify", str(tmp_path / "junk.json"))) == "not a compact JWT: '[1]'"
+
+
+def test_an_unreachable_status_list_is_one_line(
+    world: World, keys: dict[str, Path], laboratory: Path, filon_cli: Filon, tmp_path: Path
+) -> None:
+    out = tmp_path / "assay.jwt"
+    ok_json(
+        filon_cli(
+            "attest", "issue", "lot", _lot(world), "--assessment", "assay", "--conforms", "--jwt",
+            "--status-url", "http://127.0.0.1:9", "--out", str(out), "--account", str(laboratory), "--json",
+        )
+    )  # fmt: skip
+
+    error = one_error(filon_cli("attest", "verify", str(out), "--status-list"))
+
+    assert error.startswith("cannot fetch the status list http://127.0.0.1:9/status/0x")
