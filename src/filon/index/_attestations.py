@@ -14,11 +14,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from filon._errors import FilonError
 from filon._types import SubjectKind
+from filon.index._database import rows_in
 from filon.index._models import AttestationRow
 from filon.passport._revocation import CredentialStatus
 from filon.passport._store import DocumentStore, cid_for_sha256
@@ -79,6 +80,10 @@ class CredentialOnRecord:
     note: str | None = None
 
 
+CHUNK = 500
+"""Credential hashes per query."""
+
+
 def _ranked() -> Any:
     """Every anchoring with its ordinal among its attester's: the status index."""
     ordinal = func.row_number().over(
@@ -101,25 +106,24 @@ def _ranked() -> Any:
 
 
 def about(session: Session, lot_ids: Collection[int], mine_ids: Collection[int]) -> list[AnchoredCredential]:
-    """The credentials anchored about any of these lots or mines, in chain order (two queries)."""
-    if not lot_ids and not mine_ids:
-        return []
+    """The credentials anchored about any of these lots or mines, in chain order (two queries, or more for
+    thousands of lots: ids go in chunks that every database accepts)."""
     ranked = _ranked()
-    wanted = or_(
-        and_(ranked.c.subject_kind == int(SubjectKind.LOT), ranked.c.subject_id.in_(sorted(lot_ids))),
-        and_(ranked.c.subject_kind == int(SubjectKind.MINE), ranked.c.subject_id.in_(sorted(mine_ids))),
-    )
-    found = session.execute(
-        select(ranked).where(wanted).order_by(ranked.c.block_number, ranked.c.log_index)
-    ).all()
-    revoked = dict(
-        session.execute(
+    found: list[Row[Any]] = []
+    for kind, ids in ((SubjectKind.LOT, lot_ids), (SubjectKind.MINE, mine_ids)):
+        query = select(ranked).where(ranked.c.subject_kind == int(kind))
+        found.extend(rows_in(session, query, ranked.c.subject_id, sorted(ids)))
+    found.sort(key=lambda row: (row.block_number, row.log_index))
+    hashes = [row.credential_hash for row in found]
+    revoked: dict[bytes, int] = {}
+    for start in range(0, len(hashes), CHUNK):
+        found_revoked = session.execute(
             select(AttestationRow.credential_hash, AttestationRow.block_number).where(
                 AttestationRow.kind == "revoked",
-                AttestationRow.credential_hash.in_([row.credential_hash for row in found]),
+                AttestationRow.credential_hash.in_(hashes[start : start + CHUNK]),
             )
-        ).all()
-    )
+        )
+        revoked |= {row.credential_hash: row.block_number for row in found_revoked}
     return [
         AnchoredCredential(
             credential_hash=row.credential_hash,
