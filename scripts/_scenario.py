@@ -221,6 +221,10 @@ REFUSED_LOT = OreSpec("huanca", "HUA-2025-0059", 2_600, 41_600, 350.0, datetime.
 PLANT_NAME = "Planta de Beneficio Chala S.A.C."
 REFINER_NAME = "Refinería Andina de Metales S.A."
 JEWELLER_NAME = "Orfebrería Miraflores S.A.C."
+LABORATORY_NAME = "Laboratorio de Ensayos Minerales del Sur S.A.C."
+EXPLORER_URL = "http://127.0.0.1:8000"
+"""Where the demo's explorer serves the laboratory's status list, when no shared store names it."""
+ASSAY_VALID_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -252,16 +256,18 @@ class Cast:
     plant: LocalAccount
     refiner: LocalAccount
     jeweller: LocalAccount
+    laboratory: LocalAccount
 
     @classmethod
     def dev(cls) -> Cast:
-        accounts = dev_accounts(8)
+        accounts = dev_accounts(9)
         return cls(
             accounts[0],
             {m.key: accounts[1 + i] for i, m in enumerate(MINES)},
             accounts[5],
             accounts[6],
             accounts[7],
+            accounts[8],
         )
 
     def names(self) -> dict[str, str]:
@@ -271,6 +277,7 @@ class Cast:
             self.plant.address: PLANT_NAME,
             self.refiner.address: REFINER_NAME,
             self.jeweller.address: JEWELLER_NAME,
+            self.laboratory.address: LABORATORY_NAME,
         }
         for spec in MINES:
             names[self.miners[spec.key].address] = spec.operator_name
@@ -344,6 +351,17 @@ def bar_assay_pdf(index: int, fine_gold_mg: int, gross_mass_mg: int) -> bytes:
             f"Refiner: {REFINER_NAME}, Lima",
             f"Gross mass {gross_mass_mg / 1000:.3f} g; fineness 999.9; fine gold {fine_gold_mg / 1000:.3f} g",
             f"Cast on {REFINING_DATE.isoformat()} from doré {DORE.ref}",
+        ],
+    )
+
+
+def lab_assay_pdf(bar: int, fine_gold_mg: int, gross_mass_mg: int) -> bytes:
+    return _assay_pdf(
+        f"Check assay report, bar #{bar}",
+        [
+            f"Laboratory: {LABORATORY_NAME}, Arequipa",
+            f"Fire assay (ISO 11426): fineness 999.9; fine gold {fine_gold_mg / 1000:.3f} g "
+            f"in {gross_mass_mg / 1000:.3f} g",
         ],
     )
 
@@ -446,6 +464,7 @@ def run_scenario(
     log: list[str] = []
     parties = {cast.registrar.address: "registrar", cast.plant.address: "plant"}
     parties |= {cast.refiner.address: "refiner", cast.jeweller.address: "jeweller"}
+    parties |= {cast.laboratory.address: "laboratory"}
     parties |= {account.address: f"miner-{key}" for key, account in cast.miners.items()}
 
     def step(line: str) -> None:
@@ -463,6 +482,7 @@ def run_scenario(
         (cast.plant, filon.Role.PROCESSOR, PLANT_NAME),
         (cast.refiner, filon.Role.REFINER, REFINER_NAME),
         (cast.jeweller, filon.Role.MANUFACTURER, JEWELLER_NAME),
+        (cast.laboratory, filon.Role.LABORATORY, LABORATORY_NAME),
     ):
         registrar.register_participant(account.address, role)
         step(f"  {role.name.lower().replace('_', ' '):<13} {name}")
@@ -683,6 +703,25 @@ def run_scenario(
     for bar in bar_ids:
         refiner.transfer(bar, cast.jeweller.address)
     step(f"  the bars go to {JEWELLER_NAME}")
+    fine, gross, _ = BARS[0]
+    issued = client(cast.laboratory).issue_attestation(
+        filon.SubjectKind.LOT,
+        bar_ids[0],
+        filon.Assessment.ASSAY,
+        conformance=True,
+        status_url=shared_store or EXPLORER_URL,
+        result=f"Fire assay of bar #{bar_ids[0]}: 999.9 fine, {_g(fine)} of fine gold",
+        measures=[filon.Measure("fineness", 999.9, "NX"), filon.Measure("fine gold", fine / 1000, "GRM")],
+        evidence=[("check-assay.pdf", lab_assay_pdf(bar_ids[0], fine, gross))],
+        valid_until=datetime.datetime.fromtimestamp(now, datetime.UTC).replace(microsecond=0)
+        + datetime.timedelta(days=365 * ASSAY_VALID_YEARS),
+        issuer_name=LABORATORY_NAME,
+        party_name=JEWELLER_NAME,
+    )
+    step(
+        f"{LABORATORY_NAME} re-assays bar #{bar_ids[0]} and issues a conformity credential "
+        f"(0x{issued.credential_hash.hex()[:12]}…, anchored on chain)"
+    )
     return Summary(
         deployment_address=deployment.address,
         mine_ids=mine_ids,

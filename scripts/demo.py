@@ -2,7 +2,9 @@
 
 Runs with `python scripts/demo.py` (what `make demo` does) or `ape run demo`. The first run deploys
 FilonLots and plays the scenario of `scripts/_scenario.py` (four permitted mines of Arequipa and Ayacucho,
-a processing plant, a refiner and a jeweller); every run ends with a buyer's view of one bar. The chain's
+a processing plant, a refiner, a jeweller, and a laboratory that assays the first bar and issues a
+conformity credential about it); every run ends with a buyer's view of one bar, whose explorer page lists
+the credential. The chain's
 state is saved to `anvil-state.json` when it stops and loaded when it starts and the deployment manifest is
 kept in `deployment.json`, so a second `make demo` finds the same contracts and lots instead of deploying
 and playing again. The accounts are Anvil's public development keys: this chain is for trying Filón only.
@@ -213,9 +215,13 @@ def _run(rpc_url: str, stop: threading.Event, explorer_port: int) -> str | None:
     for line in view.lines():
         _say(line)
     _say()
+    # The page below lists everything the scenario did, the laboratory's credential included.
+    explorer.index.sync()
     _say(f"Manifest         {MANIFEST}")
     _say(f"Parties          {PARTIES} (each party's own folder: its cache of the shared store, its salts)")
     _say(f"Explorer         {explorer.url}/lots/{bars[0]} (the bar's page; search, upload a document)")
+    laboratory = _scenario.Cast.dev().laboratory.address
+    _say(f"Status list      {explorer.url}/status/{laboratory} (revocations of the laboratory's credentials)")
     # From here on Ctrl-C only asks to stop: it never interrupts a line being printed.
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     _say("Ctrl-C stops the chain (its state is saved for the next run).")

@@ -37,6 +37,13 @@ def untp_dpp_errors(credential: Any) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(credential)]
 
 
+def untp_dcc_errors(credential: Any) -> list[str]:
+    """What the UNTP Digital Conformity Credential 0.6.1 JSON Schema finds wrong in `credential` (empty:
+    valid)."""
+    validator = _validator("untp-dcc-0.6.1.json", jsonschema.Draft202012Validator)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(credential)]
+
+
 def epcis_errors(document: Any) -> list[str]:
     """What GS1's EPCIS 2.0 JSON Schema finds wrong in `document` (empty: valid)."""
     validator = _validator("epcis-2.0.json", jsonschema.Draft7Validator)

@@ -78,7 +78,7 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         self._lots = Lots(contract)
         self._reads = LogReads(contract, self._registry)
         self._access = Access(contract)
-        self._attestations = Attestations(contract)
+        self._attestations = Attestations(contract, self._reads, self._registry, self.store)
         salts = SaltFolder(self.salts_folder, deployment)
         self._passports = Passports(contract, self._lots, self._reads, self.store, salts)
 

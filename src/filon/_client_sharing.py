@@ -4,9 +4,14 @@ by auditors and laboratories."""
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
 from filon._access import Access
-from filon._attestations import Attestations
+from filon._attestations import AttestationRequest, Attestations, IssuedAttestation
 from filon._types import AccessGrant, Attestation, LotId, SubjectKind
+from filon.passport._dcc import Assessment, Measure
 
 
 class SharingVerbs:
@@ -82,6 +87,70 @@ class SharingVerbs:
 
     # ------------------------------------------------------------------ attestations
 
+    def issue_attestation(
+        self,
+        subject_kind: SubjectKind,
+        subject_id: int,
+        assessment: Assessment,
+        *,
+        conformance: bool,
+        status_url: str,
+        result: str = "",
+        measures: Sequence[Measure] = (),
+        evidence: Sequence[tuple[str, bytes]] = (),
+        valid_until: datetime.datetime | None = None,
+        issuer_name: str = "",
+        party_name: str = "",
+    ) -> IssuedAttestation:
+        """Issues a conformity credential (UNTP DCC 0.6.1, signed VC-JWT ES256K by the client's account)
+        about a lot or a mine, keeps it and its evidence in the document store, and anchors its hash on chain:
+        SHA-256 of its compact JWT, so `store.get(cid_for_sha256(hash))` returns the JWT to anyone.
+
+        The contract is asked first (a call, nothing sent) whether it would take the anchoring, so an account
+        that is not an attester, or an unknown lot or mine, is refused before anything is stored. The
+        credential's `credentialStatus` is its place in the attester's status list at `status_url`: the
+        number of credentials the account anchored before. Issue from one client per attester account at a
+        time, so that no two credentials are given the same place.
+
+        Args:
+            subject_kind: `SubjectKind.LOT` or `SubjectKind.MINE`.
+            subject_id: The lot id (issued to its holder, or to the holder that consumed it) or the mine id
+                (issued to its operator).
+            assessment: The kind of assessment (`Assessment.ASSAY`, `CRAFT`, `OECD_ANNEX_II`, `FAIRMINED`).
+            conformance: The verdict: whether the subject conforms.
+            status_url: The explorer that serves the status lists (its base URL).
+            result: The result in words.
+            measures: Measured values (`filon.Measure`).
+            evidence: The documents the assessment rests on, as (name, bytes); each is kept in the store
+                and cited by SHA-256 and CID.
+            valid_until: When the credential expires (timezone-aware), if it does.
+            issuer_name: The attester's name in the credential; its address when empty.
+            party_name: The name of the party the credential is issued to; its address when empty.
+
+        Returns:
+            The credential (JWT and JSON forms), its anchored hash, the transaction and its status index.
+
+        Raises:
+            InvalidInput: An argument is unusable; nothing is sent or stored.
+            AccountRequired: The client is read-only.
+            NotAttester: The client's account is not admitted as an auditor or a laboratory.
+            UnknownLot, UnknownMine: The subject does not exist.
+        """
+        request = AttestationRequest(
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            assessment=assessment,
+            conformance=conformance,
+            status_url=status_url,
+            result=result,
+            measures=tuple(measures),
+            evidence=tuple(evidence),
+            valid_until=valid_until,
+            issuer_name=issuer_name,
+            party_name=party_name,
+        )
+        return self._attestations.issue(request)
+
     def anchor_attestation(
         self, credential_hash: bytes | str, subject_kind: SubjectKind, subject_id: int
     ) -> str:
@@ -118,6 +187,17 @@ class SharingVerbs:
             AttestationAlreadyRevoked: It was revoked before.
         """
         return self._attestations.revoke(credential_hash)
+
+    def status_list(self, attester: str, base_url: str) -> dict[str, Any]:
+        """The attester's revocations as a W3C Bitstring Status List credential (unsigned), rebuilt from its
+        events (one `eth_getLogs`): what an explorer at `base_url` serves at `/status/<attester>`.
+
+        Bit `i` is set when the `i`-th credential the attester anchored (from 0, in chain order) is revoked.
+
+        Raises:
+            InvalidInput: `attester` is not an address.
+        """
+        return self._attestations.status_list(attester, base_url)
 
     def attestation(self, credential_hash: bytes | str) -> Attestation | None:
         """The attestation anchored with this credential hash (attester, subject, whether revoked), or None.

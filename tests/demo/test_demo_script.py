@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import _scenario as sc  # loaded by its path in tests/conftest.py
 import filon
 from filon.devchain import DEV_MNEMONIC, dev_accounts, find_anvil
 
@@ -111,17 +112,21 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert f"Explorer         http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/lots/501 " in first
     (page,) = pages
     assert "Lot 501" in page and "ORIGIN_SUSPENDED" in page
+    assert "Conformity credentials" in page and ">Assay</a>" in page and "conforms" in page
+    laboratory = sc.Cast.dev().laboratory.address
+    assert f"Status list      http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/status/{laboratory} " in first
     assert (data / "index.sqlite").is_file()
     assert (data / "anvil-state.json").is_file() and (data / "deployment.json").is_file()
-    # Each party wrote in its own folder and uploaded to the explorer's store, which holds all 13 documents
-    # and the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars); the buyer read them
-    # into its own, empty, folder.
+    # Each party wrote in its own folder and uploaded to the explorer's store, which holds all 13 documents,
+    # the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars) and the laboratory's check
+    # assay report and credential; the buyer read them into its own, empty, folder.
     assert f"Shared store     http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/ipfs/ " in first
     shared = filon.DocumentStore(data / "explorer-store")
-    assert len(list(shared.cids())) == 13 + 10 and shared.verify() == []
+    assert len(list(shared.cids())) == 13 + 10 + 2 and shared.verify() == []
     parties = sorted(path.name for path in (data / "parties").iterdir())
     assert parties == [  # the registrar and the jeweller wrote no document
         "buyer",
+        "laboratory",
         "miner-cerro-rico",
         "miner-huanca",
         "miner-santa-rosa",

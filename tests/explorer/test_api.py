@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 import segno
 from fastapi.testclient import TestClient
+from web3 import Web3
 
 import _scenario as sc
 import filon
@@ -170,6 +171,7 @@ def test_a_mine_reads_as_the_chain_says(explored: Explored) -> None:
         "location_hash": "0x" + huanca.location_hash.hex(),
         "passport_hash": "0x" + huanca.passport_hash.hex(),
         "flags": [{"code": "MINE_SUSPENDED", "message": "Mine 4 is suspended: it can declare no more gold."}],
+        "credentials": [],
         "lots": [
             {
                 "id": explored.summary.ore_lots["HUA-2025-0058"],
@@ -654,3 +656,68 @@ def test_a_reference_found_names_its_issuer(explored: Explored) -> None:
         f'{cast.miners["santa-rosa"].address}</code> from <a href="/mines/1">mine 1</a>'
     ) in text
     assert "(found by its issuer's reference)" in text
+
+
+def test_the_laboratory_s_assay_of_the_bar_is_listed_valid(explored: Explored) -> None:
+    bar, lab = explored.bar, sc.Cast.dev().laboratory.address
+    body = explored.client.get(f"/api/lots/{bar}").json()
+    dore = explored.client.get(f"/api/lots/{explored.summary.dore_id}").json()
+    page = explored.client.get(f"/lots/{bar}").text
+
+    (credential,) = body["credentials"]
+    token = explored.store.get(credential["cid"]).decode()
+    assert credential == {
+        "credential_hash": "0x" + filon.credential_hash(token).hex(),
+        "cid": filon.cid_for_sha256(filon.credential_hash(token).hex()),
+        "attester": lab,
+        "issuer_name": sc.LABORATORY_NAME,
+        "subject": f"lot {bar}",
+        "assessment": "Assay",
+        "conformance": True,
+        "status": "valid",
+        "valid_until": credential["valid_until"],
+        "anchored_block": credential["anchored_block"],
+        "status_index": 0,
+        "note": None,
+    }
+    assert filon.credential_status(token, revocation=explored.reader) is filon.CredentialStatus.VALID
+    assert dore["credentials"] == []  # about the bar, not its inputs
+    assert "Conformity credentials" in page and f'<a href="/status/{lab}">status list</a>' in page
+
+
+def test_the_status_list_the_credential_points_at_is_served(explored: Explored) -> None:
+    lab = sc.Cast.dev().laboratory.address
+    (credential,) = explored.client.get(f"/api/lots/{explored.bar}").json()["credentials"]
+    token = explored.store.get(credential["cid"]).decode()
+    app = create_app(explored.index, explored.store, public_url=sc.EXPLORER_URL)
+    with TestClient(app) as client:
+        answer = client.get(f"/status/{lab.lower()}")
+        unknown = client.get(f"/status/{'0x' + '12' * 20}")
+        bad = client.get("/status/0x12")
+
+    listed = answer.json()
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/vc+ld+json"
+    assert listed["id"] == f"{sc.EXPLORER_URL}/status/{lab}"
+    assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert filon.credential_status(token, revocation=listed) is filon.CredentialStatus.VALID
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "detail": f"{Web3.to_checksum_address('0x' + '12' * 20)} anchored no credential."
+    }
+    assert bad.status_code == 422
+
+
+def test_a_verifier_fetches_the_status_list_over_http(explored: Explored) -> None:
+    lab = sc.Cast.dev().laboratory.address
+    (credential,) = explored.client.get(f"/api/lots/{explored.bar}").json()["credentials"]
+    token = explored.store.get(credential["cid"]).decode()
+    app = create_app(explored.index, explored.store, public_url=sc.EXPLORER_URL)
+
+    with serve_app(app) as base:
+        listed = filon.fetch_status_list(f"{base}/status/{lab}")
+        with pytest.raises(filon.StatusListUnavailable, match=r"answered HTTP 404$"):
+            filon.fetch_status_list(f"{base}/status/{'0x' + '12' * 20}")
+
+    assert filon.credential_status(token, revocation=listed) is filon.CredentialStatus.VALID
+    with pytest.raises(filon.InvalidInput, match="http"):
+        filon.fetch_status_list("ftp://example.org/status")

@@ -274,6 +274,7 @@ def _chain_page(lots: int) -> LotOut:
             "carbon_note": None,
             "flags": [],
             "flags_note": None,
+            "credentials": [],
             "url": "http://x/lots/1",
             "qr": "http://x/lots/1/qr.svg",
             "qr_png": "http://x/lots/1/qr.png",

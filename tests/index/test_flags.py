@@ -504,3 +504,63 @@ def test_flag_rules_are_checked(rules: dict[str, object], message: str) -> None:
 
 def test_the_default_rules() -> None:
     assert FlagRules() == FlagRules(capacity_warning=0.8, loss_band=(0.0, 0.10), idle_days=30)
+
+
+# ----------------------------------------------------------------------------- attestations
+
+
+def test_revoked_and_expired_attestations_are_flagged(world: World, sqlite_url: str, tmp_path: Path) -> None:
+    store = filon.DocumentStore(tmp_path / "store")
+    world.client(world.roles.registrar).register_participant(
+        world.roles.outsider.address, filon.Role.LABORATORY
+    )
+    lab = world.client(world.roles.outsider, store=store)
+    ore = _ore(world, 1_000)
+    _to_plant(world, [ore])
+    (dore,) = _merge(world, [ore], [990])
+    soon = datetime.datetime.fromtimestamp(block_time(world.url) + 2 * DAY, datetime.UTC)
+    review = lab.issue_attestation(
+        filon.SubjectKind.MINE, MINE, filon.Assessment.OECD_ANNEX_II, conformance=True,
+        status_url="https://x.example", valid_until=soon,
+    )  # fmt: skip
+    ore_assay = lab.issue_attestation(
+        filon.SubjectKind.LOT, ore, filon.Assessment.ASSAY, conformance=True, status_url="https://x.example"
+    )
+    dore_assay = lab.issue_attestation(
+        filon.SubjectKind.LOT, dore, filon.Assessment.ASSAY, conformance=False, status_url="https://x.example"
+    )
+    lab.revoke_attestation(dore_assay.credential_hash)
+    lab_address = world.roles.outsider.address
+    revoked = RedFlag(
+        "ATTESTATION_REVOKED",
+        f"Assay 0x{dore_assay.credential_hash.hex()[:12]}… about lot {dore}, by {lab_address}, "
+        "was revoked by its attester.",
+    )
+
+    with _synced(world, sqlite_url) as index:
+        before = lot_flags(index, dore, store)
+        listed = index.attestations(lot_ids=[ore, dore], mine_ids=[MINE])
+        revoked_indices = index.revoked_indices(lab_address)
+        rpc(world.url, "evm_increaseTime", 3 * DAY)
+        rpc(world.url, "evm_mine")
+        index.sync()
+        after = lot_flags(index, dore, store)
+        without_store = lot_flags(index, dore)
+
+    assert [(a.credential_hash, a.status_index, a.revoked_block is not None) for a in listed] == [
+        (review.credential_hash, 0, False),
+        (ore_assay.credential_hash, 1, False),
+        (dore_assay.credential_hash, 2, True),
+    ]
+    assert revoked_indices == [2]
+    assert before == [revoked]
+    assert after == [
+        RedFlag(
+            "ATTESTATION_EXPIRED",
+            f"OECD Annex II risk review 0x{review.credential_hash.hex()[:12]}… about mine 1, "
+            f"by {lab_address}, expired on {soon:%Y-%m-%d}.",
+        ),
+        revoked,
+    ]
+    # without the store the credential is not read: what it assessed, and its expiry, are unknown
+    assert without_store == [RedFlag("ATTESTATION_REVOKED", revoked.message.replace("Assay", "Credential"))]

@@ -1,7 +1,12 @@
-"""Attesters through the client: auditors and laboratories anchor, read and revoke credentials and never hold
-lots."""
+"""Attesters through the client: auditors and laboratories issue, anchor, read and revoke credentials and
+never hold lots; a credential verifies as valid, revoked or expired against the chain and its status list."""
 
 from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
@@ -9,11 +14,14 @@ from web3 import Web3
 
 import filon
 from filon.devchain import dev_accounts
+from standards import untp_dcc_errors, verify_vc_jwt_independently
 
 from .helpers import Roles, World, nonce, root
 
 ASSAY = Web3.keccak(text="credential: assay")
 AUDIT = Web3.keccak(text="credential: audit")
+REPORT = b"%PDF-1.7 fire assay report 2026-0142: 999.9 fine"
+EXPLORER = "https://trace.example.org"
 
 
 @pytest.fixture
@@ -29,9 +37,13 @@ def lab_account() -> LocalAccount:
 
 
 @pytest.fixture
-def laboratory(world: World, registrar: filon.Client, lab_account: LocalAccount) -> filon.Client:
+def laboratory(
+    world: World, registrar: filon.Client, lab_account: LocalAccount, tmp_path: Path
+) -> filon.Client:
     registrar.register_participant(lab_account.address, filon.Role.LABORATORY)
-    return filon.connect(world.url, deployment=world.deployment, account=lab_account)
+    return filon.connect(
+        world.url, deployment=world.deployment, account=lab_account, store=tmp_path / "store"
+    )
 
 
 def test_attester_roles(registrar: filon.Client, auditor: filon.Client, roles: Roles) -> None:
@@ -155,3 +167,136 @@ def test_a_holder_cannot_become_an_attester(
 
     assert info.value.role is filon.Role.LABORATORY
     assert registrar.role_of(roles.miner.address) is filon.Role.MINE_OPERATOR
+
+
+def issue_assay(laboratory: filon.Client, lot_id: int, **changes: object) -> filon.IssuedAttestation:
+    arguments: dict[str, object] = {
+        "conformance": True,
+        "status_url": EXPLORER,
+        "result": "Fire assay: 999.9 fine",
+        "measures": [filon.Measure("fineness", 999.9, "NX")],
+        "evidence": [("Fire assay report 2026-0142", REPORT)],
+        "issuer_name": "Laboratorio Andino",
+    }
+    return laboratory.issue_attestation(
+        filon.SubjectKind.LOT,
+        lot_id,
+        filon.Assessment.ASSAY,
+        **(arguments | changes),  # type: ignore[arg-type]
+    )
+
+
+def test_a_laboratory_issues_an_assay_credential_and_anchors_its_hash(
+    world: World, miner: filon.Client, laboratory: filon.Client, reader: filon.Client, roles: Roles
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+
+    issued = issue_assay(laboratory, lot_id)
+    attested = issued.credential["credentialSubject"]
+
+    assert issued.credential_hash == hashlib.sha256(issued.jwt.encode()).digest()
+    assert issued.credential["proof"] == {"type": "JwtProof2020", "jwt": issued.jwt}
+    assert issued.status_index == 0
+    assert reader.attestation(issued.credential_hash) == filon.Attestation(
+        issued.credential_hash, laboratory.address or "", filon.SubjectKind.LOT, lot_id, revoked=False
+    )
+    assert untp_dcc_errors({k: v for k, v in issued.credential.items() if k != "proof"}) == []
+    assert attested["name"] == f"Assay of Gold ore lot {lot_id}"
+    assert (
+        attested["issuedToParty"]["id"] == f"did:pkh:eip155:{world.deployment.chain_id}:{roles.miner.address}"
+    )
+    assert attested["auditableEvidence"]["hashDigest"] == hashlib.sha256(REPORT).hexdigest()
+    assert laboratory.store.get(filon.cid_for_sha256(hashlib.sha256(REPORT).hexdigest())) == REPORT
+    assert laboratory.store.get(filon.cid_for_sha256(issued.credential_hash.hex())) == issued.jwt.encode()
+    assert issued.credential["credentialStatus"]["statusListCredential"] == (
+        f"{EXPLORER}/status/{laboratory.address}"
+    )
+    assert filon.verify_credential(issued.jwt, revocation=reader) == laboratory.address
+    assert verify_vc_jwt_independently(issued.jwt)[0] == laboratory.address
+
+
+def test_a_revoked_credential_verifies_as_revoked(
+    world: World, miner: filon.Client, laboratory: filon.Client, reader: filon.Client
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    first = issue_assay(laboratory, lot_id)
+    second = issue_assay(laboratory, lot_id, conformance=False)
+
+    laboratory.revoke_attestation(second.credential_hash)
+    listed = reader.status_list(laboratory.address or "", EXPLORER)
+
+    assert second.status_index == 1
+    with pytest.raises(filon.CredentialRevoked) as revoked:
+        filon.verify_credential(second.credential, revocation=reader)
+    assert str(revoked.value) == (
+        f"the credential is revoked: its attester {laboratory.address} revoked the credential "
+        f"0x{second.credential_hash.hex()} on chain"
+    )
+    assert filon.credential_status(second.jwt, revocation=listed) is filon.CredentialStatus.REVOKED
+    assert filon.credential_status(first.jwt, revocation=listed) is filon.CredentialStatus.VALID
+    assert filon.credential_status(first.credential, revocation=reader) is filon.CredentialStatus.VALID
+
+
+def test_an_expired_credential_verifies_as_expired(
+    world: World, miner: filon.Client, laboratory: filon.Client, reader: filon.Client
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=2)
+    issued = issue_assay(laboratory, lot_id, valid_until=soon)
+
+    assert filon.credential_status(issued.jwt, revocation=reader) is filon.CredentialStatus.VALID
+    # the JWT's exp is whole seconds: wait until that second has passed
+    time.sleep((soon.replace(microsecond=0) - datetime.datetime.now(datetime.UTC)).total_seconds() + 1)
+    assert filon.credential_status(issued.jwt, revocation=reader) is filon.CredentialStatus.EXPIRED
+
+
+def test_an_attestation_by_a_non_attester_is_refused(
+    world: World, miner: filon.Client, roles: Roles, tmp_path: Path
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("kept"))
+    plant = filon.connect(
+        world.url, deployment=world.deployment, account=roles.plant, store=tmp_path / "plant"
+    )
+    before = nonce(world.url, roles.plant)
+
+    with pytest.raises(filon.NotAttester) as info:
+        issue_assay(plant, lot_id)
+
+    assert str(info.value) == f"{roles.plant.address} is not admitted as an attester (auditor or laboratory)."
+    assert nonce(world.url, roles.plant) == before
+    assert list(plant.store.cids()) == []
+
+
+def test_a_credential_the_chain_does_not_back_is_refused(
+    world: World, miner: filon.Client, laboratory: filon.Client, auditor: filon.Client, reader: filon.Client
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    issued = issue_assay(laboratory, lot_id)
+    assert laboratory.account is not None
+    unsigned = {key: value for key, value in issued.credential.items() if key != "proof"}
+    never, taken, elsewhere = (
+        filon.credential_jwt(
+            {**unsigned, "id": f"urn:uuid:00000000-0000-4000-8000-00000000000{n}"}, laboratory.account
+        )
+        for n in range(3)
+    )
+    auditor.anchor_attestation(filon.credential_hash(taken), filon.SubjectKind.LOT, lot_id)
+    laboratory.anchor_attestation(filon.credential_hash(elsewhere), filon.SubjectKind.MINE, world.mine)
+
+    with pytest.raises(
+        filon.UnanchoredCredential, match=r"^the credential 0x[0-9a-f]{64} was never anchored on chain$"
+    ):
+        filon.verify_credential(never, revocation=reader)
+    with pytest.raises(
+        filon.UnanchoredCredential, match=f"was anchored by {auditor.address}, not by its issuer$"
+    ):
+        filon.verify_credential(taken, revocation=reader)
+    with pytest.raises(filon.UnanchoredCredential, match=f":mine:{world.mine}, not .*:lot:{lot_id}$"):
+        filon.verify_credential(elsewhere, revocation=reader)
+
+
+def test_an_unknown_subject_is_refused_before_anything_is_kept(laboratory: filon.Client) -> None:
+    with pytest.raises(filon.UnknownLot):
+        issue_assay(laboratory, 99)
+
+    assert list(laboratory.store.cids()) == []

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import click
 
 from filon._cli._admin import deploy, mine, participant
+from filon._cli._attest import attest
 from filon._cli._backup import backup
 from filon._cli._chain import chain
 from filon._cli._common import run
@@ -32,7 +33,7 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
-for command in (deploy, participant, mine, lot, passport, store, backup, chain, explorer, index):
+for command in (deploy, participant, mine, lot, passport, attest, store, backup, chain, explorer, index):
     cli.add_command(command)
 
 

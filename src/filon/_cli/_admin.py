@@ -31,6 +31,8 @@ ROLES = {
     "trader": Role.TRADER,
     "manufacturer": Role.MANUFACTURER,
     "mine-operator": Role.MINE_OPERATOR,
+    "auditor": Role.AUDITOR,
+    "laboratory": Role.LABORATORY,
 }
 
 

@@ -20,6 +20,7 @@ from filon.explorer import _views as views
 from filon.explorer._middleware import BodyLimit, LastLineErrors, NoSniff
 from filon.explorer._responses import filon_error, http_error, validation_error
 from filon.explorer.routes import api, pages, qr
+from filon.explorer.routes import status as status_routes
 from filon.explorer.routes import store as store_routes
 from filon.explorer.routes._common import ExplorerState
 from filon.index import BackgroundSync, FlagRules, Index
@@ -126,6 +127,11 @@ def create_app(
             {"name": "pages", "description": "HTML pages, usable without JavaScript."},
             {"name": "qr", "description": "QR codes of lot pages, for tags on bars and jewellery."},
             {
+                "name": "status",
+                "description": "Attesters' revocation lists (W3C Bitstring Status List), derived from the "
+                "chain, that conformity credentials point at (docs/credentials.md).",
+            },
+            {
                 "name": "store",
                 "description": "The document store the supply chain shares: an IPFS trustless gateway "
                 "for raw blocks, and signed uploads by participants and registrars (docs/store.md).",
@@ -142,6 +148,6 @@ def create_app(
     app.add_middleware(LastLineErrors)
     app.add_middleware(NoSniff)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (api.router, pages.router, qr.router, store_routes.router):
+    for router in (api.router, pages.router, qr.router, store_routes.router, status_routes.router):
         app.include_router(router)
     return app

@@ -126,6 +126,26 @@ class CarbonOut(BaseModel):
     unreported_lots: list[int] = Field(description="Lots with no emissions figure (counted as zero).")
 
 
+class CredentialOut(BaseModel):
+    """A conformity credential an attester anchored about a lot or a mine, with its status."""
+
+    credential_hash: str = Field(description="SHA-256 of the credential's JWT, anchored on chain (0x hex).")
+    cid: str = Field(description="Where the credential itself is in the document store (/ipfs/{cid}).")
+    attester: str = Field(description="The auditor or laboratory that issued and anchored it.")
+    issuer_name: str | None = Field(description="The attester's name in the credential.")
+    subject: str = Field(description='What it is about: "lot 7" or "mine 2".')
+    assessment: str | None = Field(description='The assessment, from the credential ("Assay", ...).')
+    conformance: bool | None = Field(description="The assessment's verdict, from the credential.")
+    status: Literal["valid", "expired", "revoked", "unverified"] = Field(
+        description="Revoked on chain; else valid or expired per the stored credential (at the index's "
+        "time); unverified when the store holds no credential that verifies."
+    )
+    valid_until: int | None = Field(description="When the credential expires, if it does.")
+    anchored_block: int
+    status_index: int = Field(description="Its place in its attester's status list (/status/{attester}).")
+    note: str | None = Field(description="Why the credential could not be read, if so.")
+
+
 class LotOut(BaseModel):
     """Everything the lot page shows."""
 
@@ -148,6 +168,9 @@ class LotOut(BaseModel):
     carbon_note: str | None = Field(description="Why the carbon figure is missing or only a lower bound.")
     flags: list[FlagOut]
     flags_note: str | None = Field(description="Why the flags could not all be computed, if so.")
+    credentials: list[CredentialOut] = Field(
+        description="Conformity credentials about the lot, its ancestors and the mines of its gold."
+    )
     url: str = Field(description="The lot's page: what its QR code encodes.")
     qr: str = Field(description="The QR code of `url`, as SVG.")
     qr_png: str = Field(description="The same QR code as PNG.")
@@ -175,6 +198,7 @@ class MineOut(BaseModel):
     location_hash: str
     passport_hash: str
     flags: list[FlagOut]
+    credentials: list[CredentialOut] = Field(description="Conformity credentials about the mine.")
     lots: list[LotSummary] = Field(description="Ore lots declared from the mine, newest first.")
     lots_truncated: bool = Field(description="Whether only the newest lots are listed.")
 

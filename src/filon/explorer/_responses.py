@@ -52,11 +52,11 @@ def size(count: int) -> str:
 
 
 def is_api(scope: Scope) -> bool:
-    """Whether a request is for the JSON API (under /api/) or the document store (under /ipfs/), which
-    answer errors in JSON too."""
+    """Whether a request is for the JSON API (under /api/), the document store (under /ipfs/) or the status
+    lists (under /status/), which answer errors in JSON too."""
     root = scope.get("root_path", "")
     path: str = scope.get("path", "").removeprefix(root)
-    return path.startswith(("/api/", "/ipfs/")) or path == "/api"
+    return path.startswith(("/api/", "/ipfs/", "/status/")) or path == "/api"
 
 
 # ---------------------------------------------------------------------------------------------- templates

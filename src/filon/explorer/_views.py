@@ -27,6 +27,7 @@ from filon._types import (
     Transferred,
 )
 from filon.explorer._cache import Lru, store_mark
+from filon.explorer._credentials import credentials_out
 from filon.explorer._models import (
     CarbonOut,
     CustodyEntry,
@@ -50,6 +51,7 @@ from filon.explorer._models import (
 from filon.index import (
     Ancestry,
     Birth,
+    CredentialOnRecord,
     FlagRules,
     Index,
     IndexDatabaseError,
@@ -57,6 +59,8 @@ from filon.index import (
     Position,
     RedFlag,
     Timed,
+    attestation_flags,
+    credentials_about,
     document_flags,
     mine_flags,
     settled_flags,
@@ -320,6 +324,7 @@ def _lot_flags(
     mines: Mapping[MineId, Mine],
     timeline: Sequence[Timed],
     now: int,
+    credentials: Sequence[CredentialOnRecord],
 ) -> tuple[list[FlagOut], str | None]:
     index = explorer.index
     try:
@@ -327,7 +332,7 @@ def _lot_flags(
         flags = settled_flags(index, this, facts, mines, explorer.rules, last_activity=last, now=now)
         recorded = versions_in(this.id, [entry.event for entry in timeline])
         missing = document_flags(this.id, recorded, explorer.store, explorer.citations)
-        return _flags([*flags, *missing]), None
+        return _flags([*flags, *attestation_flags(credentials), *missing]), None
     except IndexDatabaseError:
         raise
     except FilonError as exc:  # e.g. a passport URI that is no valid CID: the page must still show the lot
@@ -444,7 +449,9 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
     mines = _mines_at(explorer, facts.origins, position)
     custody, versions = _custody(story.timeline)
     carbon, carbon_note = _carbon(explorer, this, ancestry)
-    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now)
+    # about the lot, the ancestors the page walked and the mines of its gold
+    credentials = credentials_about(index, ancestry.representative, facts.origins, explorer.store, now)
+    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now, credentials)
     return LotOut(
         id=this.id,
         holder=this.holder,
@@ -465,6 +472,7 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
         carbon_note=carbon_note,
         flags=flags,
         flags_note=flags_note,
+        credentials=credentials_out(credentials),
         url=links.url,
         qr=links.qr,
         qr_png=links.qr_png,
@@ -539,6 +547,7 @@ def mine(explorer: Explorer, mine_id: int) -> MineOut:
     now = index.head_time()
     lots = index.lots_of_mine(record.id, limit=MINE_LOTS_LIMIT + 1)
     used = 100 * record.declared_this_year_mg / record.capacity_mg if record.capacity_mg else None
+    credentials = credentials_about(index, (), [record.id], explorer.store, now)
     return MineOut(
         id=record.id,
         operator=record.operator,
@@ -554,7 +563,8 @@ def mine(explorer: Explorer, mine_id: int) -> MineOut:
         permit_hash=_hex(record.permit_hash),
         location_hash=_hex(record.location_hash),
         passport_hash=_hex(record.passport_hash),
-        flags=_flags(mine_flags(record, explorer.rules)),
+        flags=_flags([*mine_flags(record, explorer.rules), *attestation_flags(credentials)]),
+        credentials=credentials_out(credentials),
         lots=[lot_summary(declared) for declared in lots[:MINE_LOTS_LIMIT]],
         lots_truncated=len(lots) > MINE_LOTS_LIMIT,
     )

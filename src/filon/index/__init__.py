@@ -19,9 +19,19 @@ if missing := missing_package("index"):
     raise MissingExtra("filon.index", "index", missing)
 
 from filon.index._ancestry import Ancestry, Transformation
+from filon.index._attestations import AnchoredCredential, CredentialOnRecord
 from filon.index._database import IndexBusy, IndexDatabaseError, IndexMismatch, default_database_url
 from filon.index._facts import LotFacts
-from filon.index._flags import FlagRules, RedFlag, document_flags, lot_flags, mine_flags, settled_flags
+from filon.index._flags import (
+    FlagRules,
+    RedFlag,
+    attestation_flags,
+    credentials_about,
+    document_flags,
+    lot_flags,
+    mine_flags,
+    settled_flags,
+)
 from filon.index._index import Index, Position, open_index
 from filon.index._lots import Birth, Story, Timed
 from filon.index._search import SearchResults
@@ -29,8 +39,10 @@ from filon.index._sync import BackgroundSync, IndexReadOnly, SyncReport
 
 __all__ = [
     "Ancestry",
+    "AnchoredCredential",
     "BackgroundSync",
     "Birth",
+    "CredentialOnRecord",
     "FlagRules",
     "Index",
     "IndexBusy",
@@ -45,6 +57,8 @@ __all__ = [
     "SyncReport",
     "Timed",
     "Transformation",
+    "attestation_flags",
+    "credentials_about",
     "default_database_url",
     "document_flags",
     "lot_flags",

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 
 from filon._errors import FilonError, InvalidInput
 from filon._passports import PassportVersion, published_package, versions
-from filon._types import Lot, LotId, Mine, MineId, MineStatus
+from filon._types import Lot, LotId, Mine, MineId, MineStatus, SubjectKind
 from filon.index._ancestry import Transformation
+from filon.index._attestations import CredentialOnRecord, on_record
 from filon.index._facts import LotFacts
 from filon.index._index import Index
 from filon.passport._disclosure import Disclosure
+from filon.passport._revocation import CredentialStatus
 from filon.passport._store import DocumentStore, InvalidCid, cid_for_sha256
 
 DAY = 86_400
@@ -118,7 +120,8 @@ def lot_flags(
     Args:
         index: The index to read.
         lot_id: The lot.
-        store: Where its passports' documents should be; None skips the missing-document check.
+        store: Where its passports' documents and its attesters' credentials should be; None skips the
+            missing-document check, and an attestation is then flagged only when revoked, not when expired.
         rules: The thresholds.
 
     Raises:
@@ -126,15 +129,21 @@ def lot_flags(
     """
     lot = index.lot(lot_id)
     facts = index.facts(lot_id)
-    return settled_flags(
-        index,
-        lot,
-        facts,
-        index.mines_of(facts.origins),
-        rules,
-        last_activity=index.last_activity([lot.id]).get(lot.id),
-        now=index.head_time(),
-    ) + (_document_flags(lot.id, versions(index, lot.id), store) if store is not None else [])
+    now = index.head_time()
+    credentials = credentials_about(index, [lot.id, *index.ancestors(lot.id)], facts.origins, store, now)
+    return (
+        settled_flags(
+            index,
+            lot,
+            facts,
+            index.mines_of(facts.origins),
+            rules,
+            last_activity=index.last_activity([lot.id]).get(lot.id),
+            now=now,
+        )
+        + attestation_flags(credentials)
+        + (_document_flags(lot.id, versions(index, lot.id), store) if store is not None else [])
+    )
 
 
 def settled_flags(
@@ -187,6 +196,34 @@ def document_flags(
             is checked every time).
     """
     return _document_flags(lot_id, recorded, store, citations)
+
+
+def credentials_about(
+    index: Index, lot_ids: Iterable[int], mine_ids: Iterable[int], store: DocumentStore | None, now: int
+) -> list[CredentialOnRecord]:
+    """The credentials anchored about these lots and mines, each with its status at `now` (the index's
+    time): revoked on chain, else what the credential in `store` says (valid or expired)."""
+    anchored = index.attestations(lot_ids=set(lot_ids), mine_ids=set(mine_ids))
+    return [on_record(credential, store, now) for credential in anchored]
+
+
+def attestation_flags(credentials: Iterable[CredentialOnRecord]) -> list[RedFlag]:
+    """A flag for each revoked or expired credential about a lot of the provenance or a mine of its gold:
+    the assurance it gave no longer stands."""
+    flags = []
+    for credential in credentials:
+        anchored = credential.anchored
+        kind = "lot" if anchored.subject_kind is SubjectKind.LOT else "mine"
+        what = f"{credential.assessment or 'Credential'} 0x{anchored.credential_hash.hex()[:12]}…"
+        about = f"{kind} {anchored.subject_id}, by {anchored.attester}"
+        if credential.status is CredentialStatus.REVOKED:
+            flags.append(
+                RedFlag("ATTESTATION_REVOKED", f"{what} about {about}, was revoked by its attester.")
+            )
+        elif credential.status is CredentialStatus.EXPIRED and credential.valid_until is not None:
+            when = _date(credential.valid_until)
+            flags.append(RedFlag("ATTESTATION_EXPIRED", f"{what} about {about}, expired on {when}."))
+    return flags
 
 
 def _origin_flags(mine: Mine, rules: FlagRules) -> list[RedFlag]:

@@ -23,8 +23,9 @@ from filon._deployment import Deployment, open_chain
 from filon._errors import InvalidInput, UnknownLot, UnknownMine
 from filon._passports import DocumentMatch, PassportVersion
 from filon._types import HistoryEvent, Lot, LotId, Mine, MineId, Provenance, Role
-from filon.index import _ancestry, _carbon, _facts, _lots, _mines, _search
+from filon.index import _ancestry, _attestations, _carbon, _facts, _lots, _mines, _search
 from filon.index._ancestry import Ancestry, Transformation
+from filon.index._attestations import AnchoredCredential
 from filon.index._carbon import Emissions
 from filon.index._database import Database, PoolSettings, default_database_url, engine_url, open_database
 from filon.index._facts import LotFacts
@@ -416,6 +417,24 @@ class Index:
         account = Web3.to_checksum_address(address)
         with self._database.session() as session:
             return _mines.role_of(session, account)
+
+    # ------------------------------------------------------------------ attestations
+
+    def attestations(
+        self, *, lot_ids: Collection[int] = (), mine_ids: Collection[int] = ()
+    ) -> list[AnchoredCredential]:
+        """The credentials anchored about any of these lots or mines, in chain order, with their status
+        index and revocation (two queries)."""
+        with self._database.session() as session:
+            return _attestations.about(session, lot_ids, mine_ids)
+
+    def revoked_indices(self, attester: str) -> list[int] | None:
+        """The status list indices of the attester's revoked credentials; None if it never anchored one."""
+        account = Web3.to_checksum_address(attester)
+        with self._database.session() as session:
+            if not _attestations.has_anchored(session, account):
+                return None
+            return _attestations.revoked_indices(session, account)
 
     # ------------------------------------------------------------------ search
 

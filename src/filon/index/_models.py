@@ -170,6 +170,22 @@ class LotOriginRow(Base):
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class AttestationRow(Base):
+    """`AttestationAnchored` (kind "anchored", with its subject) or `AttestationRevoked` (kind "revoked", the
+    subject null): an attester's credential, by its hash, and its revocation."""
+
+    __tablename__ = "attestations"
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    transaction_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    credential_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    attester: Mapped[str] = mapped_column(String(42), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    subject_kind: Mapped[int | None] = mapped_column(Integer)
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    __table_args__ = (Index("ix_attestations_subject", "subject_kind", "subject_id"),)
+
+
 # Every table whose rows belong to a block, for rewinds.
 BLOCK_TABLES = (
     LotRow,
@@ -180,4 +196,5 @@ BLOCK_TABLES = (
     ParticipantRow,
     LotFactsRow,
     LotOriginRow,
+    AttestationRow,
 )

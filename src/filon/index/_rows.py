@@ -16,6 +16,8 @@ from typing import Any
 from filon import _events
 from filon._events import (
     ZERO_ADDRESS,
+    AttestationAnchored,
+    AttestationRevoked,
     ChainEvent,
     LotDeclared,
     LotProduced,
@@ -31,6 +33,7 @@ from filon._events import (
 )
 from filon._types import Form, LotId, MineId, MineStatus
 from filon.index._models import (
+    AttestationRow,
     Base,
     LotRow,
     MineEventRow,
@@ -52,7 +55,7 @@ def rows(events: Sequence[ChainEvent]) -> Rows:
 
     A lot's mint, its birth and, for a declaration a plant relayed, its `DeclarationRelayed` share a
     transaction, hence a step: the step alone says who issued each lot it creates. Events the index keeps
-    no row of (approvals, role changes, relays and cancellations of declarations) give none.
+    no row of (approvals, relays and cancellations of declarations, records, keys and grants) give none.
     """
     declared_by = _events.issuers(events)
     minted = {
@@ -86,6 +89,8 @@ def rows(events: Sequence[ChainEvent]) -> Rows:
             found[ParticipantRow].append(_participant(event, int(event.role)))
         elif isinstance(event, ParticipantRemoved):
             found[ParticipantRow].append(_participant(event, None))
+        elif isinstance(event, AttestationAnchored | AttestationRevoked):
+            found[AttestationRow].append(_attestation(event))
     return found
 
 
@@ -182,6 +187,19 @@ def _participant(event: ParticipantRegistered | ParticipantRemoved, role: int | 
         "log_index": event.log_index,
         "account": event.account,
         "role": role,
+    }
+
+
+def _attestation(event: AttestationAnchored | AttestationRevoked) -> Values:
+    return {
+        "block_number": event.block_number,
+        "log_index": event.log_index,
+        "transaction_hash": event.transaction_hash,
+        "credential_hash": event.credential_hash,
+        "attester": event.attester,
+        "kind": "anchored" if isinstance(event, AttestationAnchored) else "revoked",
+        "subject_kind": int(event.subject_kind) if isinstance(event, AttestationAnchored) else None,
+        "subject_id": event.subject_id if isinstance(event, AttestationAnchored) else None,
     }
 
 

@@ -7,13 +7,24 @@ chosen fields with their proofs; `verify_disclosure_offline` checks them in Pyth
 their CID, or in the store the supply chain shares (`RemoteStore`, an explorer's `/ipfs/`), which
 `open_store` picks from a folder or a URL. See docs/passport.md and docs/store.md.
 
-Exports: `passport_credential` (a UNTP Digital Product Passport 0.6.1 credential), secured by `credential_jwt`
-or `sign_credential` and checked by `verify_credential`, and `epcis_document` (GS1 EPCIS 2.0 events). See
+Exports: `passport_credential` (a UNTP Digital Product Passport 0.6.1 credential) and `conformity_credential`
+(an attester's UNTP Digital Conformity Credential 0.6.1), secured by `credential_jwt` or `sign_credential`
+and checked by `verify_credential` / `credential_status` (revocation from the chain or a W3C Bitstring
+Status List, `status_list_credential`), and `epcis_document` (GS1 EPCIS 2.0 events). See
 docs/credentials.md.
 """
 
 from filon.passport._canonical import canonical_json, passport_hash
 from filon.passport._carbon import CarbonFootprint, carbon_footprint
+from filon.passport._dcc import (
+    UNTP_DCC_VERSION,
+    Assessment,
+    AttestationSubject,
+    Evidence,
+    Measure,
+    conformity_credential,
+    credential_hash,
+)
 from filon.passport._disclosure import (
     DisclosedField,
     Disclosure,
@@ -32,6 +43,13 @@ from filon.passport._remote import (
     UploadRefused,
     open_store,
 )
+from filon.passport._revocation import (
+    CredentialExpired,
+    CredentialInvalid,
+    CredentialRevoked,
+    CredentialStatus,
+    UnanchoredCredential,
+)
 from filon.passport._schema import (
     CarbonEmissions,
     Document,
@@ -45,6 +63,13 @@ from filon.passport._schema import (
     Quantity,
     write_json_schema,
 )
+from filon.passport._status import (
+    StatusListInvalid,
+    StatusListUnavailable,
+    fetch_status_list,
+    status_list_credential,
+    status_list_url,
+)
 from filon.passport._store import (
     DocumentCorrupted,
     DocumentNotFound,
@@ -54,13 +79,19 @@ from filon.passport._store import (
     cid_for_sha256,
 )
 from filon.passport._upload import UploadNotAuthenticated, UploadSignature, sign_upload
-from filon.passport._vcjwt import CredentialInvalid, credential_jwt, sign_credential, verify_credential
+from filon.passport._vcjwt import credential_jwt, credential_status, sign_credential, verify_credential
 
 __all__ = [
+    "UNTP_DCC_VERSION",
     "UNTP_DPP_VERSION",
+    "Assessment",
+    "AttestationSubject",
     "CarbonEmissions",
     "CarbonFootprint",
+    "CredentialExpired",
     "CredentialInvalid",
+    "CredentialRevoked",
+    "CredentialStatus",
     "DisclosedField",
     "Disclosure",
     "DisclosureMismatch",
@@ -70,19 +101,24 @@ __all__ = [
     "DocumentStore",
     "DocumentTampered",
     "DocumentType",
+    "Evidence",
     "Facility",
     "GeoLocation",
     "InvalidCid",
     "LotReference",
     "MaterialInput",
+    "Measure",
     "Party",
     "Passport",
     "PassportTree",
     "Quantity",
     "RemoteStore",
+    "StatusListInvalid",
+    "StatusListUnavailable",
     "StoreSync",
     "StoreUnavailable",
     "StoredFile",
+    "UnanchoredCredential",
     "UploadNotAuthenticated",
     "UploadRefused",
     "UploadSignature",
@@ -90,15 +126,21 @@ __all__ = [
     "canonical_json",
     "carbon_footprint",
     "cid_for_sha256",
+    "conformity_credential",
+    "credential_hash",
     "credential_jwt",
+    "credential_status",
     "disclose",
     "epcis_document",
+    "fetch_status_list",
     "leaf_hash",
     "open_store",
     "passport_credential",
     "passport_hash",
     "sign_credential",
     "sign_upload",
+    "status_list_credential",
+    "status_list_url",
     "verify_credential",
     "verify_disclosure_offline",
     "write_json_schema",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,8 +29,16 @@ from eth_account.signers.local import LocalAccount
 from eth_keys.datatypes import Signature
 from eth_utils.address import to_checksum_address
 
-from filon._errors import FilonError, InvalidInput
+from filon._errors import InvalidInput
 from filon.passport._canonical import canonical_json
+from filon.passport._revocation import (
+    CredentialExpired,
+    CredentialInvalid,
+    CredentialRevoked,
+    CredentialStatus,
+    Revocation,
+    revocation_problem,
+)
 
 JWT_ALGORITHM = "ES256K"
 """The JWS algorithm of a credential JWT: ECDSA on secp256k1 with SHA-256 (RFC 8812)."""
@@ -39,10 +48,6 @@ PROOF_TYPE = "JwtProof2020"
 
 _DID_PKH = re.compile(r"did:pkh:eip155:([1-9][0-9]*):(0x[0-9a-fA-F]{40})")
 _VERIFICATION_METHOD = "#blockchainAccountId"
-
-
-class CredentialInvalid(FilonError, ValueError):
-    """A credential does not verify: no or malformed proof or JWT, wrong signer, altered, or not valid now."""
 
 
 # ----------------------------------------------------------------------------- keys and encodings
@@ -151,27 +156,80 @@ def sign_credential(credential: Mapping[str, Any], account: LocalAccount) -> dic
 # ----------------------------------------------------------------------------- verifying
 
 
-def verify_credential(credential: Mapping[str, Any] | str) -> str:
+def verify_credential(credential: Mapping[str, Any] | str, *, revocation: Revocation | None = None) -> str:
     """Checks a credential, a compact VC-JWT or the JSON form with its `JwtProof2020`, and returns its issuer.
 
     The JWT must be signed ES256K by the key of the account its `iss` (a `did:pkh:eip155`) names: the key
     is recovered from the signature, and a `jwk` in the header must be that key. It must be valid now
     (`nbf`, `exp`), and its `vc` must agree with its claims (issuer, subject, id, dates). In JSON form the
-    credential beside the proof must be the one the JWT signs, field for field. No chain is read.
+    credential beside the proof must be the one the JWT signs, field for field. Without `revocation` no
+    chain is read.
 
     Args:
         credential: The compact JWT, or the credential in JSON form with its proof.
+        revocation: For a conformity credential, where to learn whether it was revoked: a `filon.Client`
+            (the chain, the source of truth: the credential must also have been anchored there by its
+            issuer about the subject it names) or its attester's status list credential (the JSON an
+            explorer's `/status/<attester>` serves).
 
     Returns:
         The checksummed address of the issuer, which signed it.
 
     Raises:
+        CredentialRevoked: The signature verifies but the chain or the status list says it was revoked
+            (checked before the expiry).
+        CredentialExpired: The signature verifies but `validUntil` has passed.
+        UnanchoredCredential: With a client: the chain never anchored it, or anchored it by another account
+            or about another subject.
+        StatusListInvalid: With a status list: it is not the credential's list, or is malformed.
         CredentialInvalid: With the reason: no or another proof, a malformed JWT, another algorithm, an
-            issuer that is not a did:pkh, a signature by another key, not yet or no longer valid, or a
-            credential that differs from the one signed.
+            issuer that is not a did:pkh, a signature by another key, not yet valid, or a credential that
+            differs from the one signed.
     """
+    token, issuer, claims = _verified(credential)
+    if revocation is not None:
+        problem = revocation_problem(token, claims["vc"], revocation)
+        if problem is not None:
+            raise CredentialRevoked(f"the credential is revoked: {problem}")
+    expiry = claims.get("exp")
+    if expiry is not None and (isinstance(expiry, bool) or not isinstance(expiry, int | float)):
+        raise CredentialInvalid(f"the JWT's exp is not a NumericDate: {expiry!r}")
+    if expiry is not None and expiry <= time.time():
+        raise CredentialExpired(f"the credential expired at {claims['exp']}")
+    return issuer
+
+
+def credential_status(
+    credential: Mapping[str, Any] | str, *, revocation: Revocation | None = None
+) -> CredentialStatus:
+    """Whether a credential whose signature verifies is valid, expired or revoked (`verify_credential`).
+
+    Args:
+        credential: The compact JWT, or the credential in JSON form with its proof.
+        revocation: As for `verify_credential`; without it, a credential is never found revoked.
+
+    Returns:
+        `REVOKED` when the chain or the status list says so (whatever its dates), else `EXPIRED` when its
+        `validUntil` has passed, else `VALID`.
+
+    Raises:
+        CredentialInvalid, StatusListInvalid: As `verify_credential`, but never `CredentialExpired` or
+            `CredentialRevoked`.
+    """
+    try:
+        verify_credential(credential, revocation=revocation)
+    except CredentialRevoked:
+        return CredentialStatus.REVOKED
+    except CredentialExpired:
+        return CredentialStatus.EXPIRED
+    return CredentialStatus.VALID
+
+
+def _verified(credential: Mapping[str, Any] | str) -> tuple[str, str, dict[str, Any]]:
+    """The JWT, issuer and claims of a credential whose signature and content verify (not its expiry)."""
     if isinstance(credential, str):
-        return _verify_jwt(credential)[0]
+        issuer, claims = _verify_jwt(credential)
+        return credential, issuer, claims
     if not isinstance(credential, Mapping):
         raise CredentialInvalid(f"a credential is a JWT or a JSON object, not {type(credential).__name__}")
     proof = credential.get("proof")
@@ -190,7 +248,7 @@ def verify_credential(credential: Mapping[str, Any] | str) -> str:
         raise CredentialInvalid(f"the credential is not JSON: {exc}") from None
     if not same:
         raise CredentialInvalid("the credential differs from the one its JWT signs")
-    return issuer
+    return token, issuer, claims
 
 
 def _verify_jwt(token: str) -> tuple[str, dict[str, Any]]:
@@ -215,11 +273,11 @@ def _verify_jwt(token: str) -> tuple[str, dict[str, Any]]:
         if not isinstance(given, Mapping) or any(given.get(name) != expected[name] for name in expected):
             raise CredentialInvalid(f"the JWT header's jwk is not the key of its issuer {issuer}")
     try:
-        claims = jwt.decode(token, key, algorithms=[JWT_ALGORITHM], options={"require": ["iss", "nbf"]})
+        # the expiry is checked last, by `verify_credential`: a revoked credential is revoked, expired or not
+        options: Any = {"require": ["iss", "nbf"], "verify_exp": False}
+        claims = jwt.decode(token, key, algorithms=[JWT_ALGORITHM], options=options)
     except jwt.ImmatureSignatureError:
         raise CredentialInvalid(f"the credential is not valid before {unverified.get('nbf')}") from None
-    except jwt.ExpiredSignatureError:
-        raise CredentialInvalid(f"the credential expired at {unverified.get('exp')}") from None
     except jwt.InvalidTokenError as exc:
         raise CredentialInvalid(f"the JWT does not verify: {exc}") from None
     _check_claims(claims)
