@@ -280,6 +280,7 @@ class AnvilLots:
         # For measuring (FILON_FUZZ_STATS=1 prints them): transactions mined, calls that reverted, requests.
         self.mined = self.reverted = self.requests = self.receipt_polls = 0
         self.sent: Counter[str] = Counter()  # transactions tried, by function
+        self.refusals: Counter[str] = Counter()  # reverts, by custom error
 
     @staticmethod
     def _signature(item: dict[str, Any]) -> str:
@@ -369,7 +370,9 @@ class AnvilLots:
             data = error.get("data")
             assert isinstance(data, str) and data.startswith("0x"), f"{function}: no revert data in {error}"
             self.reverted += 1
-            return "reverted", self.error_of(bytes.fromhex(data[2:]))
+            name, arguments = self.error_of(bytes.fromhex(data[2:]))
+            self.refusals[name] += 1
+            return "reverted", (name, arguments)
         self.mined += 1
         receipt = self.receipt(self.rpc("eth_sendTransaction", tx))
         assert receipt["status"] == "0x1", f"{function}{args}: eth_call succeeded, the transaction reverted"
@@ -785,8 +788,8 @@ class FilonMachine(RuleBasedStateMachine):
         expiry=st.sampled_from(["past", "now", "next", "hour", "ten_years", "last", "too_far"]),
     )
     def update_permit(self, caller: str, mine_id: int, expiry: str) -> None:
-        """A renewed permit: its expiry must lie after the block's time and fit 32 bits. "next" expires one
-        second after it is recorded, so that the next declaration meets an expired permit."""
+        """A renewed permit: its expiry must lie after the block's time and fit 32 bits. With "next", the
+        next transaction runs in the permit's last second (still valid) and the one after it, expired."""
         now = self._next_time()
         permit_expiry = {
             "past": now - 1,
@@ -1652,7 +1655,8 @@ def test_invariants_hold_under_random_operations(anvil_lots: AnvilLots) -> None:
         print(
             f"\n{steps} steps ({anvil_lots.mined - mined} mined, {anvil_lots.reverted - reverted} reverted) "
             f"in {seconds:.1f} s: {steps / seconds:.0f} steps/s; {anvil_lots.requests} requests, "
-            f"{anvil_lots.receipt_polls} receipt polls\n{sorted(anvil_lots.sent.items())}"
+            f"{anvil_lots.receipt_polls} receipt polls\ntried: {sorted(anvil_lots.sent.items())}\n"
+            f"refused: {sorted(anvil_lots.refusals.items())}"
         )
 
 
