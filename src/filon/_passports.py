@@ -172,7 +172,7 @@ def published_package(
     store: DocumentStore, entry: PassportVersion, fields: Collection[str] | None = None
 ) -> Disclosure:
     """The published package of a passport version, checked against the root recorded on chain: every
-    field, or only those of `fields` (the ones the caller reads; the others are then unchecked).
+    field, or only those of `fields` (the ones the caller reads), and then it holds only those.
 
     Raises:
         PassportUnavailable: The URI is not an `ipfs://` CID, or the package is not in the store.
@@ -198,8 +198,14 @@ def published_package(
         package = Disclosure.model_validate_json(data)
     except ValueError:
         raise DisclosureMismatch(None, f"the package at {entry.uri} is not a passport disclosure") from None
+    if isinstance(fields, str):  # a name, not a collection of names: "carbon" would test substrings
+        raise TypeError("fields must be a collection of field names, not one string")
     verify_disclosure_offline(package, entry.root, fields)
-    return package
+    if fields is None:
+        return package
+    # Only what was checked: a later reader of another field must not get a value nobody verified.
+    checked = {name: field for name, field in package.fields.items() if name in fields}
+    return package.model_copy(update={"fields": checked})
 
 
 def passport_of(package: Disclosure, entry: PassportVersion) -> Passport:

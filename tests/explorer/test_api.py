@@ -6,12 +6,16 @@ import html
 import io
 import json
 import logging
+import math
+import os
 import re
 import select
+import shutil
 import socket
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import segno
@@ -22,6 +26,8 @@ import _scenario as sc
 import filon
 from filon import InvalidInput
 from filon.explorer import create_app
+from filon.explorer._models import CarbonOut
+from filon.explorer._responses import json_body
 from filon.index import open_index
 from servers import serve_app
 
@@ -119,6 +125,55 @@ def test_carbon_is_the_clients_roll_up(explored: Explored) -> None:
     }
     assert sorted(footprint.by_mine) == [1, 2, 3, 4]
     assert body["carbon_note"] is None
+
+
+def test_a_kept_page_is_served_until_the_store_changes_then_read_again(
+    explored: Explored, tmp_path: pytest.TempPathFactory
+) -> None:
+    """The API's JSON and the HTML page are kept as served (`Explorer.bodies`) under the index's and the
+    store's marks: the same bytes while nothing changed, the new truth once the store gains the passports."""
+    folder = Path(str(tmp_path)) / "store"
+    folder.mkdir()
+    os.utime(folder, ns=(10**18, 10**18))  # long unchanged: its mark can be trusted (not "racy")
+    app = create_app(explored.index, filon.DocumentStore(folder))
+    client = TestClient(app)
+    bodies = app.state.explorer.explorer.bodies
+
+    first = client.get(f"/api/lots/{explored.bar}")
+    page = client.get(f"/lots/{explored.bar}")
+    kept = sorted(kind for kind, lot, _ in bodies if lot == explored.bar)
+    again = client.get(f"/api/lots/{explored.bar}")
+    for document in explored.store.path.iterdir():
+        if document.is_file():
+            shutil.copy(document, folder / document.name)
+    changed = 10**18 + 86_400 * 10**9  # a day after the first mark, and long ago: trusted
+    os.utime(folder, ns=(changed, changed))
+    after = client.get(f"/api/lots/{explored.bar}").json()
+
+    assert first.json()["carbon"] is None and again.content == first.content
+    assert first.headers["content-type"] == "application/json"
+    assert kept == ["html ", "json"] and "<html" in page.text
+    assert (
+        after["carbon"] is not None
+        and after["carbon_kg_co2e"]
+        == explored.client.get(f"/api/lots/{explored.bar}").json()["carbon_kg_co2e"]
+    )
+
+
+def test_a_kept_body_is_what_fastapi_would_send_even_for_an_infinite_figure() -> None:
+    """`json_body` is pydantic's own JSON, as FastAPI sends a response model: an infinite float (two ore
+    lots reporting 1e308 kg add up to it) is `null`, not an error."""
+    carbon = CarbonOut(
+        total_kg_co2e=math.inf, by_mine=[], transformations_kg_co2e=0.0, own_kg_co2e=1e308, unreported_lots=[]
+    )
+
+    assert json.loads(json_body(carbon)) == {
+        "total_kg_co2e": None,
+        "by_mine": [],
+        "transformations_kg_co2e": 0.0,
+        "own_kg_co2e": 1e308,
+        "unreported_lots": [],
+    }
 
 
 def test_without_the_passports_carbon_says_it_cannot_tell(

@@ -15,6 +15,7 @@ from web3 import HTTPProvider, Web3
 
 import filon
 from filon._errors import InvalidInput
+from filon._passports import PassportVersion, published_package
 from filon.devchain import dev_accounts, start_anvil
 from filon.passport import (
     Disclosure,
@@ -224,6 +225,24 @@ def test_checking_only_some_fields_checks_exactly_those() -> None:
         verify_disclosure_offline(forged_elsewhere, root=root)
 
     assert caught.value.field == "carbon"
+
+
+def test_a_package_read_for_some_fields_holds_only_those(tmp_path: Path) -> None:
+    """`published_package(..., fields)` hands back only what it checked, so a later reader of another field
+    cannot get a value nobody verified; one field name given as a string is refused, not read as letters."""
+    store = filon.DocumentStore(tmp_path)
+    package = disclose(ORE, SALTS, ["carbon", "conformity", "notes"])
+    cid = store.put(package.model_dump_json().encode())
+    entry = PassportVersion(filon.LotId(1), 1, build_tree(ORE, SALTS).root, f"ipfs://{cid}")
+
+    carbon_only = published_package(store, entry, ("carbon",))
+    whole = published_package(store, entry)
+
+    assert list(carbon_only.fields) == ["carbon"]
+    assert carbon_only.fields["carbon"] == package.fields["carbon"]
+    assert sorted(whole.fields) == ["carbon", "conformity", "notes"]
+    with pytest.raises(TypeError, match="not one string"):
+        published_package(store, entry, "carbon")
 
 
 def test_disclosing_an_unknown_field_is_refused() -> None:

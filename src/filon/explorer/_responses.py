@@ -7,7 +7,6 @@ the body limit or the last-line handler.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -116,9 +115,9 @@ def html_page(body: bytes) -> HTMLResponse:
 
 
 def json_body(model: BaseModel) -> bytes:
-    """A response model as FastAPI would send it (JSON mode, by alias, compact, UTF-8), for bodies kept."""
-    content = model.model_dump(mode="json", by_alias=True)
-    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    """A response model as FastAPI sends it (pydantic's own JSON, by alias: an infinite float is `null`,
+    never an error), for bodies kept."""
+    return model.__pydantic_serializer__.to_json(model, by_alias=True)
 
 
 def render(scope: Scope, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

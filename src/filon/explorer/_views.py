@@ -83,8 +83,11 @@ FILENAME_LIMIT = 255
 
 PAGES_CACHED = 20_000
 """Lot pages each worker keeps (a few kB each) while the index and store stand still."""
-BODIES_CACHED = 2_000
+BODIES_CACHED = 1_000
 """Lot pages as served each worker keeps: fewer, a rendered page weighs several times its data."""
+MAX_BODY_CACHED = 128 * 1024
+"""A larger page (a vast ancestry's graph) is rendered again each time rather than kept, so that what the
+kept bodies weigh is bounded by design (`BODIES_CACHED` of them: 128 MiB at most, a few MiB in practice)."""
 
 Mark = tuple[Position, int | None]
 """Where the index stood (`Index.position`) and the document store's mark (`store_mark`)."""
@@ -401,7 +404,7 @@ def lot_body(
     if cached is not None and cached[0] == mark:
         return cached[1]
     body = render(_page(explorer, lot_id, links, mark))
-    if mark[1] is not None:
+    if mark[1] is not None and len(body) <= MAX_BODY_CACHED:
         explorer.bodies[key] = (mark, body)
     return body
 

@@ -321,7 +321,7 @@ def _document_flags(
         if cited is None:
             try:
                 cited = _cited(published_package(store, entry, ("conformity",)))
-            except FilonError:  # a package that fails its checks is shown as such on the passport section
+            except FilonError:  # a package whose evidence does not check out cites nothing we can trust
                 continue
             if citations is not None:
                 citations[(entry.root, entry.uri)] = cited
