@@ -13,6 +13,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 import filon
+from filon._attestations import AttestationRequest
 from filon.devchain import dev_accounts
 from standards import untp_dcc_errors, verify_vc_jwt_independently
 
@@ -300,3 +301,47 @@ def test_an_unknown_subject_is_refused_before_anything_is_kept(laboratory: filon
         issue_assay(laboratory, 99)
 
     assert list(laboratory.store.cids()) == []
+
+
+def test_a_credential_whose_status_index_was_taken_is_revoked(
+    world: World,
+    miner: filon.Client,
+    laboratory: filon.Client,
+    lab_account: LocalAccount,
+    reader: filon.Client,
+    tmp_path: Path,
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    request = AttestationRequest(
+        filon.SubjectKind.LOT, lot_id, filon.Assessment.ASSAY, conformance=True, status_url=EXPLORER
+    )
+    # the laboratory's second client signs at index 0, then the first client anchors its own credential
+    # (index 0 too) before the second anchors: the same account issuing from two places at once
+    elsewhere = filon.connect(
+        world.url, deployment=world.deployment, account=lab_account, store=tmp_path / "elsewhere"
+    )
+    signed = elsewhere._attestations.sign(request)
+    first = issue_assay(laboratory, lot_id)
+
+    with pytest.raises(filon.StatusIndexTaken) as info:
+        elsewhere._attestations.anchor_signed(signed)
+
+    hashed = "0x" + signed.credential_hash.hex()
+    assert (first.status_index, signed.status_index) == (0, 0)
+    assert (info.value.credential_hash, info.value.status_index, info.value.ordinal) == (
+        signed.credential_hash,
+        0,
+        1,
+    )
+    assert str(info.value) == (
+        f"The credential {hashed} carries status index 0 but is anchoring 1 of its attester (another "
+        "credential was anchored meanwhile): its status bit would be another credential's, so it was "
+        "revoked on chain. Issue it again."
+    )
+    assert reader.attestation(signed.credential_hash) == filon.Attestation(
+        signed.credential_hash, lab_account.address, filon.SubjectKind.LOT, lot_id, revoked=True
+    )
+    assert reader.attestation(first.credential_hash) == filon.Attestation(
+        first.credential_hash, lab_account.address, filon.SubjectKind.LOT, lot_id, revoked=False
+    )
+    assert issue_assay(laboratory, lot_id).status_index == 2
