@@ -173,6 +173,39 @@ def test_an_unreachable_status_list_is_one_line(
     assert error.startswith("cannot fetch the status list http://127.0.0.1:9/status/0x")
 
 
+def _anchorings(world: World) -> int:
+    """How many credentials were ever anchored on the deployment (raw logs)."""
+    return len(
+        Web3(HTTPProvider(world.anvil.url)).eth.get_logs(
+            {
+                "address": world.deployment.address,
+                "fromBlock": world.deployment.deployment_block,
+                "topics": [Web3.keccak(text="AttestationAnchored(bytes32,address,uint8,uint256)")],
+            }
+        )
+    )
+
+
+def test_an_existing_out_file_is_refused_before_anything_is_anchored(
+    world: World, laboratory: Path, filon_cli: Filon, tmp_path: Path
+) -> None:
+    lot_id = _lot(world)
+    out = tmp_path / "assay.json"
+    out.write_text("kept\n")
+    before = _anchorings(world)
+
+    error = one_error(
+        filon_cli(
+            "attest", "issue", "lot", lot_id, "--assessment", "assay", "--conforms", "--status-url", EXPLORER,
+            "--out", str(out), "--account", str(laboratory),
+        )
+    )  # fmt: skip
+
+    assert error == f"{out} already exists: choose another --out"
+    assert out.read_text() == "kept\n"
+    assert _anchorings(world) == before
+
+
 @pytest.fixture
 def status_server() -> Iterator[tuple[str, dict[str, bytes], list[str]]]:
     """A plain HTTP server on localhost: its base URL, the bodies it serves by path, the paths asked for."""

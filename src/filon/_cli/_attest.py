@@ -132,6 +132,8 @@ def issue(
     Prints the JSON credential (its proof is its VC-JWT), or with --jwt the VC-JWT; with --out it is written
     to a new file and one line tells its hash.
     """
+    if out is not None and out.exists():
+        fail(f"{out} already exists: choose another --out")
     documents = [(path.name, read_file(path, "evidence", limit=MAX_DOCUMENT_BYTES)) for path in evidence]
     client = open_client(rpc, deployment, account, store=store)
     if not status_url:
