@@ -118,7 +118,13 @@ class Attestations:
         if attester == check.ZERO_ADDRESS:
             return None
         found = self._contract.logs([_events.topic("AttestationAnchored"), HexStr(check.hex0x(hashed))])
-        (anchored,) = _events.of_type(found, _events.AttestationAnchored)
+        events = _events.of_type(found, _events.AttestationAnchored)
+        if not events:
+            raise AnchoringNotVisible(
+                f"The contract holds the attestation {check.hex0x(hashed)} but the node returns no anchoring "
+                "event for it (is it lagging behind?): its subject cannot be read. Try again later."
+            )
+        anchored = events[0]
         return Attestation(
             credential_hash=hashed,
             attester=Web3.to_checksum_address(attester),

@@ -210,5 +210,9 @@ class SharingVerbs:
 
         Whether the attester is still admitted is `role_of(attestation.attester)`: a removed attester's
         credentials stay anchored until it revokes them.
+
+        Raises:
+            AnchoringNotVisible: The contract holds the attestation but the node returns no anchoring event
+                for it (it lags behind).
         """
         return self._attestations.attestation(credential_hash)

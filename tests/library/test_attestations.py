@@ -3,6 +3,7 @@ never hold lots; a credential verifies as valid, revoked or expired against the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 
 import filon
 from filon._attestations import AttestationRequest
@@ -345,3 +346,24 @@ def test_a_credential_whose_status_index_was_taken_is_revoked(
         first.credential_hash, lab_account.address, filon.SubjectKind.LOT, lot_id, revoked=False
     )
     assert issue_assay(laboratory, lot_id).status_index == 2
+
+
+def test_an_attestation_without_its_anchoring_event_is_a_clear_error(
+    world: World, miner: filon.Client, laboratory: filon.Client
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    issued = issue_assay(laboratory, lot_id)
+    issue_assay(laboratory, lot_id)
+    # a node whose logs stop short of the anchoring: scans that start after its block see none of it
+    later = dataclasses.replace(
+        world.deployment, deployment_block=Web3(HTTPProvider(world.url)).eth.block_number
+    )
+    lagging = filon.connect(world.url, deployment=later)
+
+    with pytest.raises(filon.AnchoringNotVisible) as info:
+        lagging.attestation(issued.credential_hash)
+
+    assert str(info.value) == (
+        f"The contract holds the attestation 0x{issued.credential_hash.hex()} but the node returns no "
+        "anchoring event for it (is it lagging behind?): its subject cannot be read. Try again later."
+    )
