@@ -682,7 +682,14 @@ def test_the_laboratory_s_assay_of_the_bar_is_listed_valid(explored: Explored) -
     }
     assert filon.credential_status(token, revocation=explored.reader) is filon.CredentialStatus.VALID
     assert dore["credentials"] == []  # about the bar, not its inputs
-    assert "Conformity credentials" in page and f'<a href="/status/{lab}">status list</a>' in page
+    assert (
+        "Conformity credentials" in page
+        and (
+            f'{html.escape(sc.LABORATORY_NAME)} <code title="{lab}">{lab[:6]}…{lab[-4:]}</code> '
+            f'(<a href="/status/{lab}">status list</a>)'
+        )
+        in page
+    )
 
 
 def test_the_status_list_the_credential_points_at_is_served(explored: Explored) -> None:
