@@ -19,7 +19,7 @@ from filon import _checks as check
 from filon import _events
 from filon._chain import address_topic
 from filon._contract import Contract
-from filon._errors import AccountRequired, InvalidInput
+from filon._errors import AccountRequired, AnchoringNotVisible, InvalidInput, StatusIndexTaken
 from filon._reads import LogReads
 from filon._registry import Registry
 from filon._types import Attestation, Consumed, LotId, MineId, SubjectKind
@@ -53,6 +53,19 @@ class IssuedAttestation:
     credential: dict[str, Any] = field(repr=False)
     credential_hash: bytes
     transaction_hash: str
+    status_index: int
+
+
+@dataclass(frozen=True)
+class SignedAttestation:
+    """A conformity credential signed and kept in the store, not yet anchored (see `Attestations.sign`)."""
+
+    jwt: str
+    credential: dict[str, Any] = field(repr=False)
+    credential_hash: bytes
+    attester: str
+    subject_kind: SubjectKind
+    subject_id: int
     status_index: int
 
 
@@ -105,7 +118,13 @@ class Attestations:
         if attester == check.ZERO_ADDRESS:
             return None
         found = self._contract.logs([_events.topic("AttestationAnchored"), HexStr(check.hex0x(hashed))])
-        (anchored,) = _events.of_type(found, _events.AttestationAnchored)
+        events = _events.of_type(found, _events.AttestationAnchored)
+        if not events:
+            raise AnchoringNotVisible(
+                f"The contract holds the attestation {check.hex0x(hashed)} but the node returns no anchoring "
+                "event for it (is it lagging behind?): its subject cannot be read. Try again later."
+            )
+        anchored = events[0]
         return Attestation(
             credential_hash=hashed,
             attester=Web3.to_checksum_address(attester),
@@ -142,6 +161,12 @@ class Attestations:
 
     def issue(self, request: AttestationRequest) -> IssuedAttestation:
         """Signs a conformity credential, keeps it and its evidence in the store and anchors its hash."""
+        with self._issuing:
+            return self.anchor_signed(self.sign(request))
+
+    def sign(self, request: AttestationRequest) -> SignedAttestation:
+        """The conformity credential `request` asks for, signed and kept (with its evidence) in the store,
+        its status index the number of its attester's anchorings now: not yet anchored."""
         kind = check.subject_kind(request.subject_kind)
         subject_id = check.uint(request.subject_id, "subject_id")
         if not isinstance(request.conformance, bool):
@@ -150,43 +175,75 @@ class Attestations:
         account = self._contract.account
         if account is None:
             raise AccountRequired("Cannot issue an attestation: this client is read-only.")
-        with self._issuing:
-            # the contract's own refusal (not an attester, no such lot or mine) before anything is kept
-            trial = self._contract.call_data("anchorAttestation", os.urandom(32), int(kind), subject_id)
-            (refusal,) = self._contract.preflight("issue an attestation", [trial])
-            if refusal is not None:
-                raise refusal
-            subject = self._subject(kind, subject_id, request.party_name)
-            index = len(self.anchored_by(account.address))
-            now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-            deployment = self._contract.deployment
-            credential = conformity_credential(
-                credential_id=f"urn:uuid:{uuid.uuid4()}",
-                issuer_address=account.address,
-                issuer_name=request.issuer_name,
-                chain_id=deployment.chain_id,
-                contract=deployment.address,
-                subject=subject,
-                assessment=request.assessment,
-                conformance=request.conformance,
-                assessment_date=now,
-                valid_from=now,
-                status_list=status_list_url(request.status_url, account.address),
-                status_index=index,
-                result=request.result,
-                measures=request.measures,
-                evidence=[document for document, _ in evidence],
-                valid_until=request.valid_until,
-            )
-            token = credential_jwt(credential, account)
-            hashed = credential_hash(token)
-            for _, data in evidence:
-                self._store.put(data)
-            # the credential itself, under the CID of the hash the chain will hold
-            self._store.put(token.encode("ascii"))
-            transaction = self.anchor(hashed, kind, subject_id)
+        # the contract's own refusal (not an attester, no such lot or mine) before anything is kept
+        trial = self._contract.call_data("anchorAttestation", os.urandom(32), int(kind), subject_id)
+        (refusal,) = self._contract.preflight("issue an attestation", [trial])
+        if refusal is not None:
+            raise refusal
+        subject = self._subject(kind, subject_id, request.party_name)
+        index = len(self.anchored_by(account.address))
+        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        deployment = self._contract.deployment
+        credential = conformity_credential(
+            credential_id=f"urn:uuid:{uuid.uuid4()}",
+            issuer_address=account.address,
+            issuer_name=request.issuer_name,
+            chain_id=deployment.chain_id,
+            contract=deployment.address,
+            subject=subject,
+            assessment=request.assessment,
+            conformance=request.conformance,
+            assessment_date=now,
+            valid_from=now,
+            status_list=status_list_url(request.status_url, account.address),
+            status_index=index,
+            result=request.result,
+            measures=request.measures,
+            evidence=[document for document, _ in evidence],
+            valid_until=request.valid_until,
+        )
+        token = credential_jwt(credential, account)
+        for _, data in evidence:
+            self._store.put(data)
+        # the credential itself, under the CID of the hash the chain will hold
+        self._store.put(token.encode("ascii"))
         signed = {**credential, "proof": {"type": "JwtProof2020", "jwt": token}}
-        return IssuedAttestation(token, signed, hashed, transaction, index)
+        return SignedAttestation(
+            token, signed, credential_hash(token), account.address, kind, subject_id, index
+        )
+
+    def anchor_signed(self, signed: SignedAttestation) -> IssuedAttestation:
+        """Anchors a signed credential's hash, then checks its status index against its place among its
+        attester's anchorings on chain, the order the status list is rebuilt in.
+
+        Raises:
+            StatusIndexTaken: The places differ (another credential of the attester was anchored since it
+                was signed): the credential is revoked on chain at once, since its status bit is another's.
+            AnchoringNotVisible: The node does not yet return the anchoring event.
+        """
+        transaction = self.anchor(signed.credential_hash, signed.subject_kind, signed.subject_id)
+        anchored = [event.credential_hash for event in self.anchored_by(signed.attester)]
+        hashed = "0x" + signed.credential_hash.hex()
+        if signed.credential_hash not in anchored:
+            raise AnchoringNotVisible(
+                f"The credential {hashed} was anchored (transaction {transaction}) but the node returns no "
+                f"anchoring event for it, so its status index {signed.status_index} cannot be checked; "
+                "check it against the status list once the node has caught up."
+            )
+        ordinal = anchored.index(signed.credential_hash)
+        if ordinal != signed.status_index:
+            self.revoke(signed.credential_hash)
+            raise StatusIndexTaken(
+                f"The credential {hashed} carries status index {signed.status_index} but is anchoring "
+                f"{ordinal} of its attester (another credential was anchored meanwhile): its status bit "
+                "would be another credential's, so it was revoked on chain. Issue it again.",
+                credential_hash=signed.credential_hash,
+                status_index=signed.status_index,
+                ordinal=ordinal,
+            )
+        return IssuedAttestation(
+            signed.jwt, signed.credential, signed.credential_hash, transaction, signed.status_index
+        )
 
     def _subject(self, kind: SubjectKind, subject_id: int, party_name: str) -> AttestationSubject:
         """The lot (issued to its holder, or its last holder once consumed) or the mine (to its operator)."""

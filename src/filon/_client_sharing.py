@@ -110,7 +110,9 @@ class SharingVerbs:
         that is not an attester, or an unknown lot or mine, is refused before anything is stored. The
         credential's `credentialStatus` is its place in the attester's status list at `status_url`: the
         number of credentials the account anchored before. Issue from one client per attester account at a
-        time, so that no two credentials are given the same place.
+        time, so that no two credentials are given the same place: after anchoring, the credential's place
+        among the account's anchorings on chain is read back, and a credential whose place is not its index
+        is revoked at once (`StatusIndexTaken`).
 
         Args:
             subject_kind: `SubjectKind.LOT` or `SubjectKind.MINE`.
@@ -135,6 +137,10 @@ class SharingVerbs:
             AccountRequired: The client is read-only.
             NotAttester: The client's account is not admitted as an auditor or a laboratory.
             UnknownLot, UnknownMine: The subject does not exist.
+            StatusIndexTaken: Another credential of the account was anchored between this one's signing and
+                its anchoring, so its status index is not its place on chain: it was revoked; issue again.
+            AnchoringNotVisible: The node returns no anchoring event for the credential just anchored (it
+                lags): its status index could not be checked.
         """
         request = AttestationRequest(
             subject_kind=subject_kind,
@@ -204,5 +210,9 @@ class SharingVerbs:
 
         Whether the attester is still admitted is `role_of(attestation.attester)`: a removed attester's
         credentials stay anchored until it revokes them.
+
+        Raises:
+            AnchoringNotVisible: The contract holds the attestation but the node returns no anchoring event
+                for it (it lags behind).
         """
         return self._attestations.attestation(credential_hash)

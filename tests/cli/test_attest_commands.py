@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -84,6 +87,7 @@ def test_issue_verify_and_revoke_an_assay_credential(
         "issuer": credential["issuer"]["id"].rsplit(":", 1)[1],
         "id": credential["id"],
         "checked_in": f"chain {world.deployment.chain_id}",
+        "anchoring_checked": True,
     }
     assert revoked["credential_hash"] == issued["credential_hash"]
     assert (code, err) == (1, "")
@@ -167,3 +171,102 @@ def test_an_unreachable_status_list_is_one_line(
     error = one_error(filon_cli("attest", "verify", str(out), "--status-list"))
 
     assert error.startswith("cannot fetch the status list http://127.0.0.1:9/status/0x")
+
+
+def _anchorings(world: World) -> int:
+    """How many credentials were ever anchored on the deployment (raw logs)."""
+    return len(
+        Web3(HTTPProvider(world.anvil.url)).eth.get_logs(
+            {
+                "address": world.deployment.address,
+                "fromBlock": world.deployment.deployment_block,
+                "topics": [Web3.keccak(text="AttestationAnchored(bytes32,address,uint8,uint256)")],
+            }
+        )
+    )
+
+
+def test_an_existing_out_file_is_refused_before_anything_is_anchored(
+    world: World, laboratory: Path, filon_cli: Filon, tmp_path: Path
+) -> None:
+    lot_id = _lot(world)
+    out = tmp_path / "assay.json"
+    out.write_text("kept\n")
+    before = _anchorings(world)
+
+    error = one_error(
+        filon_cli(
+            "attest", "issue", "lot", lot_id, "--assessment", "assay", "--conforms", "--status-url", EXPLORER,
+            "--out", str(out), "--account", str(laboratory),
+        )
+    )  # fmt: skip
+
+    assert error == f"{out} already exists: choose another --out"
+    assert out.read_text() == "kept\n"
+    assert _anchorings(world) == before
+
+
+@pytest.fixture
+def status_server() -> Iterator[tuple[str, dict[str, bytes], list[str]]]:
+    """A plain HTTP server on localhost: its base URL, the bodies it serves by path, the paths asked for."""
+    served: dict[str, bytes] = {}
+    requested: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            body = served.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", served, requested
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_status_list_answer_says_what_it_did_not_check_and_a_forgery_fetches_nothing(
+    world: World,
+    laboratory: Path,
+    filon_cli: Filon,
+    tmp_path: Path,
+    status_server: tuple[str, dict[str, bytes], list[str]],
+) -> None:
+    base, served, requested = status_server
+    out = tmp_path / "assay.json"
+    ok_json(
+        filon_cli(
+            "attest", "issue", "lot", _lot(world), "--assessment", "assay", "--conforms",
+            "--status-url", base, "--out", str(out), "--account", str(laboratory), "--json",
+        )
+    )  # fmt: skip
+    credential = json.loads(out.read_text())
+    attester = credential["issuer"]["id"].rsplit(":", 1)[1]
+    listed = filon.connect(world.anvil.url, deployment=world.deployment).status_list(attester, base)
+    served[f"/status/{attester}"] = json.dumps(listed).encode()
+    # the JSON beside the proof now names another list: the JWT no longer signs it
+    forged = tmp_path / "forged.json"
+    entry = {**credential["credentialStatus"], "statusListCredential": f"{base}/status/forged"}
+    forged.write_text(json.dumps({**credential, "credentialStatus": entry}))
+
+    code, stdout, err = filon_cli("attest", "verify", str(out), "--status-list")
+    as_json = ok_json(filon_cli("attest", "verify", str(out), "--status-list", "--json"))
+    error = one_error(filon_cli("attest", "verify", str(forged), "--status-list"))
+
+    assert (code, err) == (0, "")
+    assert stdout == (
+        f"{out}: valid (credential {credential['id']}): not revoked per the status list at "
+        f"{base}/status/{attester}; anchoring on chain not checked (give --rpc and --deployment instead of "
+        "--status-list to check it)\n"
+    )
+    assert (as_json["status"], as_json["anchoring_checked"]) == ("valid", False)
+    assert error.startswith("the credential differs from the one its JWT signs")
+    assert requested == [f"/status/{attester}", f"/status/{attester}"]

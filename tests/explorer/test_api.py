@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import json
@@ -721,6 +722,17 @@ def test_the_laboratory_s_assay_of_the_bar_is_listed_valid(explored: Explored) -
 
     (credential,) = body["credentials"]
     token = explored.store.get(credential["cid"]).decode()
+    hashed = filon.credential_hash(token)
+    # what the index should say, read independently: the signed exp claim, and the raw anchoring log
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    (anchoring,) = explored.web3.eth.get_logs(
+        {
+            "address": explored.deployment.address,
+            "fromBlock": explored.deployment.deployment_block,
+            "topics": [Web3.keccak(text="AttestationAnchored(bytes32,address,uint8,uint256)"), hashed],
+        }
+    )
     assert credential == {
         "credential_hash": "0x" + filon.credential_hash(token).hex(),
         "cid": filon.cid_for_sha256(filon.credential_hash(token).hex()),
@@ -730,14 +742,21 @@ def test_the_laboratory_s_assay_of_the_bar_is_listed_valid(explored: Explored) -
         "assessment": "Assay",
         "conformance": True,
         "status": "valid",
-        "valid_until": credential["valid_until"],
-        "anchored_block": credential["anchored_block"],
+        "valid_until": claims["exp"],
+        "anchored_block": anchoring["blockNumber"],
         "status_index": 0,
         "note": None,
     }
     assert filon.credential_status(token, revocation=explored.reader) is filon.CredentialStatus.VALID
     assert dore["credentials"] == []  # about the bar, not its inputs
-    assert "Conformity credentials" in page and f'<a href="/status/{lab}">status list</a>' in page
+    assert (
+        "Conformity credentials" in page
+        and (
+            f'{html.escape(sc.LABORATORY_NAME)} <code title="{lab}">{lab[:6]}…{lab[-4:]}</code> '
+            f'(<a href="/status/{lab}">status list</a>)'
+        )
+        in page
+    )
 
 
 def test_the_status_list_the_credential_points_at_is_served(explored: Explored) -> None:

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 import filon
+from filon._attestations import AttestationRequest
 from filon.index import FlagRules, Index, RedFlag, lot_flags, mine_flags, open_index
+from filon.index._flags import credentials_about
 from filon.index._models import IndexedBlock, LotRow, MineEventRow, PassportRow, TransferRow
 from filon.passport import Document, DocumentType, Facility, Party, Quantity
 
@@ -564,3 +566,48 @@ def test_revoked_and_expired_attestations_are_flagged(world: World, sqlite_url: 
     ]
     # without the store the credential is not read: what it assessed, and its expiry, are unknown
     assert without_store == [RedFlag("ATTESTATION_REVOKED", revoked.message.replace("Assay", "Credential"))]
+
+
+def test_a_credential_the_chain_does_not_back_is_not_verified(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    store = filon.DocumentStore(tmp_path / "store")
+    world.client(world.roles.registrar).register_participant(
+        world.roles.outsider.address, filon.Role.LABORATORY
+    )
+    lab = world.client(world.roles.outsider, store=store)
+    ore = _ore(world, 1_000)
+    chain, contract = world.deployment.chain_id, world.deployment.address
+    about_ore = AttestationRequest(
+        filon.SubjectKind.LOT, ore, filon.Assessment.ASSAY, conformance=True, status_url="https://x.example"
+    )
+    # signed about the ore lot (index 0) but anchored about the mine
+    elsewhere = lab._attestations.sign(about_ore)
+    lab.anchor_attestation(elsewhere.credential_hash, filon.SubjectKind.MINE, MINE)
+    # signed at index 1, but another credential is anchored first: it is anchoring 2
+    stale = lab._attestations.sign(about_ore)
+    valid = lab.issue_attestation(
+        filon.SubjectKind.LOT, ore, filon.Assessment.ASSAY, conformance=True, status_url="https://x.example"
+    )
+    lab.anchor_attestation(stale.credential_hash, filon.SubjectKind.LOT, ore)
+
+    with _synced(world, sqlite_url) as index:
+        found = credentials_about(index, [ore], [MINE], store, block_time(world.url))
+
+    assert [(c.anchored.credential_hash, c.anchored.status_index, c.status, c.note) for c in found] == [
+        (
+            elsewhere.credential_hash,
+            0,
+            None,
+            f"the stored credential is about urn:filon:eip155:{chain}:{contract}:lot:{ore}, "
+            f"not urn:filon:eip155:{chain}:{contract}:mine:{MINE} it was anchored about",
+        ),
+        (valid.credential_hash, 1, filon.CredentialStatus.VALID, None),
+        (
+            stale.credential_hash,
+            2,
+            None,
+            "the stored credential's status index is '1', not its place 2 among its attester's anchorings: "
+            "its status list bit is another credential's",
+        ),
+    ]

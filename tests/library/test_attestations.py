@@ -3,6 +3,7 @@ never hold lots; a credential verifies as valid, revoked or expired against the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import time
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 
 import filon
+from filon._attestations import AttestationRequest
 from filon.devchain import dev_accounts
 from standards import untp_dcc_errors, verify_vc_jwt_independently
 
@@ -300,3 +302,68 @@ def test_an_unknown_subject_is_refused_before_anything_is_kept(laboratory: filon
         issue_assay(laboratory, 99)
 
     assert list(laboratory.store.cids()) == []
+
+
+def test_a_credential_whose_status_index_was_taken_is_revoked(
+    world: World,
+    miner: filon.Client,
+    laboratory: filon.Client,
+    lab_account: LocalAccount,
+    reader: filon.Client,
+    tmp_path: Path,
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    request = AttestationRequest(
+        filon.SubjectKind.LOT, lot_id, filon.Assessment.ASSAY, conformance=True, status_url=EXPLORER
+    )
+    # the laboratory's second client signs at index 0, then the first client anchors its own credential
+    # (index 0 too) before the second anchors: the same account issuing from two places at once
+    elsewhere = filon.connect(
+        world.url, deployment=world.deployment, account=lab_account, store=tmp_path / "elsewhere"
+    )
+    signed = elsewhere._attestations.sign(request)
+    first = issue_assay(laboratory, lot_id)
+
+    with pytest.raises(filon.StatusIndexTaken) as info:
+        elsewhere._attestations.anchor_signed(signed)
+
+    hashed = "0x" + signed.credential_hash.hex()
+    assert (first.status_index, signed.status_index) == (0, 0)
+    assert (info.value.credential_hash, info.value.status_index, info.value.ordinal) == (
+        signed.credential_hash,
+        0,
+        1,
+    )
+    assert str(info.value) == (
+        f"The credential {hashed} carries status index 0 but is anchoring 1 of its attester (another "
+        "credential was anchored meanwhile): its status bit would be another credential's, so it was "
+        "revoked on chain. Issue it again."
+    )
+    assert reader.attestation(signed.credential_hash) == filon.Attestation(
+        signed.credential_hash, lab_account.address, filon.SubjectKind.LOT, lot_id, revoked=True
+    )
+    assert reader.attestation(first.credential_hash) == filon.Attestation(
+        first.credential_hash, lab_account.address, filon.SubjectKind.LOT, lot_id, revoked=False
+    )
+    assert issue_assay(laboratory, lot_id).status_index == 2
+
+
+def test_an_attestation_without_its_anchoring_event_is_a_clear_error(
+    world: World, miner: filon.Client, laboratory: filon.Client
+) -> None:
+    lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("assayed"))
+    issued = issue_assay(laboratory, lot_id)
+    issue_assay(laboratory, lot_id)
+    # a node whose logs stop short of the anchoring: scans that start after its block see none of it
+    later = dataclasses.replace(
+        world.deployment, deployment_block=Web3(HTTPProvider(world.url)).eth.block_number
+    )
+    lagging = filon.connect(world.url, deployment=later)
+
+    with pytest.raises(filon.AnchoringNotVisible) as info:
+        lagging.attestation(issued.credential_hash)
+
+    assert str(info.value) == (
+        f"The contract holds the attestation 0x{issued.credential_hash.hex()} but the node returns no "
+        "anchoring event for it (is it lagging behind?): its subject cannot be read. Try again later."
+    )

@@ -31,7 +31,7 @@ from filon.passport import (
     status_list_credential,
     verify_credential,
 )
-from filon.passport._status import STATUS_LIST_BITS, encode_status_list, status_bit
+from filon.passport._status import STATUS_LIST_BITS, encode_status_list, listed_as_revoked, status_bit
 from standards import untp_dcc_errors, verify_vc_jwt_independently, verify_with_did_jwt
 
 HOLDER = Account.from_key("0x" + "33" * 32).address
@@ -293,3 +293,28 @@ def test_a_status_list_that_is_not_the_credential_s_is_refused() -> None:
             credential_jwt({k: v for k, v in assay().items() if k != "credentialStatus"}, ISSUER),
             revocation=status_list(),
         )
+
+
+def test_a_status_index_that_is_not_a_few_ascii_digits_is_refused() -> None:
+    def entry(index: str) -> dict[str, Any]:
+        credential = assay()
+        return {
+            **credential,
+            "credentialStatus": {**credential["credentialStatus"], "statusListIndex": index},
+        }
+
+    assert "²".isdigit()
+    with pytest.raises(
+        StatusListInvalid, match=r"^the credential's statusListIndex is not a number of 1 to 6 digits: '²'$"
+    ):
+        listed_as_revoked(entry("²"), status_list())
+    with pytest.raises(
+        StatusListInvalid,
+        match=r"^the credential's statusListIndex is not a number of 1 to 6 digits: '1{39}$",
+    ):
+        listed_as_revoked(entry("1" * 5_000), status_list())
+    with pytest.raises(
+        StatusListInvalid, match=r"^status list index 999999 is outside the list of 131072 bits$"
+    ):
+        listed_as_revoked(entry("999999"), status_list())
+    assert listed_as_revoked(entry("131071"), status_list(131_071)) is True

@@ -36,6 +36,7 @@ from filon.passport import (
     Measure,
     RemoteStore,
     credential_hash,
+    credential_status,
     fetch_status_list,
     verify_credential,
 )
@@ -131,6 +132,8 @@ def issue(
     Prints the JSON credential (its proof is its VC-JWT), or with --jwt the VC-JWT; with --out it is written
     to a new file and one line tells its hash.
     """
+    if out is not None and out.exists():
+        fail(f"{out} already exists: choose another --out")
     documents = [(path.name, read_file(path, "evidence", limit=MAX_DOCUMENT_BYTES)) for path in evidence]
     client = open_client(rpc, deployment, account, store=store)
     if not status_url:
@@ -218,8 +221,12 @@ def verify(
     as_json: bool,
 ) -> None:
     """Check a conformity credential FILE (JSON or JWT): its signature, and whether it is valid, expired or
-    revoked, on chain (--rpc and --deployment) or in its status list (--status-list). Exits 1 unless valid."""
+    revoked. On chain (--rpc and --deployment) this also checks that its issuer anchored it about the
+    subject it names; with --status-list it checks only that the status list the credential names (fetched
+    once the signature verifies) does not list it as revoked. Exits 1 unless valid."""
     given = _load_credential(file)
+    # the signature first: no URL a credential names is fetched before its issuer is known to have signed it
+    credential_status(given)
     signed = given if isinstance(given, dict) else _jwt_claims(given)
     entry = signed.get("credentialStatus")
     if use_status_list:
@@ -228,11 +235,17 @@ def verify(
             fail(f"{file} names no status list (credentialStatus.statusListCredential)")
         revocation: Any = fetch_status_list(url)
         source = f"status list {url}"
+        checked = (
+            f"not revoked per the status list at {url}; anchoring on chain not checked "
+            "(give --rpc and --deployment instead of --status-list to check it)"
+        )
     else:
         if deployment is None:
             fail("Give --deployment (and --rpc) to check revocation on chain, or --status-list")
         revocation = open_client(rpc, deployment)
-        source = f"chain {Deployment.load(deployment).chain_id}"
+        chain_id = Deployment.load(deployment).chain_id
+        source = f"chain {chain_id}"
+        checked = f"anchored by its issuer about its subject and not revoked on chain {chain_id}"
     issuer: str | None = None
     try:
         issuer = verify_credential(given, revocation=revocation)
@@ -242,9 +255,20 @@ def verify(
     except CredentialExpired:
         status = "expired"
     emit(
-        {"file": str(file), "status": status, "issuer": issuer, "id": signed.get("id"), "checked_in": source},
+        {
+            "file": str(file),
+            "status": status,
+            "issuer": issuer,
+            "id": signed.get("id"),
+            "checked_in": source,
+            "anchoring_checked": not use_status_list,
+        },
         as_json=as_json,
-        lines=[f"{file}: {status} (credential {signed.get('id')}, revocation checked in the {source})"],
+        lines=[
+            f"{file}: valid (credential {signed.get('id')}): {checked}"
+            if status == "valid"
+            else f"{file}: {status} (credential {signed.get('id')}, revocation checked in the {source})"
+        ],
     )
     if status != "valid":
         ctx.exit(1)

@@ -5,6 +5,7 @@ Importing the package imports every module of contract errors, which `decode_rev
 
 from filon._errors.base import (
     AccountRequired,
+    AnchoringNotVisible,
     DeploymentError,
     DeploymentMismatch,
     FilonError,
@@ -15,6 +16,7 @@ from filon._errors.base import (
     PassportWithheld,
     RpcError,
     RpcUnavailable,
+    StatusIndexTaken,
     TransactionDropped,
     TransactionError,
     TransactionTimeout,
@@ -89,6 +91,7 @@ from filon._errors.reverts import (
 __all__ = [
     "AccountRequired",
     "AddressEmptyCode",
+    "AnchoringNotVisible",
     "AttestationAlreadyRevoked",
     "AttestationExists",
     "AttesterCannotHold",
@@ -149,6 +152,7 @@ __all__ = [
     "RegistrarCannotParticipate",
     "RpcError",
     "RpcUnavailable",
+    "StatusIndexTaken",
     "StringTooLong",
     "TransactionDropped",
     "TransactionError",

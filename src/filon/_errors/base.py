@@ -106,6 +106,29 @@ class PassportUnavailable(FilonError, LookupError):
     """A passport version's package cannot be read: its URI is no `ipfs://` CID, or it is not in the store."""
 
 
+class StatusIndexTaken(FilonError):
+    """An issued credential's status index is not its place among its attester's anchorings on chain (another
+    issue for the same account was anchored in between, or the node lagged): its status bit would be another
+    credential's. The credential was revoked on chain at once; issue it again.
+
+    Attributes:
+        credential_hash: The revoked credential's anchored hash.
+        status_index: The index the credential carries.
+        ordinal: Its actual place among its attester's anchorings.
+    """
+
+    def __init__(self, message: str, *, credential_hash: bytes, status_index: int, ordinal: int) -> None:
+        super().__init__(message)
+        self.credential_hash = credential_hash
+        self.status_index = status_index
+        self.ordinal = ordinal
+
+
+class AnchoringNotVisible(FilonError, LookupError):
+    """The contract holds an attestation but the node returns no anchoring event for it (a node lagging
+    behind, or logs pruned): its subject and place in its attester's status list cannot be read."""
+
+
 # ----------------------------------------------------------------------------- RPC and transactions
 
 

@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
+from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon._types import SubjectKind
 from filon.index._database import rows_in
 from filon.index._models import AttestationRow
+from filon.passport._dcc import attested_subject, subject_urn
 from filon.passport._revocation import CredentialStatus
 from filon.passport._store import DocumentStore, cid_for_sha256
 from filon.passport._vcjwt import credential_status
@@ -161,12 +163,16 @@ def has_anchored(session: Session, attester: str) -> bool:
     return found.first() is not None
 
 
-def on_record(anchored: AnchoredCredential, store: DocumentStore | None, now: int) -> CredentialOnRecord:
+def on_record(
+    anchored: AnchoredCredential, store: DocumentStore | None, now: int, deployment: Deployment
+) -> CredentialOnRecord:
     """What the chain and, if the store holds it, the credential say about an anchored credential.
 
-    The credential must verify (its signature by its issuer, who must be the attester); its expiry is
-    judged at `now` (the index's time), so a page says the same at the same block. Without a store only
-    a revocation is known.
+    The credential must verify (its signature by its issuer, who must be the attester), be about the lot
+    or mine of `deployment` it was anchored about, and carry its place among its attester's anchorings as
+    its status index (else its status list bit is another credential's); otherwise it is not verified
+    (status None, with a note). Its expiry is judged at `now` (the index's time), so a page says the same
+    at the same block. Without a store only a revocation is known.
     """
     revoked = anchored.revoked_block is not None
     try:
@@ -180,9 +186,9 @@ def on_record(anchored: AnchoredCredential, store: DocumentStore | None, now: in
         note = f"the stored credential does not verify: {exc}"
         return CredentialOnRecord(anchored, CredentialStatus.REVOKED if revoked else None, note=note)
     credential = _claims(token)
-    if _issuer(credential) != anchored.attester.lower():
-        note = "the stored credential's issuer is not the attester"
-        return CredentialOnRecord(anchored, CredentialStatus.REVOKED if revoked else None, note=note)
+    mismatch = _mismatch(anchored, credential, deployment)
+    if mismatch is not None:
+        return CredentialOnRecord(anchored, CredentialStatus.REVOKED if revoked else None, note=mismatch)
     until = _seconds(credential.get("validUntil"))
     if revoked:
         status = CredentialStatus.REVOKED
@@ -201,6 +207,27 @@ def on_record(anchored: AnchoredCredential, store: DocumentStore | None, now: in
         valid_until=until,
         issuer_name=str(issuer.get("name")) if isinstance(issuer, Mapping) and "name" in issuer else None,
     )
+
+
+def _mismatch(
+    anchored: AnchoredCredential, credential: Mapping[str, Any], deployment: Deployment
+) -> str | None:
+    """Why the chain does not back what a verified credential says, or None when it does."""
+    if _issuer(credential) != anchored.attester.lower():
+        return "the stored credential's issuer is not the attester"
+    urn = subject_urn(deployment.chain_id, deployment.address, anchored.subject_kind, anchored.subject_id)
+    if attested_subject(credential) != urn:
+        return (
+            f"the stored credential is about {attested_subject(credential)}, not {urn} it was anchored about"
+        )
+    entry = credential.get("credentialStatus")
+    index = entry.get("statusListIndex") if isinstance(entry, Mapping) else None
+    if index != str(anchored.status_index):
+        return (
+            f"the stored credential's status index is {index!r}, not its place {anchored.status_index} "
+            "among its attester's anchorings: its status list bit is another credential's"
+        )
+    return None
 
 
 def _claims(token: str) -> dict[str, Any]:

@@ -204,7 +204,7 @@ def credentials_about(
     """The credentials anchored about these lots and mines, each with its status at `now` (the index's
     time): revoked on chain, else what the credential in `store` says (valid or expired)."""
     anchored = index.attestations(lot_ids=set(lot_ids), mine_ids=set(mine_ids))
-    return [on_record(credential, store, now) for credential in anchored]
+    return [on_record(credential, store, now, index.deployment) for credential in anchored]
 
 
 def attestation_flags(credentials: Iterable[CredentialOnRecord]) -> list[RedFlag]:

@@ -19,6 +19,7 @@ import base64
 import binascii
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -35,6 +36,9 @@ STATUS_LIST_BITS = 131_072
 MAX_STATUS_LIST_BYTES = 1 << 20
 """The largest status list credential `fetch_status_list` reads: a list of 131,072 bits is about 200 bytes
 once compressed, a list with every bit set about 2 KiB."""
+
+_STATUS_INDEX = re.compile(r"[0-9]{1,6}")
+"""A `statusListIndex` worth reading: a list of 131,072 bits needs 6 digits at most."""
 
 STATUS_PURPOSE = "revocation"
 """The only status purpose Filón's lists carry: revocation is for good, as on chain."""
@@ -152,8 +156,11 @@ def listed_as_revoked(credential: Mapping[str, Any], status_list: Mapping[str, A
     if entry.get("statusPurpose") != STATUS_PURPOSE:
         raise StatusListInvalid(f"the credential's status purpose is {entry.get('statusPurpose')!r}")
     index = entry.get("statusListIndex")
-    if not isinstance(index, str) or not index.isdigit():
-        raise StatusListInvalid(f"the credential's statusListIndex is not a number: {index!r}")
+    # ASCII digits only, and few: str.isdigit takes "²", and int() of thousands of digits is refused
+    if not isinstance(index, str) or _STATUS_INDEX.fullmatch(index) is None:
+        raise StatusListInvalid(
+            f"the credential's statusListIndex is not a number of 1 to 6 digits: {index!r:.40}"
+        )
     if status_list.get("id") != entry.get("statusListCredential"):
         raise StatusListInvalid(
             f"the status list {status_list.get('id')!r} is not the credential's "

@@ -167,10 +167,12 @@ def verify_credential(credential: Mapping[str, Any] | str, *, revocation: Revoca
 
     Args:
         credential: The compact JWT, or the credential in JSON form with its proof.
-        revocation: For a conformity credential, where to learn whether it was revoked: a `filon.Client`
-            (the chain, the source of truth: the credential must also have been anchored there by its
-            issuer about the subject it names) or its attester's status list credential (the JSON an
-            explorer's `/status/<attester>` serves).
+        revocation: For a conformity credential, where to learn whether it was revoked. A `filon.Client`
+            (the chain, the source of truth) proves that its issuer anchored it about the subject it names
+            and has not revoked it. A status list credential (the JSON an explorer's `/status/<attester>`
+            serves) proves only that this list, whose id and issuer are the credential's, does not mark
+            its index as revoked: not that the credential was ever anchored, nor that its issuer is an
+            admitted attester, nor that the list is the chain's (the list itself is not signed).
 
     Returns:
         The checksummed address of the issuer, which signed it.
@@ -206,7 +208,9 @@ def credential_status(
 
     Args:
         credential: The compact JWT, or the credential in JSON form with its proof.
-        revocation: As for `verify_credential`; without it, a credential is never found revoked.
+        revocation: As for `verify_credential`; without it, a credential is never found revoked. With a
+            status list, `VALID` means only "signed, in date and not revoked per that list": anchoring and
+            the issuer's admission are not checked (pass a `filon.Client` for that).
 
     Returns:
         `REVOKED` when the chain or the status list says so (whatever its dates), else `EXPIRED` when its
