@@ -15,20 +15,9 @@ from sqlalchemy.orm import Session
 
 from filon._types import Mine, MineId, MineStatus, Role
 from filon.index._database import rows_in
-from filon.index._models import IndexedBlock, LotRow, MineEventRow, ParticipantRow
+from filon.index._models import MINE_RECORD_COLUMNS, IndexedBlock, LotRow, MineEventRow, ParticipantRow
 
 _ZERO_HASH = bytes(32)
-# The columns of a mine's record that its events set.
-_RECORD = (
-    "operator",
-    "country",
-    "status",
-    "permit_expiry",
-    "capacity_mg",
-    "permit_hash",
-    "location_hash",
-    "passport_hash",
-)
 
 
 def _year(timestamp: int) -> int:
@@ -57,7 +46,7 @@ def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None
     state: dict[int, dict[str, Any]] = {}
     for row in events:
         record = state.setdefault(row.mine_id, {})
-        for column in _RECORD:
+        for column in MINE_RECORD_COLUMNS:
             value = getattr(row, column)
             if value is not None:
                 record[column] = value

@@ -96,6 +96,19 @@ class PassportRow(Base):
     uri: Mapped[str] = mapped_column(Text)
 
 
+MINE_RECORD_COLUMNS = (
+    "operator",
+    "country",
+    "status",
+    "permit_expiry",
+    "capacity_mg",
+    "permit_hash",
+    "location_hash",
+    "passport_hash",
+)
+"""The columns of `MineEventRow` that a mine's events set: each event fills its own, the others stay null."""
+
+
 class MineEventRow(Base):
     """A change to a mine's record: registration, permit, capacity, passport hash or status.
 

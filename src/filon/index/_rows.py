@@ -33,6 +33,7 @@ from filon._events import (
 )
 from filon._types import Form, LotId, MineId, MineStatus
 from filon.index._models import (
+    MINE_RECORD_COLUMNS,
     AttestationRow,
     Base,
     LotRow,
@@ -139,22 +140,10 @@ def _passport(event: LotDeclared | LotProduced | PassportVersionRecorded, versio
     }
 
 
-_MINE_COLUMNS = (
-    "operator",
-    "country",
-    "status",
-    "permit_expiry",
-    "capacity_mg",
-    "permit_hash",
-    "location_hash",
-    "passport_hash",
-)
-
-
 def _mine_row(event: MineEvent) -> Values:
     """The row of a change to a mine: only the columns its event sets (the others are null; a bulk insert
     takes every row with the same columns)."""
-    row: Values = dict.fromkeys(_MINE_COLUMNS)
+    row: Values = dict.fromkeys(MINE_RECORD_COLUMNS)
     row |= {"block_number": event.block_number, "log_index": event.log_index, "mine_id": event.mine_id}
     if isinstance(event, MineRegistered):
         return row | {
