@@ -8,13 +8,14 @@ Whatever SQLAlchemy or the driver raises while opening or using the database bec
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,13 +24,13 @@ from sqlalchemy.pool import QueuePool
 
 from filon._deployment import Deployment
 from filon._errors import FilonError, InvalidInput
-from filon.index._models import SyncState
+from filon.index._models import Base, SyncState
 
 # The PostgreSQL advisory lock that makes processes opening one index database migrate it one at a time.
 _OPEN_LOCK = 0x66696C6F6E_6978  # "filon" "ix"
 
 # How many values one `IN (...)` carries: below every database's limit on bound parameters.
-_IN_CHUNK = 500
+IN_CHUNK = 500
 
 
 class IndexDatabaseError(FilonError):
@@ -244,6 +245,25 @@ def rows_in(session: Session, query: Any, column: Any, values: Sequence[int]) ->
     accepts. Plain rows, their attributes named as the columns, not ORM objects: a provenance of 1,000
     ancestors reads thousands of them, and building ORM objects took most of its time."""
     found: list[Row[Any]] = []
-    for start in range(0, len(values), _IN_CHUNK):
-        found.extend(session.execute(query.where(column.in_(values[start : start + _IN_CHUNK]))).all())
+    for start in range(0, len(values), IN_CHUNK):
+        found.extend(session.execute(query.where(column.in_(values[start : start + IN_CHUNK]))).all())
     return found
+
+
+def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[str, Any]]) -> None:
+    """Inserts rows of `model` (each with the same columns) in one executemany, straight to the driver.
+
+    Every column holds a value each driver takes as it is (int, str, bytes or None), and SQLAlchemy's
+    per-row parameter processing and ORM objects cost more than the database's own work.
+    """
+    if not values:
+        return
+    connection = session.connection()
+    table = Base.metadata.tables[model.__tablename__]
+    statement = insert(table).compile(dialect=connection.dialect, column_keys=list(values[0]))
+    order = statement.positiontup  # None for a driver with named parameters (psycopg's %(name)s)
+    if order is None:
+        connection.exec_driver_sql(statement.string, list(values))
+    else:
+        row_values = itemgetter(*order)  # a tuple per row: every table has several columns
+        connection.exec_driver_sql(statement.string, [row_values(row) for row in values])

@@ -17,11 +17,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from filon.index._database import rows_in
+from filon.index._database import insert_rows, rows_in
 from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow, MineEventRow, ParentRow
 
 
@@ -65,13 +65,13 @@ def derive(session: Session, after_block: int) -> int:
     Returns:
         How many lots it derived facts for.
     """
-    session.flush()
     born = session.execute(_BIRTH.where(LotRow.block_number > after_block)).all()
     if not born:
         return 0
     found = _compute(session, born)
-    session.execute(
-        insert(LotFactsRow),
+    insert_rows(
+        session,
+        LotFactsRow,
         [
             {
                 "lot_id": fact.lot_id,
@@ -94,7 +94,7 @@ def derive(session: Session, after_block: int) -> int:
         for mine in sorted(fact.origins)
     ]
     if origins:
-        session.execute(insert(LotOriginRow), origins)
+        insert_rows(session, LotOriginRow, origins)
     return len(found)
 
 

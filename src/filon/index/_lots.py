@@ -6,19 +6,19 @@ as `Client` rebuilds them from the chain.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, func, literal, select, union
-from sqlalchemy.engine import Row
+from sqlalchemy import BigInteger, Select, bindparam, func, select, union
 from sqlalchemy.orm import Session
 
 from filon import _events
 from filon._errors import InvalidInput, UnknownLot
 from filon._types import Form, HistoryEvent, Lot, LotId, MineId, Provenance
 from filon.index import _mines, _rows
-from filon.index._database import rows_in
+from filon.index._database import IN_CHUNK, rows_in
 from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, TransferRow
 
 ZERO_ADDRESS = _events.ZERO_ADDRESS
@@ -59,66 +59,95 @@ def checked_id(lot_id: int) -> int:
 
 
 def lots(session: Session, ids: Collection[int]) -> dict[LotId, Lot]:
-    """Lots by id, in four queries whatever their number; unknown ids are left out."""
+    """Lots by id, in four queries per 500 ids; unknown ids are left out."""
     wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    births = {row.id: row for row in rows_in(session, select(LotRow.__table__), LotRow.id, wanted)}
-    parents: dict[int, list[Row[Any]]] = {}
-    for row in rows_in(session, select(ParentRow.__table__), ParentRow.child_id, wanted):
-        parents.setdefault(row.child_id, []).append(row)
-    holders = _holders(session, wanted)
-    passports: dict[int, Row[Any]] = {}
-    for row in rows_in(session, select(PassportRow.__table__), PassportRow.lot_id, wanted):
-        if row.lot_id not in passports or row.version > passports[row.lot_id].version:
-            passports[row.lot_id] = row
     found: dict[LotId, Lot] = {}
-    for lot_id in wanted:
-        birth = births.get(lot_id)
-        if birth is None:
-            continue
+    for start in range(0, len(wanted), IN_CHUNK):
+        found.update(_read_lots(session, _lot_queries(wanted[start : start + IN_CHUNK]), {}))
+    return found
+
+
+_LotQueries = tuple[
+    Select[int, int, int, int, int | None, str],  # births
+    Select[int, int],  # parents
+    Select[int, str],  # transfers
+    Select[int, int, bytes, str],  # passport versions
+]
+
+
+def _lot_queries(ids: Collection[int] | Select[Any]) -> _LotQueries:
+    """The four queries of the lots whose id is in `ids` (a few values, or a query of ids that the database
+    runs itself): births, parents, transfers and passport versions, each ordered so that a lot's last row is
+    its latest."""
+    return (
+        select(*_BIRTH).where(LotRow.id.in_(ids)).order_by(LotRow.id),
+        select(ParentRow.child_id, ParentRow.parent_id)
+        .where(ParentRow.child_id.in_(ids))
+        .order_by(ParentRow.child_id, ParentRow.position),
+        select(TransferRow.lot_id, TransferRow.to_address)
+        .where(TransferRow.lot_id.in_(ids))
+        .order_by(TransferRow.lot_id, TransferRow.block_number, TransferRow.log_index),
+        select(PassportRow.lot_id, PassportRow.version, PassportRow.root, PassportRow.uri)
+        .where(PassportRow.lot_id.in_(ids))
+        .order_by(PassportRow.lot_id, PassportRow.version),
+    )
+
+
+@functools.cache
+def _ancestry_queries() -> _LotQueries:
+    """The lot queries of a lot and all its ancestors, built once (building them took as long as running
+    them), the lot's id bound as `lot_id`."""
+    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
+    tree = select(bindparam("lot_id", type_=BigInteger).label("id")).cte("ancestry", recursive=True)
+    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
+    return _lot_queries(select(tree.c.id))
+
+
+def _read_lots(session: Session, queries: _LotQueries, parameters: dict[str, Any]) -> dict[LotId, Lot]:
+    """Runs `queries` on the session's connection: Core rows, not ORM objects (a provenance of 1,000
+    ancestors reads thousands of rows)."""
+    connection = session.connection()
+    births_query, parents_query, transfers_query, passports_query = queries
+    parents: dict[int, list[LotId]] = {}
+    for child, parent in connection.execute(parents_query, parameters).all():
+        parents.setdefault(child, []).append(LotId(parent))
+    holders = {lot_id: holder for lot_id, holder in connection.execute(transfers_query, parameters).all()}
+    passports = {
+        lot_id: (version, root, uri)
+        for lot_id, version, root, uri in connection.execute(passports_query, parameters).all()
+    }
+    found: dict[LotId, Lot] = {}
+    for lot_id, form, fine_gold_mg, gross_mass_mg, mine_id, external_ref in connection.execute(
+        births_query, parameters
+    ).all():
         holder = holders.get(lot_id, ZERO_ADDRESS)
-        passport = passports[lot_id]
+        version, root, uri = passports[lot_id]
         found[LotId(lot_id)] = Lot(
             id=LotId(lot_id),
             holder=None if holder == ZERO_ADDRESS else holder,
-            form=Form(birth.form),
-            fine_gold_mg=birth.fine_gold_mg,
-            gross_mass_mg=birth.gross_mass_mg,
-            mine_id=MineId(birth.mine_id) if birth.mine_id is not None else None,
-            parents=tuple(
-                LotId(p.parent_id) for p in sorted(parents.get(lot_id, []), key=lambda p: p.position)
-            ),
+            form=_FORMS[form],
+            fine_gold_mg=fine_gold_mg,
+            gross_mass_mg=gross_mass_mg,
+            mine_id=None if mine_id is None else MineId(mine_id),
+            parents=tuple(parents.get(lot_id, ())),
             consumed=holder == ZERO_ADDRESS,
-            passport_root=passport.root,
-            passport_version=passport.version,
-            passport_uri=passport.uri,
-            external_ref=birth.external_ref,
+            passport_root=root,
+            passport_version=version,
+            passport_uri=uri,
+            external_ref=external_ref,
         )
     return found
 
 
-def _holders(session: Session, wanted: list[int]) -> dict[int, str]:
-    """The recipient of each lot's latest transfer (the zero address once consumed)."""
-    latest_transfer = (
-        select(
-            TransferRow.lot_id,
-            func.max(TransferRow.block_number * 1_000_000 + TransferRow.log_index).label("position"),
-        )
-        .where(TransferRow.lot_id.in_(wanted))
-        .group_by(TransferRow.lot_id)
-        .subquery()
-    )
-    holders: dict[int, str] = {}
-    for lot_id, holder in session.execute(
-        select(TransferRow.lot_id, TransferRow.to_address).join(
-            latest_transfer,
-            (TransferRow.lot_id == latest_transfer.c.lot_id)
-            & (TransferRow.block_number * 1_000_000 + TransferRow.log_index == latest_transfer.c.position),
-        )
-    ):
-        holders[lot_id] = holder
-    return holders
+_BIRTH = (
+    LotRow.id,
+    LotRow.form,
+    LotRow.fine_gold_mg,
+    LotRow.gross_mass_mg,
+    LotRow.mine_id,
+    LotRow.external_ref,
+)
+_FORMS = {form.value: form for form in Form}
 
 
 def ancestors(session: Session, lot_id: int) -> list[LotId]:
@@ -145,10 +174,7 @@ def provenance(session: Session, lot_id: int) -> Provenance:
     Raises:
         UnknownLot: The index has no lot with this id.
     """
-    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
-    tree = select(literal(lot_id, BigInteger).label("id")).cte("ancestry", recursive=True)
-    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
-    found = lots(session, list(session.scalars(select(tree.c.id))))
+    found = _read_lots(session, _ancestry_queries(), {"lot_id": lot_id})
     if LotId(lot_id) not in found:
         raise UnknownLot(lot_id=lot_id)
     mine_ids = sorted({lot.mine_id for lot in found.values() if lot.mine_id is not None})

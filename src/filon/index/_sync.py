@@ -15,10 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +26,8 @@ from filon._chain import Chain, Log
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import _facts, _rows
-from filon.index._database import Database, IndexDatabaseError
-from filon.index._models import BLOCK_TABLES, Base, IndexedBlock, SyncState
+from filon.index._database import Database, IndexDatabaseError, insert_rows
+from filon.index._models import BLOCK_TABLES, IndexedBlock, SyncState
 
 logger = logging.getLogger("filon.index")
 
@@ -238,12 +237,12 @@ class ChainSync:
     def _store(session: Session, state: SyncState, rows: _rows.Rows, headers: Headers, end: int) -> None:
         # New rows, not merges (a SELECT each): nothing after the last step is stored, even after a rewind.
         for model, values in rows.items():
-            _insert(session, model, values)
+            insert_rows(session, model, values)
         blocks = [
             {"number": number, "hash": block_hash, "timestamp": timestamp}
             for number, (block_hash, timestamp) in headers.items()
         ]
-        _insert(session, IndexedBlock, blocks)
+        insert_rows(session, IndexedBlock, blocks)
         # What the new lots' births settle for good, read by every page: derived here, once per lot.
         _facts.derive(session, state.last_block)
         state.last_block = end
@@ -253,25 +252,6 @@ def _decoded(logs: Sequence[Log]) -> tuple[list[_events.ChainEvent], _rows.Rows]
     """A step's events and the rows they make."""
     events = _events.decode_all(logs)
     return events, _rows.rows(events)
-
-
-def _insert(session: Session, model: type[Base], values: Sequence[_rows.Values]) -> None:
-    """Inserts rows of `model` (each with the same columns) in one executemany, straight to the driver.
-
-    Every column holds a value each driver takes as it is (int, str, bytes or None), and SQLAlchemy's
-    per-row parameter processing and ORM objects cost more than the database's own work.
-    """
-    if not values:
-        return
-    connection = session.connection()
-    table = Base.metadata.tables[model.__tablename__]
-    statement = insert(table).compile(dialect=connection.dialect, column_keys=list(values[0]))
-    order = statement.positiontup  # None for a driver with named parameters (psycopg's %(name)s)
-    if order is None:
-        connection.exec_driver_sql(statement.string, list(values))
-    else:
-        row_values = itemgetter(*order)  # a tuple per row: every table has several columns
-        connection.exec_driver_sql(statement.string, [row_values(row) for row in values])
 
 
 class Syncable(Protocol):
