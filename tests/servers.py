@@ -400,7 +400,7 @@ ASGIApp = Callable[..., Awaitable[None]]
 
 
 @contextlib.contextmanager
-def serve_app(app: ASGIApp, *, timeout: float = 10.0) -> Iterator[str]:
+def serve_app(app: ASGIApp, *, timeout: float = 60.0) -> Iterator[str]:
     """Serve an ASGI app with uvicorn in a background thread on 127.0.0.1; yield its base URL.
 
     The socket is bound here, before uvicorn starts, so the port is known and no other process can take it.
@@ -506,7 +506,7 @@ class ExplorerProcess:
         """Everything it printed (stdout and stderr), over all its starts."""
         return self._log.read_text(errors="replace") if self._log.exists() else ""
 
-    def start(self, timeout: float = 30.0) -> ExplorerProcess:
+    def start(self, timeout: float = 120.0) -> ExplorerProcess:
         """Starts it and returns once it answers `/api/status`."""
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(

@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 
 def _run_until_ctrl_c(
-    env: dict[str, str], cwd: Path, timeout: float = 40.0, while_running: Callable[[str], None] | None = None
+    env: dict[str, str], cwd: Path, timeout: float = 120.0, while_running: Callable[[str], None] | None = None
 ) -> tuple[int, str]:
     """Runs the demo, waits for its "Ctrl-C" line, calls `while_running` with the output so far, sends SIGINT;
     returns its exit code and whole output."""

@@ -52,7 +52,7 @@ class Replica:
             return json.loads(response.read())
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 self.get("/api/status")
@@ -101,7 +101,7 @@ def cluster(world: World, postgres_database: str, tmp_path: Path) -> Iterator[Cl
 def _all_at(replicas: list[Replica], block: int, lots: list[int]) -> list[object]:
     """Waits until every replica's index has read up to `block`; returns what each says of `lots` and of
     the home page, which must be the same."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     for replica in replicas:
         while replica.get("/api/status")["last_block"] < block:  # type: ignore[index]
             assert time.monotonic() < deadline, f"{replica.base} did not sync to block {block}"

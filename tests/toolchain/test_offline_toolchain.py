@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,10 +65,14 @@ def test_wrapper_output_is_not_cut_at_64_kib() -> None:
     assert len(output["contracts"]["Big.sol"]) == 150
 
 
-def test_ape_compiles_offline_with_downloads_forbidden() -> None:
+def test_ape_compiles_offline_with_downloads_forbidden(tmp_path: Path) -> None:
+    # A copy of the project, so that `--force` never rewrites the .build that other test processes read.
+    shutil.copy(ROOT / "ape-config.yaml", tmp_path)
+    shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
     proc = subprocess.run(
         [str(Path(sys.executable).parent / "ape"), "compile", "--force"],
-        cwd=ROOT,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         env=_env_with_guard(),
@@ -75,7 +80,7 @@ def test_ape_compiles_offline_with_downloads_forbidden() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ForbiddenDownload" not in proc.stdout + proc.stderr
-    manifest = json.loads((ROOT / ".build" / "__local__.json").read_text())
+    manifest = json.loads((tmp_path / ".build" / "__local__.json").read_text())
     assert "FilonLots" in manifest["contractTypes"]
     versions = {c["version"] for c in manifest["compilers"]}
     assert versions == {SOLC_VERSION + "+commit.73712a01"}
