@@ -210,8 +210,9 @@ class FoundLot(LotSummary):
     issuer: str = Field(
         description="Who declared the lot (a mine's operator) or minted it in a transformation."
     )
-    found_by: Literal["id", "reference", "holder"] = Field(
-        description="What the query matched: the lot's id, its external reference, or its holder's address."
+    found_by: Literal["id", "reference", "holder", "name"] = Field(
+        description="What the query matched: the lot's id, its external reference, its holder's address, or a "
+        "name (its holder's, or a mine's of its gold, in the registrar's records)."
     )
 
 
