@@ -211,8 +211,8 @@ class FoundLot(LotSummary):
         description="Who declared the lot (a mine's operator) or minted it in a transformation."
     )
     found_by: Literal["id", "reference", "holder", "name"] = Field(
-        description="What the query matched: the lot's id, its external reference, its holder's address, or a "
-        "name (its holder's, or a mine's of its gold, in the registrar's records)."
+        description="What the query matched: the lot's id, its external reference, its holder's address, "
+        "or a name (its holder's, or a mine's of its gold, in the registrar's records)."
     )
 
 
