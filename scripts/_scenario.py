@@ -85,6 +85,20 @@ class MineSpec:
     craft_date: datetime.date
 
     @property
+    def record(self) -> filon.MineRecord:
+        """The record the registrar publishes (coordinates rounded to about a kilometre)."""
+        return filon.MineRecord(
+            name=self.name,
+            region=self.region,
+            district=self.district,
+            permit_number=self.permit_number,
+            register_code=f"REINFO-{self.permit_number.split('-')[1]}",
+            latitude=round(self.latitude, 2),
+            longitude=round(self.longitude, 2),
+            method="artisanal",
+        )
+
+    @property
     def permit_pdf(self) -> bytes:
         return make_pdf(
             f"Autorización de inicio de actividades de explotación {self.permit_number}",
@@ -508,6 +522,21 @@ def run_scenario(
             f"permit {spec.permit_number} until {_day(expiry)}"
         )
 
+    step("Registrar publishes who is who (records in the store, their hashes on chain):")
+    for account, name in (
+        (cast.plant, PLANT_NAME),
+        (cast.refiner, REFINER_NAME),
+        (cast.jeweller, JEWELLER_NAME),
+        (cast.laboratory, LABORATORY_NAME),
+        *((cast.miners[spec.key], spec.operator_name) for spec in MINES),
+    ):
+        registrar.publish_participant_record(
+            account.address, filon.ParticipantRecord(name=name, country="PE")
+        )
+    for spec in MINES:
+        registrar.publish_mine_record(filon.MineId(mine_ids[spec.key]), spec.record)
+    step(f"  {len(parties) - 1} participants and {len(MINES)} mines named")
+
     specs = {spec.key: spec for spec in MINES}
 
     def ore_passport(ore: OreSpec) -> Passport:
@@ -893,7 +922,7 @@ def buyer_view(
     mines = tuple(
         MineView(
             int(m.id),
-            *mine_names.get(int(m.id), ("?", "?")),
+            *((m.record.name, m.record.region) if m.record else mine_names.get(int(m.id), ("?", "?"))),
             m.status,
             m.permit_expiry,
             m.capacity_mg,
@@ -902,10 +931,11 @@ def buyer_view(
         for m in sorted(provenance.mines.values(), key=lambda m: int(m.id))
     )
     root = provenance.lots[filon.LotId(lot_id)]
+    holder = buyer.participant(root.holder) if root.holder else None  # its name as the registrar vouched
     return BuyerView(
         lot_id=lot_id,
         holder=root.holder,
-        holder_name=names.get(root.holder or "", root.holder or "nobody (consumed)"),
+        holder_name=holder.name or root.holder if holder and root.holder else "nobody (consumed)",
         steps=tuple(steps),
         mines=mines,
         documents=tuple(checks),

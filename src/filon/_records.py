@@ -14,7 +14,7 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -30,6 +30,7 @@ __all__ = [
     "RecordState",
     "read_record",
     "record_hash",
+    "record_json",
     "search_text",
     "store_record",
     "with_record",
@@ -71,6 +72,14 @@ RecordT = TypeVar("RecordT", ParticipantRecord, MineRecord)
 def record_bytes(record: ParticipantRecord | MineRecord) -> bytes:
     """The record's canonical bytes (RFC 8785 JSON, unset optional fields left out)."""
     return canonical_json(record.model_dump(mode="json", exclude_none=True))
+
+
+def record_json(record: ParticipantRecord | MineRecord | None) -> dict[str, Any] | None:
+    """A record as the JSON object its canonical bytes hold (unset fields left out), or None."""
+    if record is None:
+        return None
+    data: dict[str, Any] = json.loads(record_bytes(record))
+    return data
 
 
 def record_hash(record: ParticipantRecord | MineRecord) -> bytes:

@@ -241,7 +241,23 @@ def test_a_mine_reads_as_the_chain_says(explored: Explored) -> None:
             }
         ],
         "lots_truncated": False,
+        "name": "Huanca",
+        "region": "Ayacucho",
+        "record": {
+            "name": "Huanca",
+            "region": "Ayacucho",
+            "district": "Saisa, Lucanas",
+            "permit_number": "AIAE-027-2024-GRA/DREM",
+            "register_code": "REINFO-027",
+            "latitude": -14.53,
+            "longitude": -73.92,
+            "method": "artisanal",
+        },
+        "record_state": "verified",
+        "record_note": "Published by the registrar: the stored record matches the hash on chain.",
+        "register_snapshot": None,
     }
+    assert huanca.passport_hash == filon.record_hash(sc.MINES[3].record)
     santa_rosa = explored.client.get("/api/mines/1").json()
     ore = explored.summary.ore_lots
     assert [lot["id"] for lot in santa_rosa["lots"]] == [

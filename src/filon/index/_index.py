@@ -190,6 +190,11 @@ class Index:
         with self._database.session() as session:
             return _records.participants(session, addresses)
 
+    def lots_held_by(self, address: str) -> list[Lot]:
+        """The live lots `address` holds now, by id."""
+        with self._database.session() as session:
+            return _lots.held_by(session, Web3.to_checksum_address(address))
+
     def mine_labels(self, mine_ids: Collection[int]) -> dict[int, MineLabel]:
         """Name, region and register code of each mine whose current record is verified (others left out)."""
         with self._database.session() as session:

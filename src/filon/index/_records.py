@@ -9,7 +9,6 @@ a hash the store does not hold yet gets no row and is read again at the next `re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -266,8 +265,3 @@ def status_snapshot(session: Session, mine_id: int) -> RegisterSnapshot | None:
         int(row.block_number),
         "0x" + bytes(row.transaction_hash).hex(),
     )
-
-
-def record_json(record: ParticipantRecord | MineRecord | None) -> dict[str, Any] | None:
-    """A record as JSON (unset fields left out), or None."""
-    return json.loads(record_bytes(record)) if record is not None else None
