@@ -428,6 +428,19 @@ class Summary:
     log: tuple[str, ...] = ()
 
 
+def register_export(expiries: dict[str, int]) -> bytes:
+    """The government register as the registrar downloads it (REINFO-like CSV): the suspended mine is
+    SUSPENDIDO, the others VIGENTE, each with the last day of its permit (`expiries`, Unix times by mine)."""
+    rows = ["register_code,holder_name,national_id,status,region,district,permit_number,expiry"]
+    for spec in MINES:
+        status = "SUSPENDIDO" if spec.key == SUSPENDED_MINE else "VIGENTE"
+        rows.append(
+            f'{spec.record.register_code},"{spec.operator_name}",,{status},{spec.region},"{spec.district}",'
+            f"{spec.permit_number},{_day(expiries[spec.key])}"
+        )
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
 def _utc(day: datetime.date) -> int:
     return calendar.timegm(day.timetuple())
 
@@ -503,11 +516,13 @@ def run_scenario(
 
     now = int(Web3(HTTPProvider(url)).eth.get_block("latest")["timestamp"])
     mine_ids: dict[str, int] = {}
+    expiries: dict[str, int] = {}
     step("Registrar registers four permitted mines:")
     for spec in MINES:
-        expiry = _utc(spec.permit_expiry)
+        expiry = _utc(spec.permit_expiry) + 86_399  # to the end of its last day, as the register counts
         if expiry < now + 90 * 86_400:  # the demo outlived its dates: keep the permit valid a while longer
             expiry = now + (expiry - _utc(spec.permit_issued))
+        expiries[spec.key] = expiry
         mine_ids[spec.key] = registrar.register_mine(
             operator=cast.miners[spec.key].address,
             permit_hash="0x" + _sha(spec.permit_pdf),
@@ -604,8 +619,13 @@ def run_scenario(
         )
 
     suspended = specs[SUSPENDED_MINE]
-    registrar.set_mine_status(filon.MineId(mine_ids[SUSPENDED_MINE]), filon.MineStatus.SUSPENDED)
-    step(f"Registrar suspends mine #{mine_ids[SUSPENDED_MINE]} {suspended.name}: {SUSPENSION_REASON}.")
+    today = datetime.datetime.fromtimestamp(now, datetime.UTC).date()
+    diff = registrar.plan_register_import(register_export(expiries), _utc(today))
+    registrar.apply_register_import(diff)
+    step(
+        f"Registrar imports the government register (REINFO) of {today}: mine #{mine_ids[SUSPENDED_MINE]} "
+        f"{suspended.name} is suspended, in one transaction with the snapshot's hash: {SUSPENSION_REASON}."
+    )
     try:
         declare(REFUSED_LOT)
     except filon.MineNotActive as exc:

@@ -3,6 +3,8 @@ search by name (accents and case ignored), and a record whose stored bytes do no
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import re
 import shutil
 
@@ -70,6 +72,26 @@ def test_the_participant_page_and_its_json(explored: Explored) -> None:
     assert explored.client.get("/api/participants/nobody").json() == {
         "detail": "nobody is not an Ethereum address"
     }
+
+
+def test_the_mine_page_says_which_register_snapshot_set_its_status(explored: Explored) -> None:
+    (snapshot,) = explored.reader.register_snapshots()
+    text = _text(explored.client.get("/mines/4").text)
+
+    assert snapshot.snapshot_hash == hashlib.sha256(sc.register_export(_expiries(explored))).digest()
+    assert f"Status set by the government register of {_day(snapshot.snapshot_date)}" in text
+    assert f"0x{snapshot.snapshot_hash.hex()}" in text
+    assert "Huanca, Mine 4" in text and "Register code REINFO-027" in text
+
+
+def _expiries(explored: Explored) -> dict[str, int]:
+    return {
+        spec.key: explored.reader.mine(filon.MineId(i)).permit_expiry for i, spec in enumerate(sc.MINES, 1)
+    }
+
+
+def _day(unix: int) -> str:
+    return datetime.datetime.fromtimestamp(unix, datetime.UTC).date().isoformat()
 
 
 def test_search_by_name_ignores_accents_and_case(explored: Explored) -> None:
