@@ -57,12 +57,15 @@ def test_a_record_from_a_file_and_a_bad_one(world: World, keys: dict[str, Path],
 
     ok_json(filon_cli("mine", "publish-record", str(mine_id), "--file", str(record), *registrar, "--json"))
     shown = ok_json(filon_cli("mine", "show", str(mine_id), "--json"))
+    code, out, err = filon_cli("mine", "show", str(mine_id))
 
     assert (shown["record"], shown["record_state"], shown["verified"]) == (
         {"name": "Huanca", "region": "Ayacucho", "register_code": "R-77"},
         "verified",
         True,
     )
+    assert (code, err) == (0, "")
+    assert "Huanca" in out and "Ayacucho" in out and "verified: the registrar published these bytes" in out
     assert one_error(
         filon_cli("mine", "publish-record", str(mine_id), "--name", "Huanca", "--latitude", "95", *registrar)
     ) == ("Invalid MineRecord: region: Field required; latitude: Input should be less than or equal to 90")
