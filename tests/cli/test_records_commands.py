@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 from pathlib import Path
 
+import pytest
 from eth_account import Account
 
 import filon
@@ -115,3 +117,23 @@ def test_a_register_import_applies_once(world: World, keys: dict[str, Path], fil
         None,
         [{"row": 4, "message": "status is empty"}],
     )
+
+
+def test_a_register_import_asks_first(
+    world: World, keys: dict[str, Path], filon_cli: Filon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine_id = _new_mine(world)
+    registrar = ("--account", str(keys["registrar"]))
+    ok_json(
+        filon_cli("mine", "publish-record", str(mine_id), "--name", "Pampa", "--region", "Madre de Dios",
+                  "--register-code", "R-66", *registrar, "--json")
+    )  # fmt: skip
+    register = Path("reinfo.csv")
+    register.write_text(HEADER + "R-66,,,EXCLUIDO,,,,2090-01-01\n")
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+
+    code, out, err = filon_cli("registry", "import", str(register), *registrar)
+
+    assert code == 1 and "Apply 2 changes in one transaction? [y/N]:" in err and err.endswith("Aborted.\n")
+    assert f"  row 2: mine {mine_id} (R-66): suspend" in out
+    assert world.client().mine(filon.MineId(mine_id)).status is filon.MineStatus.ACTIVE
