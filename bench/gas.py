@@ -18,6 +18,8 @@ prices it). Every figure is one transaction's receipt, in the situation its name
 - ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
   lot;
 - ``publish_participant_record``: the registrar publishes the hash of a participant's record;
+  ``publish_mine_record``: the registrar replaces a mine's record hash (``setMinePassport``; a mine
+  registered without one pays for a fresh slot instead);
 - ``record_register_snapshot``: the registrar records a government register snapshot alone;
   ``register_import_multicall``: a register import in one ``multicall`` (the snapshot, a suspension and a
   renewed permit);
@@ -231,6 +233,9 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> None:
         "publish_participant_record",
         lots.functions.publishParticipantRecord(plant, Web3.keccak(text="record")),
         registrar,
+    )
+    chain.measure(
+        "publish_mine_record", lots.functions.setMinePassport(1, Web3.keccak(text="mine record")), registrar
     )
 
     laboratory = dev_accounts(6)[5].address

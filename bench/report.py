@@ -37,6 +37,7 @@ GAS_ROWS = [
     ("revoke_access", "revoke that access"),
     ("transfer_and_grant_multicall", "transfer a lot and grant its new holder access, in one multicall"),
     ("publish_participant_record", "the registrar publishes a participant's record hash"),
+    ("publish_mine_record", "the registrar publishes a mine's record hash"),
     ("record_register_snapshot", "the registrar records a government register snapshot"),
     ("register_import_multicall", "a register import: snapshot, suspension, renewed permit in one multicall"),
     ("anchor_attestation", "a laboratory anchors a credential about a lot"),

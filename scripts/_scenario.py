@@ -85,6 +85,20 @@ class MineSpec:
     craft_date: datetime.date
 
     @property
+    def record(self) -> filon.MineRecord:
+        """The record the registrar publishes (coordinates rounded to about a kilometre)."""
+        return filon.MineRecord(
+            name=self.name,
+            region=self.region,
+            district=self.district,
+            permit_number=self.permit_number,
+            register_code=f"REINFO-{self.permit_number.split('-')[1]}",
+            latitude=round(self.latitude, 2),
+            longitude=round(self.longitude, 2),
+            method="artisanal",
+        )
+
+    @property
     def permit_pdf(self) -> bytes:
         return make_pdf(
             f"Autorización de inicio de actividades de explotación {self.permit_number}",
@@ -414,6 +428,19 @@ class Summary:
     log: tuple[str, ...] = ()
 
 
+def register_export(expiries: dict[str, int]) -> bytes:
+    """The government register as the registrar downloads it (REINFO-like CSV): the suspended mine is
+    SUSPENDIDO, the others VIGENTE, each with the last day of its permit (`expiries`, Unix times by mine)."""
+    rows = ["register_code,holder_name,national_id,status,region,district,permit_number,expiry"]
+    for spec in MINES:
+        status = "SUSPENDIDO" if spec.key == SUSPENDED_MINE else "VIGENTE"
+        rows.append(
+            f'{spec.record.register_code},"{spec.operator_name}",,{status},{spec.region},"{spec.district}",'
+            f"{spec.permit_number},{_day(expiries[spec.key])}"
+        )
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
 def _utc(day: datetime.date) -> int:
     return calendar.timegm(day.timetuple())
 
@@ -489,11 +516,13 @@ def run_scenario(
 
     now = int(Web3(HTTPProvider(url)).eth.get_block("latest")["timestamp"])
     mine_ids: dict[str, int] = {}
+    expiries: dict[str, int] = {}
     step("Registrar registers four permitted mines:")
     for spec in MINES:
-        expiry = _utc(spec.permit_expiry)
+        expiry = _utc(spec.permit_expiry) + 86_399  # to the end of its last day, as the register counts
         if expiry < now + 90 * 86_400:  # the demo outlived its dates: keep the permit valid a while longer
             expiry = now + (expiry - _utc(spec.permit_issued))
+        expiries[spec.key] = expiry
         mine_ids[spec.key] = registrar.register_mine(
             operator=cast.miners[spec.key].address,
             permit_hash="0x" + _sha(spec.permit_pdf),
@@ -507,6 +536,21 @@ def run_scenario(
             f"  mine #{mine_ids[spec.key]} {spec.name} ({spec.region}), {spec.capacity_kg} kg/year, "
             f"permit {spec.permit_number} until {_day(expiry)}"
         )
+
+    step("Registrar publishes who is who (records in the store, their hashes on chain):")
+    for account, name in (
+        (cast.plant, PLANT_NAME),
+        (cast.refiner, REFINER_NAME),
+        (cast.jeweller, JEWELLER_NAME),
+        (cast.laboratory, LABORATORY_NAME),
+        *((cast.miners[spec.key], spec.operator_name) for spec in MINES),
+    ):
+        registrar.publish_participant_record(
+            account.address, filon.ParticipantRecord(name=name, country="PE")
+        )
+    for spec in MINES:
+        registrar.publish_mine_record(filon.MineId(mine_ids[spec.key]), spec.record)
+    step(f"  {len(parties) - 1} participants and {len(MINES)} mines named")
 
     specs = {spec.key: spec for spec in MINES}
 
@@ -575,8 +619,13 @@ def run_scenario(
         )
 
     suspended = specs[SUSPENDED_MINE]
-    registrar.set_mine_status(filon.MineId(mine_ids[SUSPENDED_MINE]), filon.MineStatus.SUSPENDED)
-    step(f"Registrar suspends mine #{mine_ids[SUSPENDED_MINE]} {suspended.name}: {SUSPENSION_REASON}.")
+    today = datetime.datetime.fromtimestamp(now, datetime.UTC).date()
+    diff = registrar.plan_register_import(register_export(expiries), _utc(today))
+    registrar.apply_register_import(diff)
+    step(
+        f"Registrar imports the government register (REINFO) of {today}: mine #{mine_ids[SUSPENDED_MINE]} "
+        f"{suspended.name} is suspended, in one transaction with the snapshot's hash: {SUSPENSION_REASON}."
+    )
     try:
         declare(REFUSED_LOT)
     except filon.MineNotActive as exc:
@@ -893,7 +942,7 @@ def buyer_view(
     mines = tuple(
         MineView(
             int(m.id),
-            *mine_names.get(int(m.id), ("?", "?")),
+            *((m.record.name, m.record.region) if m.record else mine_names.get(int(m.id), ("?", "?"))),
             m.status,
             m.permit_expiry,
             m.capacity_mg,
@@ -902,10 +951,11 @@ def buyer_view(
         for m in sorted(provenance.mines.values(), key=lambda m: int(m.id))
     )
     root = provenance.lots[filon.LotId(lot_id)]
+    holder = buyer.participant(root.holder) if root.holder else None  # its name as the registrar vouched
     return BuyerView(
         lot_id=lot_id,
         holder=root.holder,
-        holder_name=names.get(root.holder or "", root.holder or "nobody (consumed)"),
+        holder_name=holder.name or root.holder if holder and root.holder else "nobody (consumed)",
         steps=tuple(steps),
         mines=mines,
         documents=tuple(checks),

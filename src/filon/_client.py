@@ -12,6 +12,7 @@ read, disclose, verify, carbon, credentials) in `filon._publishing`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from filon._lots import Lots
 from filon._offline import SignedDeclaration
 from filon._publishing import Passports
 from filon._reads import LogReads
+from filon._records import with_record
 from filon._registry import Registry
 from filon._salts import SaltFolder, default_salts_folder
 from filon._types import (
@@ -315,12 +317,14 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         for the holders of them all, and one batch of calls for the mines' current records.
 
         Returns:
-            The lots (each rebuilt as by `lot`), the (parent, child) edges, and the origin mines.
+            The lots (each rebuilt as by `lot`), the (parent, child) edges, and the origin mines (each with
+            its record, read from the client's store as by `mine`).
 
         Raises:
             UnknownLot: No lot has this id.
         """
-        return self._reads.provenance(lot_id)
+        found = self._reads.provenance(lot_id)
+        return replace(found, mines={i: with_record(self.store, mine) for i, mine in found.mines.items()})
 
     def lots_of(self, address: str) -> list[LotId]:
         """The live lots `address` holds now, by id, rebuilt from the Transfer logs to and from it."""

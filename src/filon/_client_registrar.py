@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from web3 import Web3
+
 from filon._checks import ZERO_HASH
+from filon._records import MineRecord, Participant, ParticipantRecord, read_record, store_record, with_record
+from filon._register import RegisterDiff, plan_import
 from filon._registry import Registry
 from filon._types import Mine, MineId, MineStatus, RegisterSnapshot, Role
+from filon.passport._store import DocumentStore
 
 
 class RegistrarVerbs:
     """Admitting participants and managing mines, through `_registry` (set by `Client`)."""
 
     _registry: Registry
+    store: DocumentStore
 
     def register_participant(self, address: str, role: Role) -> str:
         """Admits `address` with `role`, or changes the role of an admitted participant (registrar only).
@@ -36,31 +44,55 @@ class RegistrarVerbs:
         """
         return self._registry.remove_participant(address)
 
-    def publish_participant_record(self, address: str, record_hash: bytes | str) -> str:
-        """Vouches for an admitted participant's record (its name, registration and address, a document in the
-        document store) by publishing its hash (registrar only). The latest published record counts.
+    def publish_participant_record(self, address: str, record: ParticipantRecord) -> str:
+        """Vouches for an admitted participant's record (registrar only): stores its canonical bytes in the
+        client's document store and publishes their SHA-256 on chain. The latest published record counts.
 
         Args:
             address: The participant.
-            record_hash: The record's hash (32 bytes or 0x hex), not zero.
+            record: Who it is.
 
         Returns:
             The transaction hash.
 
         Raises:
-            Unauthorized: The client's account is not a registrar.
-            NotParticipant: `address` is not admitted.
-            EmptyHash: `record_hash` is zero.
+            Unauthorized: The client's account is not a registrar (nothing is sent).
+            NotParticipant: `address` is not admitted (nothing is sent).
         """
-        return self._registry.publish_participant_record(address, record_hash)
+        return self._registry.publish_participant_record(address, store_record(self.store, record))
 
-    def participant_record(self, address: str) -> bytes | None:
-        """The hash of the latest record the registrar published for `address`, or None.
+    def participant(self, address: str) -> Participant:
+        """An address's role and the record the registrar published for it, checked against its hash.
 
-        The contract keeps no record (event only): this reads the `ParticipantRecordPublished` logs of
-        `address` in one `eth_getLogs` from the deployment block.
+        The record's hash comes from one `eth_getLogs` (the contract keeps no record, only events), its
+        bytes from the client's document store; `record` is None unless those bytes hash to it and parse.
+
+        Raises:
+            InvalidInput: `address` is not an address.
+            StoreUnavailable: A remote store cannot be reached.
         """
-        return self._registry.participant_record(address)
+        published = self._registry.participant_record(address)
+        record, state = read_record(self.store, published, ParticipantRecord)
+        return Participant(
+            address=Web3.to_checksum_address(address),
+            role=self._registry.role_of(address),
+            record=record,
+            record_hash=published,
+            record_state=state,
+        )
+
+    def publish_mine_record(self, mine_id: MineId, record: MineRecord) -> str:
+        """Vouches for a mine's record (registrar only): stores its canonical bytes in the client's document
+        store and sets their SHA-256 as the mine's `passport_hash` (`setMinePassport`).
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            Unauthorized: The client's account is not a registrar (nothing is sent).
+            UnknownMine: No such mine (nothing is sent).
+        """
+        return self._registry.set_mine_passport(mine_id, store_record(self.store, record))
 
     def record_register_snapshot(self, snapshot_hash: bytes | str, snapshot_date: int) -> str:
         """Records that the registrar imported the government register of mines as of `snapshot_date`
@@ -85,6 +117,55 @@ class RegistrarVerbs:
         """Every government register snapshot recorded, oldest first, each with the block and transaction
         of its import (the contract keeps none: one `eth_getLogs`)."""
         return self._registry.register_snapshots()
+
+    def plan_register_import(
+        self,
+        data: bytes,
+        snapshot_date: int,
+        *,
+        revoke_excluded: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> RegisterDiff:
+        """What importing a government register file would change (nothing is sent): see
+        `filon.plan_import` for the rules. Reads every mine in one batch of calls, and each one's record
+        from the client's document store.
+
+        Args:
+            data: The register file's bytes (UTF-8 CSV with a header naming the columns).
+            snapshot_date: The Unix time the register speaks for.
+            revoke_excluded: Revoke the mines the register excludes (final), instead of suspending them.
+            progress: Called with the number of rows read so far.
+
+        Raises:
+            InvalidInput: The file cannot be read, or two mines' records carry the same register code.
+        """
+        ids = [MineId(number) for number in range(1, self._registry.mine_count() + 1)]
+        mines = [with_record(self.store, mine) for mine in self._registry.mines(ids).values()]
+        return plan_import(
+            data,
+            snapshot_date,
+            mines,
+            self._registry.chain_time(),
+            revoke_excluded=revoke_excluded,
+            progress=progress,
+        )
+
+    def apply_register_import(self, diff: RegisterDiff) -> str | None:
+        """Applies a register import (registrar only): the snapshot's hash and date and every change, in one
+        `multicall`, so that all of it takes effect or none. A diff without changes sends nothing: importing
+        the same file again records nothing.
+
+        Returns:
+            The transaction hash, or None when there was nothing to apply.
+
+        Raises:
+            Unauthorized: The client's account is not a registrar (nothing is sent).
+            InvalidSnapshotDate: The snapshot's date is in the future (nothing is sent).
+            ContractRevert: (its subclass) a change the chain no longer allows (nothing is sent).
+        """
+        if not diff.changes:
+            return None
+        return self._registry.register_import(diff.calls)
 
     def role_of(self, address: str) -> Role | None:
         """The role `address` is admitted with, or None if it is not admitted."""
@@ -172,12 +253,14 @@ class RegistrarVerbs:
         return self._registry.set_mine_status(mine_id, status)
 
     def mine(self, mine_id: MineId) -> Mine:
-        """The mine's current record.
+        """The mine as the contract reports it now, with the record the registrar published for it (its
+        `record` is None unless the bytes the store holds hash to the mine's `passport_hash` and parse).
 
         Raises:
             UnknownMine: No such mine.
+            StoreUnavailable: A remote store cannot be reached.
         """
-        return self._registry.mine(mine_id)
+        return with_record(self.store, self._registry.mine(mine_id))
 
     def mine_count(self) -> int:
         """How many mines have been registered (ids run from 1 to this number)."""

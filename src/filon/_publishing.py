@@ -23,6 +23,9 @@ from filon._errors import AccountRequired, FilonError, InvalidInput
 from filon._lots import Lots, declare_call, record_passport_call, transform_call, unique_references
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport
 from filon._reads import LogReads
+from filon._record_models import ParticipantRecord
+from filon._records import read_record
+from filon._registry import Registry
 from filon._salts import SaltFolder
 from filon._types import LotDeclaration, LotId, LotOutput, MineId
 from filon.passport._carbon import CarbonFootprint
@@ -293,8 +296,11 @@ class Passports:
         )
         return account, credential
 
-    @staticmethod
-    def _issuer_name(account: LocalAccount, given: str | None) -> str:
-        """The issuer's name in its credentials (UNTP requires one): `given`, else the account's address,
-        as the chain keeps no names of participants."""
-        return given if given else str(account.address)
+    def _issuer_name(self, account: LocalAccount, given: str | None) -> str:
+        """The issuer's name in its credentials (UNTP requires one): `given`, else the name of the record the
+        registrar published for the account (when the store's bytes match it), else the account's address."""
+        if given:
+            return given
+        published = Registry(self._contract).participant_record(account.address)
+        record, _ = read_record(self.store, published, ParticipantRecord)
+        return record.name if record is not None else str(account.address)

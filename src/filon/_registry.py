@@ -156,6 +156,15 @@ class Registry:
         records = self._contract.chain.read_many(self._contract.address, "mine", [[m] for m in mine_ids])
         return {m: mine_from_record(m, record[0]) for m, record in zip(mine_ids, records, strict=True)}
 
+    def register_import(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> str:
+        """Sends a register import's calls (its snapshot first) in one `multicall`."""
+        receipt = self._contract.multicall("import a register", calls)
+        return "0x" + bytes(receipt["transactionHash"]).hex()
+
+    def chain_time(self) -> int:
+        """The time of the latest block (Unix seconds): the chain's "now" for permit expiries."""
+        return int(self._contract.chain.w3.eth.get_block("latest")["timestamp"])
+
     def mine_count(self) -> int:
         (count,) = self._contract.read("mineCount")
         return int(count)

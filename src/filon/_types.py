@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import NewType
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, NewType
+
+if TYPE_CHECKING:
+    from filon._record_models import MineRecord
 
 LotId = NewType("LotId", int)
 """The id of a gold lot: its ERC-721 token id.
@@ -142,6 +145,20 @@ class Lot:
     external_ref: str
 
 
+class RecordState(StrEnum):
+    """What reading a published record found.
+
+    NONE: The registrar published no record. VERIFIED: The stored bytes hash to the published hash and are a
+    record. MISSING: The store does not hold the bytes of the published hash. MISMATCH: The stored bytes do
+    not hash to the published hash, or are not a record of the kind expected.
+    """
+
+    NONE = "none"
+    VERIFIED = "verified"
+    MISSING = "missing"
+    MISMATCH = "mismatch"
+
+
 @dataclass(frozen=True)
 class Mine:
     """A registered mine, as the contract reports it now.
@@ -157,7 +174,9 @@ class Mine:
         year: The calendar year `declared_this_year_mg` counts (the chain's current year).
         permit_hash: Hash of the mine's permit document.
         location_hash: Hash of the mine's location record.
-        passport_hash: Hash of the mine's own documents (zero if none).
+        passport_hash: Hash of the mine's record (`filon.MineRecord`) the registrar published (zero if none).
+        record: That record, only when the bytes the store holds match the hash (never unverified content).
+        record_state: What reading the record found (`RecordState.NONE` when nothing was read).
     """
 
     id: MineId
@@ -171,11 +190,18 @@ class Mine:
     permit_hash: bytes
     location_hash: bytes
     passport_hash: bytes
+    record: MineRecord | None = None
+    record_state: RecordState = RecordState.NONE
 
     @property
     def remaining_mg(self) -> int:
         """Fine gold the mine may still declare this year, in milligrams."""
         return max(self.capacity_mg - self.declared_this_year_mg, 0)
+
+    @property
+    def verified(self) -> bool:
+        """Whether `record` is the record the registrar published for the mine."""
+        return self.record_state is RecordState.VERIFIED
 
 
 @dataclass(frozen=True)

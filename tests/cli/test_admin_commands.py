@@ -81,6 +81,9 @@ def test_registrar_admits_an_operator_registers_its_mine_and_shows_it(
         "permit_hash": HASH_A,
         "location_hash": HASH_B,
         "passport_hash": "0x" + "00" * 32,
+        "record": None,
+        "record_state": "none",
+        "verified": False,
     }
     code, out, err = filon_cli("mine", "show", str(mine_id))
     assert (code, err) == (0, "")

@@ -58,6 +58,9 @@ def test_declare_with_a_passport_then_show_and_history(
         "passport_version": 1,
         "passport_uri": lot.passport_uri,
         "external_ref": "PLANT-0001",
+        "holder_party": {"address": world.miner.address, "name": None, "role": "mine_operator"},
+        "mine_name": None,
+        "mine_region": None,
     }
     assert lot.passport_uri.startswith("ipfs://")
     (declared,) = history["events"]

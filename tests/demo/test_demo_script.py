@@ -106,25 +106,29 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "Registrar registers four permitted mines:" in first
     assert "is refused: Mine 4 is SUSPENDED, not active: it cannot declare lots." in first
     assert "Buyer's view of bar #501: 100.000 g of fine gold" in first
+    assert "held by Orfebrería Miraflores S.A.C." in first
+    assert "Registrar publishes who is who" in first and "8 participants and 4 mines named" in first
     assert "Documents: 13 of 13 match" in first
     assert "Carbon: 1184.5 kg CO2e" in first
     assert first.rstrip().endswith("Stopped.")
     assert f"Explorer         http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/lots/501 " in first
     (page,) = pages
     assert "Lot 501" in page and "ORIGIN_SUSPENDED" in page
+    assert "Orfebrería Miraflores S.A.C.</a> (manufacturer)" in page and "Huanca (Ayacucho), mine 4" in page
     assert "Conformity credentials" in page and ">Assay</a>" in page and "conforms" in page
     laboratory = sc.Cast.dev().laboratory.address
     assert f"Status list      http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/status/{laboratory} " in first
     assert (data / "index.sqlite").is_file()
     assert (data / "anvil-state.json").is_file() and (data / "deployment.json").is_file()
     # Each party wrote in its own folder and uploaded to the explorer's store, which holds all 13 documents,
-    # the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars) and the laboratory's check
-    # assay report and credential; the buyer read them into its own, empty, folder.
+    # the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars), the laboratory's check
+    # assay report and credential, and the registrar's records of 8 participants and 4 mines; the buyer read
+    # them into its own, empty, folder.
     assert f"Shared store     http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/ipfs/ " in first
     shared = filon.DocumentStore(data / "explorer-store")
-    assert len(list(shared.cids())) == 13 + 10 + 2 and shared.verify() == []
+    assert len(list(shared.cids())) == 13 + 10 + 2 + 8 + 4 and shared.verify() == []
     parties = sorted(path.name for path in (data / "parties").iterdir())
-    assert parties == [  # the registrar and the jeweller wrote no document
+    assert parties == [  # the jeweller wrote no document
         "buyer",
         "laboratory",
         "miner-cerro-rico",
@@ -133,6 +137,7 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
         "miner-virgen-del-carmen",
         "plant",
         "refiner",
+        "registrar",
     ]
     assert not list((data / "parties" / "buyer").glob("salts"))
     assert list((data / "parties" / "miner-santa-rosa" / "salts").rglob("*.json"))

@@ -61,9 +61,9 @@ def explored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Explored]:
         with open_index(
             deployment, rpc_url=anvil.url, database_url=f"sqlite:///{folder / 'index.sqlite'}"
         ) as index:
-            index.sync()
             documents = DocumentStore(store)
             app = create_app(index, documents)
+            index.sync()  # after create_app, which has it read published records from the explorer's store
             with TestClient(app) as client:
                 reader = filon.connect(anvil.url, deployment=deployment, store=store)
                 yield Explored(anvil.url, deployment, documents, summary, index, app, client, reader, folder)

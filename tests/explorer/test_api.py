@@ -211,6 +211,7 @@ def test_a_mine_reads_as_the_chain_says(explored: Explored) -> None:
     reader, cast = explored.reader, sc.Cast.dev()
     body = explored.client.get("/api/mines/4").json()
     huanca = reader.mine(filon.MineId(4))
+    (snapshot,) = reader.register_snapshots()  # the register import that suspended it
     assert body == {
         "id": 4,
         "operator": cast.miners["huanca"].address,
@@ -241,7 +242,29 @@ def test_a_mine_reads_as_the_chain_says(explored: Explored) -> None:
             }
         ],
         "lots_truncated": False,
+        "name": "Huanca",
+        "region": "Ayacucho",
+        "record": {
+            "name": "Huanca",
+            "region": "Ayacucho",
+            "district": "Saisa, Lucanas",
+            "permit_number": "AIAE-027-2024-GRA/DREM",
+            "register_code": "REINFO-027",
+            "latitude": -14.53,
+            "longitude": -73.92,
+            "method": "artisanal",
+        },
+        "record_state": "verified",
+        "record_note": "Published by the registrar: the stored record matches the hash on chain.",
+        "register_snapshot": {
+            "snapshot_hash": "0x" + snapshot.snapshot_hash.hex(),
+            "snapshot_date": snapshot.snapshot_date,
+            "block_number": snapshot.block_number,
+            "transaction_hash": snapshot.transaction_hash,
+        },
     }
+    assert huanca.passport_hash == filon.record_hash(sc.MINES[3].record)
+    assert explored.client.get("/api/mines/1").json()["register_snapshot"] is None  # active since registered
     santa_rosa = explored.client.get("/api/mines/1").json()
     ore = explored.summary.ore_lots
     assert [lot["id"] for lot in santa_rosa["lots"]] == [

@@ -94,7 +94,7 @@ def test_lot_page_shows_what_a_buyer_must_see(explored: Explored) -> None:
     text = _text(response.text)
     assert f"Lot {bar} refined live" in text
     assert "Fine gold 100.000 g Gross mass 100.010 g (fineness 999.9 ‰)" in text
-    assert f"Holder {cast.jeweller.address}" in text
+    assert f"Holder Orfebrería Miraflores S.A.C. (manufacturer), {cast.jeweller.address}" in text
     assert f"Made from lot {explored.summary.dore_id}" in text
     assert "ORIGIN_SUSPENDED Gold in this lot comes from mine 4, which is now suspended." in text
     footprint = reader.carbon(filon.LotId(bar))

@@ -68,6 +68,7 @@ def test_register_a_mine_and_read_it(world: World, registrar: filon.Client, role
         permit_hash=b"\xaa" * 32,
         location_hash=LOCATION_HASH,
         passport_hash=b"\x03" * 32,
+        record_state=filon.RecordState.MISSING,
     )
     assert registrar.mine_count() == 3
 
@@ -308,29 +309,3 @@ def test_country_and_addresses_are_checked_locally(
         )
     with pytest.raises(filon.InvalidInput, match="operator must be a 0x-prefixed 20-byte address"):
         registrar.register_mine("0x1234", PERMIT_HASH, world.permit_expiry, "PE", LOCATION_HASH, 1)
-
-
-def test_publish_and_read_participant_records(
-    world: World, registrar: filon.Client, reader: filon.Client, roles: Roles
-) -> None:
-    assert reader.participant_record(roles.plant.address) is None
-
-    first = registrar.publish_participant_record(roles.plant.address, root("record v1"))
-    registrar.publish_participant_record(roles.plant.address.lower(), "0x" + root("record v2").hex())
-
-    assert _succeeded(world, first)
-    assert reader.participant_record(roles.plant.address) == root("record v2")
-    assert reader.participant_record(roles.refiner.address) is None
-
-
-def test_participant_record_rules(world: World, registrar: filon.Client, roles: Roles) -> None:
-    before = nonce(world.url, roles.registrar)
-
-    with pytest.raises(filon.NotParticipant):
-        registrar.publish_participant_record(roles.outsider.address, root("record"))
-    with pytest.raises(filon.EmptyHash):
-        registrar.publish_participant_record(roles.plant.address, bytes(32))
-    with pytest.raises(filon.InvalidInput, match="record_hash must be 32 bytes"):
-        registrar.publish_participant_record(roles.plant.address, b"short")
-
-    assert nonce(world.url, roles.registrar) == before

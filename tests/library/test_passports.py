@@ -369,7 +369,10 @@ def test_a_passport_exports_as_a_untp_credential_anyone_verifies_without_the_cha
     assert address == roles.plant.address
     assert verify_with_did_jwt(token)["issuer"] == f"did:pkh:eip155:{world.deployment.chain_id}:{address}"
     assert untp_dpp_errors(claims["vc"]) == []
-    assert claims["vc"]["issuer"]["name"] == roles.plant.address  # no name given: its address
+    assert claims["vc"]["issuer"]["name"] == roles.plant.address  # no name given, no record: its address
+    record = filon.ParticipantRecord(name="Planta de Beneficio Sur S.A.C.", country="PE")
+    client_with_store(roles.registrar).publish_participant_record(roles.plant.address, record)
+    assert plant.passport_credential(dore)["issuer"]["name"] == "Planta de Beneficio Sur S.A.C."
     subject = credential["credentialSubject"]
     assert credential["issuer"]["name"] == "Planta Beneficio Sur"
     assert subject["product"]["name"] == f"Gold doré lot {dore}"

@@ -22,6 +22,7 @@ from filon._cli._explorer import explorer
 from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
+from filon._cli._records import registry
 from filon._cli._store import store
 
 __all__ = ["cli", "main"]
@@ -33,7 +34,20 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
-for command in (deploy, participant, mine, lot, passport, attest, store, backup, chain, explorer, index):
+for command in (
+    deploy,
+    participant,
+    mine,
+    registry,
+    lot,
+    passport,
+    attest,
+    store,
+    backup,
+    chain,
+    explorer,
+    index,
+):
     cli.add_command(command)
 
 

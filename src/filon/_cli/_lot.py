@@ -33,8 +33,8 @@ from filon._cli._render import (
     event_json,
     grams,
     history_table,
-    lot_json,
     lot_table,
+    named_lot_json,
     provenance_json,
     provenance_tree,
 )
@@ -443,12 +443,15 @@ def transform(
 @connected
 @json_option
 def show(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
-    """Show LOT_ID: holder, form, fine gold, mine or parents, passport."""
-    record = open_client(rpc, deployment).lot(LotId(lot_id))
+    """Show LOT_ID: holder (with its name), form, fine gold, mine (with its name) or parents, passport."""
+    client = open_client(rpc, deployment)
+    record = client.lot(LotId(lot_id))
+    holder = client.participant(record.holder) if record.holder else None
+    origin = client.mine(record.mine_id) if record.mine_id is not None else None
     if as_json:
-        print_json(lot_json(record))
+        print_json(named_lot_json(record, holder, origin))
     else:
-        console().print(lot_table(record))
+        console().print(lot_table(record, holder, origin))
 
 
 @lot.command()

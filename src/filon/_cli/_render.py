@@ -10,10 +10,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from pydantic import BaseModel
 from rich.table import Table
 from rich.tree import Tree
 
-from filon._types import HistoryEvent, Lot, LotId, Mine, Provenance
+from filon._records import Participant
+from filon._types import HistoryEvent, Lot, LotId, Mine, Provenance, RecordState
 
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -32,6 +34,8 @@ def jsonable(value: Any) -> Any:
     """`value` with bytes as 0x hex, enums as lower-case names, tuples as lists, keys as strings."""
     if isinstance(value, bytes):
         return "0x" + value.hex()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, Enum):
         return value.name.lower()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -69,6 +73,7 @@ def mine_json(mine: Mine) -> dict[str, Any]:
     data: dict[str, Any] = jsonable(mine)
     data["remaining_mg"] = mine.remaining_mg
     data["permit_expiry_utc"] = utc_date(mine.permit_expiry)
+    data["verified"] = mine.verified
     return data
 
 
@@ -109,16 +114,42 @@ def record_table(title: str, rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def lot_table(lot: Lot) -> Table:
-    """A lot, for people."""
+def party_json(party: Participant | None) -> dict[str, Any] | None:
+    """`{address, name, role}` of a lot's holder (name null without a verified record), or None."""
+    if party is None:
+        return None
+    role = party.role.name.lower() if party.role is not None else None
+    return {"address": party.address, "name": party.name, "role": role}
+
+
+def named_lot_json(lot: Lot, holder: Participant | None, origin: Mine | None) -> dict[str, Any]:
+    """`lot_json` with the holder's name and role and the ore lot's mine name and region."""
+    record = origin.record if origin is not None else None
+    return lot_json(lot) | {
+        "holder_party": party_json(holder),
+        "mine_name": record.name if record else None,
+        "mine_region": record.region if record else None,
+    }
+
+
+def party_label(address: str, party: Participant | None) -> str:
+    """ "Orfebrería Miraflores S.A.C. (refiner) 0x...", or the address alone without a verified record."""
+    if party is None or party.record is None:
+        return address
+    role = f" ({party.role.name.lower()})" if party.role is not None else ""
+    return f"{party.record.name}{role} {address}"
+
+
+def lot_table(lot: Lot, holder: Participant | None = None, origin: Mine | None = None) -> Table:
+    """A lot, for people, with its holder's and its mine's names when their records are verified."""
     return record_table(
         f"Lot {lot.id}",
         [
-            ("holder", lot.holder or "(consumed)"),
+            ("holder", party_label(lot.holder, holder) if lot.holder else "(consumed)"),
             ("form", lot.form.name.lower()),
             ("fine gold", grams(lot.fine_gold_mg)),
             ("gross mass", kilograms(lot.gross_mass_mg)),
-            ("mine", str(lot.mine_id) if lot.mine_id is not None else "-"),
+            ("mine", mine_label(lot.mine_id, origin) if lot.mine_id is not None else "-"),
             ("parents", ", ".join(str(p) for p in lot.parents) or "-"),
             ("consumed", "yes" if lot.consumed else "no"),
             ("passport", f"version {lot.passport_version}, root 0x{lot.passport_root.hex()}"),
@@ -128,11 +159,30 @@ def lot_table(lot: Lot) -> Table:
     )
 
 
+RECORD_WORDS = {
+    RecordState.NONE: "none published",
+    RecordState.VERIFIED: "verified: the registrar published these bytes",
+    RecordState.MISSING: "published, but the store does not hold it",
+    RecordState.MISMATCH: "NOT VERIFIED: the stored record does not match what the registrar published",
+}
+"""What a record's state means, in words."""
+
+
+def mine_label(mine_id: int, mine: Mine | None) -> str:
+    """ "Huanca (Ayacucho), mine 4", or "mine 4" when the mine has no verified record."""
+    if mine is None or mine.record is None:
+        return f"mine {mine_id}"
+    return f"{mine.record.name} ({mine.record.region}), mine {mine_id}"
+
+
 def mine_table(mine: Mine) -> Table:
     """A mine, for people."""
+    named = [("name", mine.record.name), ("region", mine.record.region)] if mine.record else []
     return record_table(
         f"Mine {mine.id}",
         [
+            *named,
+            ("record", RECORD_WORDS[mine.record_state]),
             ("status", mine.status.name.lower()),
             ("operator", mine.operator),
             ("country", mine.country),
@@ -175,7 +225,7 @@ def provenance_tree(provenance: Provenance) -> Tree:
         if lot.mine_id is not None:
             mine = provenance.mines.get(lot.mine_id)
             status = f" ({mine.status.name.lower()}, {mine.country})" if mine else ""
-            text += f", from mine {lot.mine_id}{status}"
+            text += f", from {mine_label(lot.mine_id, mine)}{status}"
         return printable(text)
 
     tree = Tree(label(provenance.lot_id))

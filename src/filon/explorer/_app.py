@@ -19,7 +19,7 @@ from filon._uploaders import Uploaders
 from filon.explorer import _views as views
 from filon.explorer._middleware import BodyLimit, LastLineErrors, NoSniff
 from filon.explorer._responses import filon_error, http_error, validation_error
-from filon.explorer.routes import api, pages, qr
+from filon.explorer.routes import api, pages, parties, qr
 from filon.explorer.routes import status as status_routes
 from filon.explorer.routes import store as store_routes
 from filon.explorer.routes._common import ExplorerState
@@ -88,6 +88,8 @@ def create_app(
         raise InvalidInput(f"sync_interval is a positive number of seconds, not {sync_interval}")
     if not upload_window > 0:
         raise InvalidInput(f"upload_window is a positive number of seconds, not {upload_window}")
+    if index.records_store is None:  # the sync reads published records from the store the explorer serves
+        index.records_store = store
     state = ExplorerState(
         explorer=views.Explorer(index=index, store=store, rules=rules),
         public_url=_check_public_url(public_url),
@@ -148,6 +150,13 @@ def create_app(
     app.add_middleware(LastLineErrors)
     app.add_middleware(NoSniff)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (api.router, pages.router, qr.router, store_routes.router, status_routes.router):
+    for router in (
+        api.router,
+        pages.router,
+        parties.router,
+        qr.router,
+        store_routes.router,
+        status_routes.router,
+    ):
         app.include_router(router)
     return app

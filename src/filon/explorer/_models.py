@@ -6,9 +6,11 @@ lower-case names: what the chain holds, in a form any client can read without Fi
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from filon._records import Participant
 
 MineStatusName = Literal["active", "suspended", "revoked"]
 FormName = Literal["ore", "concentrate", "dore", "refined", "product"]
@@ -52,6 +54,32 @@ class MineSummary(BaseModel):
     declared_this_year_mg: int = Field(
         description="Fine gold declared in the year of the last indexed block."
     )
+    name: str | None = Field(default=None, description="Its name, from its verified record; else None.")
+    region: str | None = Field(default=None, description="Its region, from its verified record; else None.")
+
+
+class PartyOut(BaseModel):
+    """Who an address is: its name from its verified record (None without one) and its role on chain."""
+
+    address: str
+    name: str | None
+    role: str | None = Field(description="Its role on chain (e.g. refiner); None if not admitted.")
+
+    @classmethod
+    def of(cls, party: Participant) -> PartyOut:
+        """A participant's name and role."""
+        return cls(
+            address=party.address, name=party.name, role=party.role.name.lower() if party.role else None
+        )
+
+
+class SnapshotOut(BaseModel):
+    """A government register snapshot the registrar imported."""
+
+    snapshot_hash: str = Field(description="SHA-256 of the register file, 0x hex.")
+    snapshot_date: int = Field(description="Unix time the register speaks for.")
+    block_number: int
+    transaction_hash: str
 
 
 class LotSummary(BaseModel):
@@ -96,6 +124,8 @@ class CustodyEntry(BaseModel):
     log_index: int
     transaction_hash: str
     timestamp: int
+    from_name: str | None = Field(default=None, description="The sender's name, from its verified record.")
+    to_name: str | None = Field(default=None, description="The receiver's name, from its verified record.")
 
 
 class PassportVersionOut(BaseModel):
@@ -151,6 +181,7 @@ class LotOut(BaseModel):
 
     id: int
     holder: str | None = Field(description="The current holder; None once consumed.")
+    holder_party: PartyOut | None = Field(default=None, description="The holder's name and role.")
     form: FormName
     fine_gold_mg: int
     gross_mass_mg: int
@@ -201,6 +232,28 @@ class MineOut(BaseModel):
     credentials: list[CredentialOut] = Field(description="Conformity credentials about the mine.")
     lots: list[LotSummary] = Field(description="Ore lots declared from the mine, newest first.")
     lots_truncated: bool = Field(description="Whether only the newest lots are listed.")
+    name: str | None = Field(default=None, description="Its name, from its verified record.")
+    region: str | None = Field(default=None, description="Its region, from its verified record.")
+    record: dict[str, Any] | None = Field(default=None, description="Its record, only when verified.")
+    record_state: str = Field(default="none", description="none, verified, missing or mismatch.")
+    record_note: str = Field(default="", description="What `record_state` means, in words.")
+    register_snapshot: SnapshotOut | None = Field(
+        default=None, description="The register snapshot whose import set its current status, if one did."
+    )
+
+
+class ParticipantOut(BaseModel):
+    """Everything the participant page shows."""
+
+    address: str
+    name: str | None
+    role: str | None = Field(description="Its role on chain; None if not admitted.")
+    record: dict[str, Any] | None = Field(description="The registrar's record of it, only when verified.")
+    record_hash: str | None = Field(description="The SHA-256 the registrar published, 0x hex.")
+    record_state: str = Field(description="none, verified, missing or mismatch.")
+    verified: bool
+    record_note: str = Field(description="What `record_state` means, in words.")
+    lots: list[LotSummary] = Field(description="The live lots it holds.")
 
 
 class FoundLot(LotSummary):
@@ -210,8 +263,9 @@ class FoundLot(LotSummary):
     issuer: str = Field(
         description="Who declared the lot (a mine's operator) or minted it in a transformation."
     )
-    found_by: Literal["id", "reference", "holder"] = Field(
-        description="What the query matched: the lot's id, its external reference, or its holder's address."
+    found_by: Literal["id", "reference", "holder", "name"] = Field(
+        description="What the query matched: the lot's id, its external reference, its holder's address, "
+        "or a name (its holder's, or a mine's of its gold, in the registrar's records)."
     )
 
 
@@ -221,6 +275,7 @@ class SearchOut(BaseModel):
     query: str
     lots: list[FoundLot]
     mines: list[MineSummary]
+    participants: list[PartyOut] = Field(default_factory=list, description="Participants found by name.")
 
 
 class HomeOut(BaseModel):

@@ -48,6 +48,7 @@ from filon.explorer._models import (
     StatusOut,
     VerifyOut,
 )
+from filon.explorer._names import mine_names, named_lot, parties_out
 from filon.index import (
     Ancestry,
     Birth,
@@ -163,6 +164,7 @@ def mine_summary(mine: Mine, now: int) -> MineSummary:
         permit_expired=_permit_expired(mine, now),
         capacity_mg=mine.capacity_mg,
         declared_this_year_mg=mine.declared_this_year_mg,
+        **mine_names(mine),
     )
 
 
@@ -224,6 +226,7 @@ def search(explorer: Explorer, query: str) -> SearchOut:
             for lot in found.lots
         ],
         mines=[mine_summary(mine, now) for mine in found.mines],
+        participants=parties_out(found.participants),
     )
 
 
@@ -418,7 +421,7 @@ def _page(explorer: Explorer, lot_id: int, links: Links, mark: Mark) -> LotOut:
     cached = explorer.pages.get(key)
     if cached is not None and cached[0] == mark:
         return cached[1]
-    page = _lot(explorer, lot_id, links, mark[0])
+    page = named_lot(explorer.index, _lot(explorer, lot_id, links, mark[0]))
     if mark[1] is not None:
         explorer.pages[key] = (mark, page)
     return page

@@ -22,8 +22,9 @@ from filon._chain import Chain
 from filon._deployment import Deployment, open_chain
 from filon._errors import InvalidInput, UnknownLot, UnknownMine
 from filon._passports import DocumentMatch, PassportVersion
-from filon._types import HistoryEvent, Lot, LotId, Mine, MineId, Provenance, Role
-from filon.index import _ancestry, _attestations, _carbon, _facts, _lots, _mines, _search
+from filon._records import Participant
+from filon._types import HistoryEvent, Lot, LotId, Mine, MineId, Provenance, RegisterSnapshot, Role
+from filon.index import _ancestry, _attestations, _carbon, _facts, _lots, _mines, _records, _search
 from filon.index._ancestry import Ancestry, Transformation
 from filon.index._attestations import AnchoredCredential
 from filon.index._carbon import Emissions
@@ -31,6 +32,7 @@ from filon.index._database import Database, PoolSettings, default_database_url, 
 from filon.index._facts import LotFacts
 from filon.index._lots import Story, Timed
 from filon.index._models import IndexedBlock, LotRow, SyncState
+from filon.index._records import MineLabel
 from filon.index._search import SearchResults
 from filon.index._sync import DEFAULT_BLOCKS_PER_STEP, ChainSync, SyncReport
 from filon.passport._carbon import CarbonFootprint
@@ -84,6 +86,8 @@ class Index:
         self.blocks_per_step = blocks_per_step
         self._database = Database(engine)
         self._sync = ChainSync(self._database, deployment, chain)
+        self.records_store: DocumentStore | None = None
+        """The document store `sync` reads published records from (the explorer sets its own)."""
 
     def __repr__(self) -> str:
         return f"<filon.Index {self.deployment.address} on chain {self.deployment.chain_id} in {self.url}>"
@@ -139,18 +143,24 @@ class Index:
         Returns:
             What was read and stored, and the rewind if a reorg was found.
 
+        Then, if `records_store` is set, reads the contents of new published records from it (after the
+        sync's transactions: see `resolve_records`).
+
         Raises:
             IndexReadOnly: The index was opened without an RPC URL.
             RpcUnavailable, RpcError: The node failed; what was committed stays.
             EventDecodeError: The node gave a log with a Filón event's topic but not that event's layout.
             IndexDatabaseError: The database failed.
         """
-        return self._sync.run(
+        report = self._sync.run(
             confirmations=self.confirmations,
             blocks_per_step=self.blocks_per_step,
             to_block=to_block,
             progress=progress,
         )
+        if self.records_store is not None:
+            self.resolve_records(self.records_store)
+        return report
 
     def rewind(self, block: int) -> None:
         """Forgets everything after `block` (the next sync reads it again).
@@ -159,6 +169,41 @@ class Index:
         the contract's events), whose hash the next sync checks against the chain.
         """
         self._sync.rewind(block)
+
+    # ------------------------------------------------------------------ who is who
+
+    def resolve_records(self, store: DocumentStore) -> int:
+        """Reads from `store` the published records the index has no contents of yet, outside any sync
+        transaction; a record the store does not hold yet is tried again next time.
+
+        Returns:
+            How many records' contents it kept.
+        """
+        return _records.resolve(self._database, store)
+
+    def participant(self, address: str) -> Participant:
+        """An address's role and latest published record (`record` None unless verified), as indexed."""
+        return self.participants([address])[Web3.to_checksum_address(address)]
+
+    def participants(self, addresses: Collection[str]) -> dict[str, Participant]:
+        """`participant` for many addresses at once, by checksummed address."""
+        with self._database.session() as session:
+            return _records.participants(session, addresses)
+
+    def lots_held_by(self, address: str) -> list[Lot]:
+        """The live lots `address` holds now, by id."""
+        with self._database.session() as session:
+            return _lots.held_by(session, Web3.to_checksum_address(address))
+
+    def mine_labels(self, mine_ids: Collection[int]) -> dict[int, MineLabel]:
+        """Name, region and register code of each mine whose current record is verified (others left out)."""
+        with self._database.session() as session:
+            return _records.mine_labels(session, mine_ids)
+
+    def status_snapshot(self, mine_id: MineId) -> RegisterSnapshot | None:
+        """The government register snapshot whose import set the mine's current status, or None."""
+        with self._database.session() as session:
+            return _records.status_snapshot(session, mine_id)
 
     # ------------------------------------------------------------------ lots
 

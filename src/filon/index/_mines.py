@@ -1,4 +1,5 @@
-"""Reads about mines and participants: a mine's record is the latest value of each column of its events.
+"""Reads about mines and participants: a mine's record is the latest value of each column of its events
+(and the contents of its published `MineRecord`, as `_records` resolved them).
 
 Every function takes an open session (the `Index` opens it) and returns the library's own records, exactly
 as `Client` reads them from the chain.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from filon._types import Mine, MineId, MineStatus, Role
 from filon.index._database import rows_in
 from filon.index._models import MINE_RECORD_COLUMNS, IndexedBlock, LotRow, MineEventRow, ParticipantRow
+from filon.index._records import mine_records
 
 _ZERO_HASH = bytes(32)
 
@@ -61,6 +63,7 @@ def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None
     )
     for mine_id, total in session.execute(query):
         declared[int(cast(int, mine_id))] = int(total)
+    records = mine_records(session, {record.get("passport_hash", _ZERO_HASH) for record in state.values()})
     return {
         MineId(mine_id): Mine(
             id=MineId(mine_id),
@@ -74,6 +77,8 @@ def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None
             permit_hash=record["permit_hash"],
             location_hash=record["location_hash"],
             passport_hash=record.get("passport_hash", _ZERO_HASH),
+            record=records[record.get("passport_hash", _ZERO_HASH)][0],
+            record_state=records[record.get("passport_hash", _ZERO_HASH)][1],
         )
         for mine_id, record in state.items()
         if "operator" in record

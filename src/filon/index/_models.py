@@ -119,6 +119,7 @@ class MineEventRow(Base):
     __tablename__ = "mine_events"
     block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    transaction_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     mine_id: Mapped[int] = mapped_column(BigInteger, index=True)
     kind: Mapped[str] = mapped_column(String(16))
     operator: Mapped[str | None] = mapped_column(String(42), index=True)
@@ -199,6 +200,58 @@ class AttestationRow(Base):
     __table_args__ = (Index("ix_attestations_subject", "subject_kind", "subject_id"),)
 
 
+class ParticipantRecordRow(Base):
+    """`ParticipantRecordPublished`: the registrar vouched for an account's record, by its hash (a mine's
+    record hash is its `passport_hash`, in `mine_events`)."""
+
+    __tablename__ = "participant_records"
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    account: Mapped[str] = mapped_column(String(42), index=True)
+    record_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+
+
+class RegisterSnapshotRow(Base):
+    """`RegisterSnapshotRecorded`: a government register import; the mine events of its transaction came
+    from it."""
+
+    __tablename__ = "register_snapshots"
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    transaction_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    snapshot_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    snapshot_date: Mapped[int] = mapped_column(BigInteger)
+
+
+class RecordContentRow(Base):
+    """What the document store holds under a record hash, read outside the sync (`_records.resolve`).
+
+    Not tagged by block: a hash names the same bytes on every branch of the chain, so a rewind leaves it
+    true. A hash the store does not hold yet has no row, and is read again at the next resolve.
+
+    Attributes:
+        record_hash: The SHA-256 the chain published.
+        kind: "participant" or "mine".
+        verified: The bytes parse as a record of that kind (else the store's bytes are not the registrar's
+            record, and nothing of them is kept).
+        body: The record's canonical JSON (verified only).
+        name: Its name (verified only).
+        region: A mine record's region.
+        register_code: A mine record's register code.
+        search: Name, region and district as `filon._records.search_text` normalises them, for `LIKE`.
+    """
+
+    __tablename__ = "record_contents"
+    record_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    body: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    register_code: Mapped[str | None] = mapped_column(Text)
+    search: Mapped[str] = mapped_column(Text, index=True)
+
+
 # Every table whose rows belong to a block, for rewinds.
 BLOCK_TABLES = (
     LotRow,
@@ -210,4 +263,6 @@ BLOCK_TABLES = (
     LotFactsRow,
     LotOriginRow,
     AttestationRow,
+    ParticipantRecordRow,
+    RegisterSnapshotRow,
 )

@@ -26,9 +26,11 @@ from filon._events import (
     MinePassportUpdated,
     MinePermitUpdated,
     MineRegistered,
+    ParticipantRecordPublished,
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
+    RegisterSnapshotRecorded,
     TokenTransfer,
 )
 from filon._types import Form, LotId, MineId, MineStatus
@@ -39,8 +41,10 @@ from filon.index._models import (
     LotRow,
     MineEventRow,
     ParentRow,
+    ParticipantRecordRow,
     ParticipantRow,
     PassportRow,
+    RegisterSnapshotRow,
     TransferRow,
 )
 
@@ -56,7 +60,7 @@ def rows(events: Sequence[ChainEvent]) -> Rows:
 
     A lot's mint, its birth and, for a declaration a plant relayed, its `DeclarationRelayed` share a
     transaction, hence a step: the step alone says who issued each lot it creates. Events the index keeps
-    no row of (approvals, relays and cancellations of declarations, records, keys and grants) give none.
+    no row of (approvals, relays and cancellations of declarations, keys and grants) give none.
     """
     declared_by = _events.issuers(events)
     minted = {
@@ -92,6 +96,25 @@ def rows(events: Sequence[ChainEvent]) -> Rows:
             found[ParticipantRow].append(_participant(event, None))
         elif isinstance(event, AttestationAnchored | AttestationRevoked):
             found[AttestationRow].append(_attestation(event))
+        elif isinstance(event, ParticipantRecordPublished):
+            found[ParticipantRecordRow].append(
+                {
+                    "block_number": event.block_number,
+                    "log_index": event.log_index,
+                    "account": event.account,
+                    "record_hash": event.record_hash,
+                }
+            )
+        elif isinstance(event, RegisterSnapshotRecorded):
+            found[RegisterSnapshotRow].append(
+                {
+                    "block_number": event.block_number,
+                    "log_index": event.log_index,
+                    "transaction_hash": event.transaction_hash,
+                    "snapshot_hash": event.snapshot_hash,
+                    "snapshot_date": event.snapshot_date,
+                }
+            )
     return found
 
 
@@ -144,7 +167,12 @@ def _mine_row(event: MineEvent) -> Values:
     """The row of a change to a mine: only the columns its event sets (the others are null; a bulk insert
     takes every row with the same columns)."""
     row: Values = dict.fromkeys(MINE_RECORD_COLUMNS)
-    row |= {"block_number": event.block_number, "log_index": event.log_index, "mine_id": event.mine_id}
+    row |= {
+        "block_number": event.block_number,
+        "log_index": event.log_index,
+        "transaction_hash": event.transaction_hash,
+        "mine_id": event.mine_id,
+    }
     if isinstance(event, MineRegistered):
         return row | {
             "kind": "registered",

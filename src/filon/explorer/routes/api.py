@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from filon.explorer import _views as views
 from filon.explorer._models import HomeOut, LotOut, MineOut, SearchOut, StatusOut, VerifyOut
+from filon.explorer._names import named_mine
 from filon.explorer._responses import json_body
 from filon.explorer.routes._common import (
     NOT_FOUND,
@@ -50,7 +51,7 @@ async def api_verify(state: State, lot_id: LotIdPath, document: DocumentFile) ->
 
 @router.get("/api/mines/{mine_id}", summary="A mine page's data", responses=NOT_FOUND)
 def api_mine(state: State, mine_id: MineIdPath) -> MineOut:
-    return views.mine(state.explorer, mine_id)
+    return named_mine(state.explorer.index, views.mine(state.explorer, mine_id))
 
 
 @router.get("/api/search", summary="Lots and mines matching a query")

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from filon.explorer import _views as views
 from filon.explorer._graph import provenance_svg
 from filon.explorer._models import LotOut
+from filon.explorer._names import named_mine
 from filon.explorer._responses import html_page, render, size
 from filon.explorer.routes._common import (
     NOT_FOUND,
@@ -94,7 +95,7 @@ async def verify_page(request: Request, state: State, lot_id: LotIdPath, documen
     summary="A mine: permit, capacity used, lots declared",
 )
 def mine_page(request: Request, state: State, mine_id: MineIdPath) -> Response:
-    page = views.mine(state.explorer, mine_id)
+    page = named_mine(state.explorer.index, views.mine(state.explorer, mine_id))
     return render(request.scope, "mine.html", mine=page, json_url=_api(request, f"/api/mines/{mine_id}"))
 
 
