@@ -19,7 +19,7 @@ from filon._errors import InvalidInput, UnknownLot
 from filon._types import Form, HistoryEvent, Lot, LotId, MineId, Provenance
 from filon.index import _mines, _rows
 from filon.index._database import rows_in
-from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, TransferRow
+from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, SerialRow, TransferRow
 
 ZERO_ADDRESS = _events.ZERO_ADDRESS
 
@@ -63,7 +63,11 @@ def lots(session: Session, ids: Collection[int]) -> dict[LotId, Lot]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    births = {row.id: row for row in rows_in(session, select(LotRow.__table__), LotRow.id, wanted)}
+    # A lot's serial comes with its birth (at most one per lot): no query of its own.
+    with_serial = select(LotRow.__table__, SerialRow.serial, SerialRow.refiner).outerjoin(
+        SerialRow, SerialRow.lot_id == LotRow.id
+    )
+    births = {row.id: row for row in rows_in(session, with_serial, LotRow.id, wanted)}
     parents: dict[int, list[Row[Any]]] = {}
     for row in rows_in(session, select(ParentRow.__table__), ParentRow.child_id, wanted):
         parents.setdefault(row.child_id, []).append(row)
@@ -94,6 +98,8 @@ def lots(session: Session, ids: Collection[int]) -> dict[LotId, Lot]:
             passport_version=passport.version,
             passport_uri=passport.uri,
             external_ref=birth.external_ref,
+            serial=birth.serial,
+            refiner=birth.refiner,
         )
     return found
 
@@ -184,9 +190,15 @@ def story(session: Session, lot_id: int) -> Story:
     Raises:
         UnknownLot: The index has no lot with this id.
     """
-    birth = session.get(LotRow, lot_id)
-    if birth is None:
+    # The serial (at most one per lot) comes with the birth: no statement of its own.
+    found = session.execute(
+        select(LotRow, SerialRow)
+        .outerjoin(SerialRow, SerialRow.lot_id == LotRow.id)
+        .where(LotRow.id == lot_id)
+    ).first()
+    if found is None:
         raise UnknownLot(lot_id=lot_id)
+    birth, serial = found
     transfers = list(session.scalars(select(TransferRow).where(TransferRow.lot_id == lot_id)))
     passports = list(session.scalars(select(PassportRow).where(PassportRow.lot_id == lot_id)))
     parents = list(
@@ -223,6 +235,8 @@ def story(session: Session, lot_id: int) -> Story:
         passport_version=passport.version,
         passport_uri=passport.uri,
         external_ref=birth.external_ref,
+        serial=serial.serial if serial is not None else None,
+        refiner=serial.refiner if serial is not None else None,
     )
     return Story(lot, [Timed(entry, times[entry.block_number]) for entry in history], outputs)
 
@@ -259,6 +273,14 @@ def last_activity(session: Session, lot_ids: Collection[int]) -> dict[LotId, int
 def by_external_ref(session: Session, external_ref: str, *, limit: int | None = None) -> list[Lot]:
     """The lots declared with this external reference (unique per issuer, so possibly several)."""
     query = select(LotRow.id).where(LotRow.external_ref == external_ref)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(lots(session, list(session.scalars(query))).values())
+
+
+def by_serial(session: Session, serial: str, *, limit: int | None = None) -> list[Lot]:
+    """The lots given this serial number (unique per refiner, so possibly several), by id."""
+    query = select(SerialRow.lot_id).where(SerialRow.serial == serial).order_by(SerialRow.lot_id)
     if limit is not None:
         query = query.limit(limit)
     return list(lots(session, list(session.scalars(query))).values())

@@ -29,6 +29,7 @@ from filon._events import (
     ParticipantRegistered,
     ParticipantRemoved,
     PassportVersionRecorded,
+    SerialAssigned,
     TokenTransfer,
 )
 from filon._types import Form, LotId, MineId, MineStatus
@@ -41,6 +42,7 @@ from filon.index._models import (
     ParentRow,
     ParticipantRow,
     PassportRow,
+    SerialRow,
     TransferRow,
 )
 
@@ -92,6 +94,17 @@ def rows(events: Sequence[ChainEvent]) -> Rows:
             found[ParticipantRow].append(_participant(event, None))
         elif isinstance(event, AttestationAnchored | AttestationRevoked):
             found[AttestationRow].append(_attestation(event))
+        elif isinstance(event, SerialAssigned):
+            found[SerialRow].append(
+                {
+                    "lot_id": event.lot_id,
+                    "block_number": event.block_number,
+                    "log_index": event.log_index,
+                    "transaction_hash": event.transaction_hash,
+                    "refiner": event.refiner,
+                    "serial": event.serial,
+                }
+            )
     return found
 
 

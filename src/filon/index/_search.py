@@ -20,18 +20,20 @@ _ID = re.compile(r"(?i)(lot|mine|m|#)?\s*#?\s*(\d{1,18})")
 _MAX_BY_REFERENCE = 100
 
 
-FoundBy = Literal["id", "reference", "holder"]
+FoundBy = Literal["id", "reference", "serial", "holder"]
 
 
 @dataclass(frozen=True)
 class SearchResults:
-    """What a free-text search found: lots by id or external reference, mines by id or operator.
+    """What a free-text search found: lots by id, external reference or serial, mines by id or operator.
 
     Attributes:
         query: The query, stripped.
-        lots: The lots found, by id first, then by the address holding them, then by reference.
+        lots: The lots found, by id first, then by the address holding them, then by reference, then by
+            serial number.
         mines: The mines found.
-        found_by: How each lot was found: by its id, its issuer's external reference, or its holder.
+        found_by: How each lot was found: by its id, its issuer's external reference, its refiner's serial
+            number, or its holder.
         issuers: Who issued each lot (declared it, or minted it in a transformation): an external reference
             is unique per issuer only, so a reference found is only as good as who issued it.
     """
@@ -49,7 +51,7 @@ class SearchResults:
 
 def search(session: Session, query: str) -> SearchResults:
     """Lots and mines matching a query: a lot or mine id ("42", "lot 42", "mine 3"), an external
-    reference, or an address (the mine it operates and the lots it holds)."""
+    reference, a bar's serial number, or an address (the mine it operates and the lots it holds)."""
     text = query.strip()
     results = SearchResults(query=text)
     if not text:
@@ -75,6 +77,10 @@ def search(session: Session, query: str) -> SearchResults:
         if lot.id not in results.found_by:
             results.lots.append(lot)
             results.found_by[lot.id] = "reference"
+    for lot in _lots.by_serial(session, text, limit=_MAX_BY_REFERENCE):
+        if lot.id not in results.found_by:
+            results.lots.append(lot)
+            results.found_by[lot.id] = "serial"
     issued = select(LotRow.id, LotRow.issuer)
     for row in rows_in(session, issued, LotRow.id, sorted(results.found_by)):
         results.issuers[LotId(row.id)] = row.issuer
