@@ -156,6 +156,15 @@ class LotOut(BaseModel):
     gross_mass_mg: int
     consumed: bool
     external_ref: str
+    serial: str | None = Field(
+        default=None,
+        description="The serial number its refiner stamped on a refined lot (a bar); None if none.",
+        examples=["RAM-2026-000123"],
+    )
+    refiner: str | None = Field(
+        default=None,
+        description="The refiner that gave the serial number: with it, the bar's brand; None without one.",
+    )
     mine_id: int | None = Field(description="The mine of an ore lot; None for a produced lot.")
     parents: list[int] = Field(description="The lots it was made from.")
     children: list[int] = Field(description="The lots it was consumed into (empty while live).")
@@ -210,8 +219,9 @@ class FoundLot(LotSummary):
     issuer: str = Field(
         description="Who declared the lot (a mine's operator) or minted it in a transformation."
     )
-    found_by: Literal["id", "reference", "holder"] = Field(
-        description="What the query matched: the lot's id, its external reference, or its holder's address."
+    found_by: Literal["id", "reference", "serial", "holder"] = Field(
+        description="What the query matched: the lot's id, its external reference, its refiner's serial "
+        "number, or its holder's address."
     )
 
 
