@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from filon._errors import UnknownLot
 from filon.explorer import _views as views
 from filon.explorer._models import LotOut
-from filon.explorer.routes._common import ExplorerState
+from filon.explorer.routes._common import ExplorerState, listening_url
 
 LINKSET_MEDIA_TYPE = "application/linkset+json"
 """RFC 9264's media type of a link set in JSON."""
@@ -112,7 +112,7 @@ def _cid(uri: str) -> str | None:
 def linkset_response(request: Request, state: ExplorerState, lot_id: int) -> Response:
     """The lot's link set, or a 404 in JSON for a lot the index does not have."""
     links = state.links(request, lot_id)
-    base = links.url[: -len(f"/lots/{lot_id}")]
+    base = state.public_url if state.public_url is not None else listening_url(request)
     try:
         page = views.lot(state.explorer, lot_id, links)
     except UnknownLot as unknown:
