@@ -15,6 +15,10 @@ prices it). Every figure is one transaction's receipt, in the situation its name
   ``grant_access`` / ``revoke_access``: it grants a refiner access to a lot, then revokes it;
   ``transfer_and_grant_multicall``: ``transferFrom`` and ``grantAccess`` in one ``multicall`` (compare with
   ``transfer`` plus ``grant_access``);
+- ``transform_1_1``: a refiner that already holds lots refines one lot into one bar;
+  ``assign_serial``: it gives an existing bar a 15-character serial number; ``transform_1_1_with_serial``:
+  the same refining with the bar's serial in one ``multicall`` (how ``Client.transform`` sends a
+  ``LotOutput`` with a serial);
 - ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
   lot;
 - ``publish_participant_record``: the registrar publishes the hash of a participant's record;
@@ -260,6 +264,22 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> None:
         lots.encode_abi("updatePermit", [1, Web3.keccak(text="renewed"), now + 2 * YEAR]),
     ]
     chain.measure("register_import_multicall", lots.functions.multicall(register_import), registrar)
+
+    # A refiner that already holds lots stamps its bars: a serial given to an existing bar, and a refining
+    # transformation with its bar's serial in one multicall (the library predicts the bar's id by a call).
+    bar_ore = [declare() for _ in range(3)]
+    for lot_id in bar_ore:
+        chain.gas(lots.functions.transferFrom(miner, refiner, lot_id), miner)
+    bar = [(3, 1_000_000, 1_000_000)]
+    receipt = chain.measure("transform_1_1", lots.functions.transform(bar_ore[0:1], bar, ROOT, URI), refiner)
+    plain = lots.events.LotProduced().process_receipt(receipt, errors=DISCARD)[0]["args"]["lotId"]
+    chain.measure("assign_serial", lots.functions.assignSerialNumber(plain, "RAM-2026-000123"), refiner)
+    (predicted,) = lots.functions.transform(bar_ore[1:2], bar, ROOT, URI).call({"from": refiner})
+    stamped = [
+        lots.encode_abi("transform", [bar_ore[1:2], bar, ROOT, URI]),
+        lots.encode_abi("assignSerialNumber", [predicted, "RAM-2026-000124"]),
+    ]
+    chain.measure("transform_1_1_with_serial", lots.functions.multicall(stamped), refiner)
 
 
 def measure_baselines(chain: _Chain, baselines: dict[str, dict[str, Any]]) -> None:

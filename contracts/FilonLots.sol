@@ -23,10 +23,17 @@ import {LotMetadata} from "./libraries/LotMetadata.sol";
 /// approvals, safe transfers, ERC-165 and its errors; `_ownerOf`, `balanceOf` and `_update` read and write the
 /// packed slots instead of its own mappings. What no rule reads (gross mass, parents, passport URIs, external
 /// references) lives in events. OpenZeppelin's `Multicall` batches calls in one transaction, all or nothing and
-/// each with the caller as `msg.sender`: a register import with its snapshot, a transfer with its access grant.
+/// each with the caller as `msg.sender`: a register import with its snapshot, a transfer with its access grant,
+/// a refining transformation with the serial numbers of its bars. A bar's serial is in storage because rules
+/// and readers need it on chain: its uniqueness per refiner and the `data:` token URI.
 contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFilonLots {
     /// @notice The most inputs, or outputs, one transformation may have (keeps every call's gas bounded).
     uint256 public constant MAX_TRANSFORM_LOTS = 64;
+
+    /// @dev The longest serial number a refiner can give a bar, in bytes (LBMA serials are far shorter; a serial
+    /// of up to 31 bytes takes one storage slot). Not public: each public function adds a selector to the
+    /// dispatcher, which costs every call whose selector sorts after it.
+    uint256 private constant _MAX_SERIAL_LENGTH = 64;
 
     /// @notice The EIP-712 type of an off-chain {Declaration}.
     bytes32 public constant DECLARATION_TYPEHASH = keccak256(
@@ -57,6 +64,8 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
     mapping(address issuer => mapping(bytes32 refHash => uint256 lotId)) private _lotsByRef;
     uint256 private _idBlocks;
     mapping(bytes32 credentialHash => Attestation) private _attestations;
+    mapping(uint256 lotId => string) private _serials;
+    mapping(address refiner => mapping(bytes32 serialHash => uint256 lotId)) private _lotsBySerial;
 
     /// @notice How many lot ids a holder takes at once. Lot ids are unique and never reused, but not in minting
     /// order across holders: each holder mints from its own block of ids (1-100, 101-200, ...), which spares
@@ -176,6 +185,31 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
     }
 
     /// @inheritdoc IFilonLots
+    /// @dev The serial stays with the lot for good, also once it is consumed (melted into a product): the number
+    /// stamped on a bar keeps resolving to its lot, and the refiner can never give it to another lot.
+    /// Requirements: the caller holds `lotId`, which is live, and is admitted as `Refiner`; the lot is `Refined`
+    /// and has no serial yet; `serial` is 1 to 64 bytes and the caller never used it before.
+    /// Emits a {SerialAssigned} event.
+    function assignSerialNumber(uint256 lotId, string calldata serial) external {
+        Lot storage stored = _lots[lotId];
+        address holder = stored.holder;
+        if (holder == address(0)) _revertNotLive(lotId);
+        if (holder != msg.sender) revert NotHolder(lotId, msg.sender, holder);
+        if (_accounts[msg.sender].role != Role.Refiner) revert NotRefiner(msg.sender);
+        if (stored.form != Form.Refined) revert NotRefinedLot(lotId, stored.form);
+        uint256 length = bytes(serial).length;
+        if (length == 0 || length > _MAX_SERIAL_LENGTH) revert InvalidSerialLength(length);
+        string storage assigned = _serials[lotId];
+        if (bytes(assigned).length != 0) revert SerialAlreadyAssigned(lotId, assigned);
+        bytes32 serialHash = keccak256(bytes(serial));
+        uint256 existing = _lotsBySerial[msg.sender][serialHash];
+        if (existing != 0) revert DuplicateSerial(msg.sender, serial, existing);
+        _serials[lotId] = serial;
+        _lotsBySerial[msg.sender][serialHash] = lotId;
+        emit SerialAssigned(lotId, msg.sender, serial);
+    }
+
+    /// @inheritdoc IFilonLots
     /// @dev Event only: readers take the latest key per account from the logs. The contract checks only the
     /// length (an uncompressed secp256k1 key, the longest in use, is 65 bytes); the library checks the format.
     /// Requirements: the caller is admitted; `publicKey` is 1 to 65 bytes. Emits an {EncryptionKeyPublished} event.
@@ -272,6 +306,17 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
     }
 
     /// @inheritdoc IFilonLots
+    /// @dev Readable for a consumed lot too.
+    function serialOf(uint256 lotId) external view returns (string memory) {
+        return _serials[lotId];
+    }
+
+    /// @inheritdoc IFilonLots
+    function lotBySerial(address refiner, string calldata serial) external view returns (uint256) {
+        return _lotsBySerial[refiner][keccak256(bytes(serial))];
+    }
+
+    /// @inheritdoc IFilonLots
     function lotByExternalRef(address issuer, string calldata externalRef) external view returns (uint256) {
         return _lotsByRef[issuer][keccak256(bytes(externalRef))];
     }
@@ -285,11 +330,12 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
         return MerkleProof.verifyCalldata(proof, passportRoot, leaf);
     }
 
-    /// @notice On-chain JSON metadata (a `data:` URI): form, fine gold, origin and current passport root.
+    /// @notice On-chain JSON metadata (a `data:` URI): form, fine gold, origin, current passport root and, once
+    /// assigned, the serial.
     /// @dev Reverts with {ERC721NonexistentToken} for a consumed or unknown lot, like any burned token.
     function tokenURI(uint256 tokenId) public view override returns (string memory) {
         _requireOwned(tokenId);
-        return LotMetadata.tokenURI(tokenId, lot(tokenId));
+        return LotMetadata.tokenURI(tokenId, lot(tokenId), _serials[tokenId]);
     }
 
     /// @inheritdoc ERC721
@@ -470,7 +516,13 @@ contract FilonLots is ERC721, EIP712, NoncesKeyed, Multicall, FilonRegistry, IFi
         Role role = account.role;
         if ((_LOT_HOLDING_ROLES >> uint8(role)) & 1 == 0) _revertCannotHold(to, role);
         if (account.idsLeft == 0) {
-            account.nextLotId = uint48(_idBlocks++ * LOT_ID_BLOCK + 1);
+            uint256 blocks = _idBlocks;
+            // Cannot overflow: one block per holder at a time, far fewer than 2^48 / LOT_ID_BLOCK of them.
+            // Unchecked also keeps this path off the checked-arithmetic helpers the rest of the contract shares.
+            unchecked {
+                _idBlocks = blocks + 1;
+                account.nextLotId = uint48(blocks * LOT_ID_BLOCK + 1);
+            }
             account.idsLeft = uint8(LOT_ID_BLOCK);
         }
         lotId = account.nextLotId;

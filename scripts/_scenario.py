@@ -257,6 +257,8 @@ BARS: tuple[tuple[int, int, float], ...] = (
     (50_000, 50_005, 2.0),
     (24_500, 24_502, 1.0),
 )
+BAR_SERIALS = ("RAM-2025-000101", "RAM-2025-000102", "RAM-2025-000103")
+"""The serial numbers the refiner stamps on the bars of BARS, given with the refining transformation."""
 REFINING_BATCH = "RAM-RB-2025-0612"
 REFINING_DATE = datetime.date(2025, 6, 12)
 
@@ -737,7 +739,10 @@ def run_scenario(
     batch_prepared = filon.prepare_passport(bar_passport(None), refiner.store)
     bar_ids = refiner.transform(
         [dore_id],
-        [filon.LotOutput(filon.Form.REFINED, fine, gross) for fine, gross, _ in BARS],
+        [
+            filon.LotOutput(filon.Form.REFINED, fine, gross, serial=serial)
+            for (fine, gross, _), serial in zip(BARS, BAR_SERIALS, strict=True)
+        ],
         passport_root=batch_prepared.root,
         passport_uri=batch_prepared.uri,
     )

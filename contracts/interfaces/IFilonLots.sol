@@ -79,6 +79,17 @@ interface IFilonLots {
     /// @dev The inputs of a transformation must all be held by `holder`; lot `lotId` is held by `other`.
     error MixedHolders(uint256 lotId, address holder, address other);
 
+    /// @dev `account` is not admitted as a refiner, so it assigns no serial.
+    error NotRefiner(address account);
+    /// @dev Lot `lotId` is in form `form`, not `Refined`: only refined lots get serials.
+    error NotRefinedLot(uint256 lotId, Form form);
+    /// @dev A serial must be 1 to 64 bytes long; this one is `length` bytes.
+    error InvalidSerialLength(uint256 length);
+    /// @dev Lot `lotId` already has serial `serial` (a serial is assigned once).
+    error SerialAlreadyAssigned(uint256 lotId, string serial);
+    /// @dev `refiner` already gave serial `serial` to lot `lotId` (a refiner's serials are unique).
+    error DuplicateSerial(address refiner, string serial, uint256 lotId);
+
     /// @dev A published encryption key must be 1 to 65 bytes long; this one is `length` bytes.
     error InvalidEncryptionKey(uint256 length);
     /// @dev `account` is not admitted as an attester (`Auditor` or `Laboratory`).
@@ -126,6 +137,8 @@ interface IFilonLots {
     event DeclarationCancelled(address indexed operator, uint256 keyNonce);
     /// @notice Passport version `version` (2, 3, ...) of lot `lotId` was recorded.
     event PassportRecorded(uint256 indexed lotId, uint256 version, bytes32 passportRoot, string passportURI);
+    /// @notice `refiner`, holding refined lot `lotId`, gave it serial `serial` (the number stamped on the bar).
+    event SerialAssigned(uint256 indexed lotId, address indexed refiner, string serial);
     /// @notice `account` published `publicKey`, to which others wrap the keys of what they share with it; it
     /// replaces any earlier one.
     event EncryptionKeyPublished(address indexed account, bytes publicKey);
@@ -172,6 +185,18 @@ interface IFilonLots {
         bytes32 passportRoot,
         string calldata passportURI
     ) external returns (uint256[] memory outputIds);
+
+    /// @notice Gives refined lot `lotId`, which the caller (a refiner) holds, its serial number: the number
+    /// stamped on the bar, unique among the caller's serials and never changed. A refiner gives the bars of a
+    /// refining transformation their serials in the same transaction by a `multicall` of the transformation
+    /// and one assignment per bar.
+    function assignSerialNumber(uint256 lotId, string calldata serial) external;
+
+    /// @notice The serial of lot `lotId` ("" if none).
+    function serialOf(uint256 lotId) external view returns (string memory);
+
+    /// @notice The lot `refiner` gave serial `serial`, or 0.
+    function lotBySerial(address refiner, string calldata serial) external view returns (uint256);
 
     /// @notice Publishes the caller's public encryption key.
     function publishEncryptionKey(bytes calldata publicKey) external;

@@ -271,8 +271,14 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
     ) -> list[LotId]:
         """Consumes `inputs` and mints `outputs` to their holder (merge, split, process, refine).
 
+        A refiner gives its bars their serial numbers here: `LotOutput(Form.REFINED, ..., serial="RAM-2026-
+        000123")`. The transformation and the serials' assignments are then sent as one `multicall`, all or
+        nothing (the transformation alone costs what it always costs; see `filon._serials` for how the
+        outputs' ids are known before it is sent).
+
         Args:
-            inputs: Live lots held by one holder, for whom the client's account acts.
+            inputs: Live lots held by one holder, for whom the client's account acts (the holder itself
+                when an output carries a serial).
             outputs: The new lots; their fine gold sums to at most the inputs'.
             passport_root: Root of the outputs' passport.
             passport_uri: Where that passport can be fetched.
@@ -281,11 +287,42 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
             The output lot ids, in the order of `outputs`.
 
         Raises:
+            InvalidInput: A serial number on an output that is not refined, not 1 to 64 bytes long, or on
+                two outputs; nothing is sent.
             MassNotConserved: The outputs hold more fine gold than the inputs.
             NotHolder, MixedHolders, LotConsumed, UnknownLot, InvalidMass, InvalidTransformation,
             EmptyPassportRoot: The contract's other rules.
+            NotRefiner, DuplicateSerial: With serials: the account is not a refiner, or already gave one of
+                these serials; nothing is sent.
+            SerialMismatch: Another transformation of the same account was mined between the prediction of
+                the outputs' ids and this one (see `filon._serials`).
         """
         return self._lots.transform(inputs, outputs, passport_root, passport_uri)
+
+    def assign_serial(self, lot_id: LotId, serial: str) -> str:
+        """Gives a refined lot the client's account (a refiner) holds its serial number, for good.
+
+        For the bars of a new transformation, pass the serials in their `LotOutput`s instead (one
+        transaction). A serial stays with its lot once the lot is consumed, and its refiner never gives it
+        to another lot.
+
+        Args:
+            lot_id: The refined lot.
+            serial: The number stamped on the bar, e.g. "RAM-2026-000123": 1 to 64 bytes of UTF-8.
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            NotHolder: The client's account does not hold the lot.
+            LotConsumed, UnknownLot: The lot cannot be used.
+            NotRefiner: The client's account is not admitted as a refiner.
+            NotRefinedLot: The lot is not refined.
+            InvalidSerialLength: `serial` is empty or longer than 64 bytes.
+            SerialAlreadyAssigned: The lot already has a serial (carried by the error).
+            DuplicateSerial: The account already gave this serial to another lot (carried by the error).
+        """
+        return self._lots.assign_serial(lot_id, serial)
 
     # ------------------------------------------------------------------ lots: reads
 
@@ -346,6 +383,15 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
     def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
         """The lot `issuer` declared with `external_ref`, or None."""
         return self._reads.lot_by_external_ref(issuer, external_ref)
+
+    def lot_by_serial(self, refiner: str, serial: str) -> LotId | None:
+        """The lot `refiner` gave serial number `serial`, or None (a serial is unique per refiner only,
+        like an LBMA bar's brand and number). The lot may since have been consumed; `lot` tells.
+
+        Raises:
+            InvalidInput: `refiner` is not an address.
+        """
+        return self._reads.lot_by_serial(refiner, serial)
 
     def epcis(self, lot_id: LotId) -> dict[str, Any]:
         """The history of the lot and all its ancestors, back to the mines, as a GS1 EPCIS 2.0 JSON-LD

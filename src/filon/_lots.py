@@ -3,11 +3,12 @@ record passports."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from filon import _checks as check
-from filon import _events
+from filon import _events, _serials
 from filon._chain import Receipt
 from filon._contract import Contract
 from filon._errors import FilonError, InvalidAccountNonce, InvalidInput
@@ -82,6 +83,8 @@ class Lots:
 
     def __init__(self, contract: Contract) -> None:
         self._contract = contract
+        # Held from the prediction of a transformation's output ids to its receipt (see `filon._serials`).
+        self._serial_lock = threading.Lock()
 
     def _declared_id(self, receipt: Receipt) -> LotId:
         (event,) = self._contract.events(receipt, _events.LotDeclared)
@@ -216,7 +219,39 @@ class Lots:
         passport_root: bytes | str,
         passport_uri: str,
     ) -> list[LotId]:
+        """`transform`; outputs that carry a serial number get it in the same transaction (a multicall)."""
         sender = self._contract.sender("transform lots")
+        serials = _serials.serials_of(outputs)
         data = transform_call(self._contract, inputs, outputs, passport_root, passport_uri)
-        receipt = sender.transact(self._contract.address, data)
-        return [event.lot_id for event in self._contract.events(receipt, _events.LotProduced)]
+        if not serials:
+            receipt = sender.transact(self._contract.address, data)
+            return [event.lot_id for event in self._contract.events(receipt, _events.LotProduced)]
+        with self._serial_lock:
+            multicall, predicted = _serials.with_serials(self._contract, sender.address, data, serials)
+            receipt = sender.transact(self._contract.address, multicall)
+        minted = [event.lot_id for event in self._contract.events(receipt, _events.LotProduced)]
+        if minted != predicted:
+            raise _serials.SerialMismatch(predicted, minted)
+        return minted
+
+    def transform_preflight(self, inputs: Sequence[LotId], outputs: Sequence[LotOutput]) -> bytes:
+        """The calldata that checks a transformation, its serial numbers included, before its passport is
+        stored.
+
+        Raises:
+            InvalidInput: A serial number that no refined output can take (see `filon._serials.serials_of`).
+            ContractRevert: The contract refuses the transformation itself now.
+        """
+        data = transform_call(self._contract, inputs, outputs, check.PREFLIGHT_ROOT, "")
+        serials = _serials.serials_of(outputs)
+        if not serials:
+            return data
+        sender = self._contract.sender("transform lots")
+        return _serials.with_serials(self._contract, sender.address, data, serials)[0]
+
+    def assign_serial(self, lot_id: LotId, serial: str) -> str:
+        if not isinstance(serial, str):
+            raise InvalidInput(f"A serial number is a string, not {serial!r}")
+        return self._contract.send_for_hash(
+            "assign a serial number", "assignSerialNumber", check.uint(lot_id, "lot_id"), serial
+        )

@@ -20,7 +20,7 @@ from filon import _checks as check
 from filon import _passports
 from filon._contract import Contract
 from filon._errors import AccountRequired, FilonError, InvalidInput
-from filon._lots import Lots, declare_call, record_passport_call, transform_call, unique_references
+from filon._lots import Lots, declare_call, record_passport_call, unique_references
 from filon._passports import DocumentMatch, PassportVersion, PreparedPassport
 from filon._reads import LogReads
 from filon._record_models import ParticipantRecord
@@ -205,7 +205,7 @@ class Passports:
             made = self._lots.transform(inputs, outputs, prepared.root, prepared.uri)
             return [(lot_id, 1) for lot_id in made]
 
-        preflight = transform_call(self._contract, inputs, outputs, check.PREFLIGHT_ROOT, "")
+        preflight = self._lots.transform_preflight(inputs, outputs)
         write = PassportWrite(preflight, passport, documents, public_fields)
         _, recorded = self.write_with_passport("transform lots", write, send)
         return [lot_id for lot_id, _ in recorded]

@@ -23,7 +23,7 @@ from filon._registry import Registry
 from filon._types import HistoryEvent, Lot, LotId, Produced, Provenance
 from filon.passport._epcis import epcis_document
 
-_LOT_EVENTS = ("LotDeclared", "LotProduced", "PassportRecorded")
+_LOT_EVENTS = ("LotDeclared", "LotProduced", "PassportRecorded", "SerialAssigned")
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,10 @@ class LogReads:
 
     def lot_by_external_ref(self, issuer: str, external_ref: str) -> LotId | None:
         (lot_id,) = self._contract.read("lotByExternalRef", check.address(issuer, "issuer"), external_ref)
+        return LotId(lot_id) if lot_id else None
+
+    def lot_by_serial(self, refiner: str, serial: str) -> LotId | None:
+        (lot_id,) = self._contract.read("lotBySerial", check.address(refiner, "refiner"), serial)
         return LotId(lot_id) if lot_id else None
 
     def epcis(self, lot_id: LotId) -> dict[str, Any]:

@@ -84,11 +84,15 @@ class LotOutput:
         form: The physical form of the new lot.
         fine_gold_mg: Its fine gold, in milligrams (positive, at most `gross_mass_mg`).
         gross_mass_mg: Its gross mass, in milligrams.
+        serial: The serial number the refiner stamps on a refined output (a bar), e.g. "RAM-2026-000123":
+            1 to 64 bytes of UTF-8, unique among the refiner's serials; None for none. Only a refiner's
+            refined outputs take one.
     """
 
     form: Form
     fine_gold_mg: int
     gross_mass_mg: int
+    serial: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ class Lot:
         passport_version: The current passport version (1 when minted, +1 per recorded passport).
         passport_uri: The URI given with the current passport version.
         external_ref: The issuer's external reference of an ore lot ("" if none, or for a produced lot).
+        serial: The serial number its refiner gave a refined lot (the number stamped on the bar), or None.
+        refiner: The refiner that gave that serial number (with it, the bar's brand), or None.
     """
 
     id: LotId
@@ -143,6 +149,8 @@ class Lot:
     passport_version: int
     passport_uri: str
     external_ref: str
+    serial: str | None = None
+    refiner: str | None = None
 
 
 class RecordState(StrEnum):

@@ -61,6 +61,8 @@ def test_declare_with_a_passport_then_show_and_history(
         "holder_party": {"address": world.miner.address, "name": None, "role": "mine_operator"},
         "mine_name": None,
         "mine_region": None,
+        "serial": None,
+        "refiner": None,
     }
     assert lot.passport_uri.startswith("ipfs://")
     (declared,) = history["events"]
@@ -115,7 +117,7 @@ def test_transfer_transform_and_provenance(
     assert [m["to"] for m in moved] == [world.plant.address] * 2
     assert [m["from"] for m in moved] == [world.miner.address] * 2
     assert transformed["inputs"] == [first, second]
-    assert output == {"lot_id": output["lot_id"], "form": "dore", "fine_gold_mg": 990_000}
+    assert output == {"lot_id": output["lot_id"], "form": "dore", "fine_gold_mg": 990_000, "serial": None}
     assert provenance["lot_id"] == output["lot_id"]
     assert sorted(provenance["edges"]) == sorted([[first, output["lot_id"]], [second, output["lot_id"]]])
     assert provenance["ore_lots"] == sorted([first, second])
@@ -207,3 +209,47 @@ def test_publish_verify_and_disclose(
         f"Lot {lot_id} passport version 2 checks out against the chain (root {published['root']})"
     )
     assert json.loads((tmp_path / "carbon.json").read_text())["version"] == 2
+
+
+def test_a_refiner_stamps_its_bars_and_finds_them_by_serial(
+    world: World, keys: dict[str, Path], tmp_path: Path, filon_cli: Filon
+) -> None:
+    ore = _declare(keys, tmp_path, filon_cli, "PLANT-0009", fine_mg=500_000)
+    ok_json(
+        filon_cli(
+            "lot", "transfer", str(ore), world.refiner.address, "--account", str(keys["miner"]), "--json"
+        )
+    )
+    bars = write_passport(tmp_path / "bars.json", mine_id=None, fine_mg=200_000, gross_mg=200_000)
+    refiner = ("--account", str(keys["refiner"]))
+
+    transformed = ok_json(
+        filon_cli(
+            "lot", "transform", "--input", str(ore), "--output", "refined:200:200:RAM-2026:000123",
+            "--output", "refined:200:200", "--output", "dore:90:100", "--passport", str(bars),
+            "--document", str(tmp_path / "permit.pdf"), *refiner, "--json",
+        )
+    )  # fmt: skip
+    stamped, plain, dore = (output["lot_id"] for output in transformed["outputs"])
+    code, out, err = filon_cli("lot", "serial", str(plain), "RAM-2026-000124", *refiner)
+    found = ok_json(filon_cli("lot", "find-serial", world.refiner.address, "RAM-2026:000123", "--json"))
+    shown = ok_json(filon_cli("lot", "show", str(stamped), "--json"))
+
+    assert [output["serial"] for output in transformed["outputs"]] == ["RAM-2026:000123", None, None]
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Lot {plain} has serial number RAM-2026-000124 (0x")
+    assert found == {"refiner": world.refiner.address, "serial": "RAM-2026:000123", "lot_id": stamped}
+    assert (shown["serial"], shown["refiner"]) == ("RAM-2026:000123", world.refiner.address)
+    code, out, err = filon_cli("lot", "show", str(plain))
+    assert (code, err) == (0, "")
+    assert "│ serial          │ RAM-2026-000124 " in out
+    assert f"│ brand (refiner) │ {world.refiner.address} " in out
+    assert one_error(filon_cli("lot", "find-serial", world.refiner.address, "RAM-2026-999999")) == (
+        f"{world.refiner.address} gave no lot the serial number 'RAM-2026-999999'"
+    )
+    assert one_error(filon_cli("lot", "serial", str(dore), "RAM-2026-000125", *refiner)) == (
+        f"Lot {dore} is dore, not refined: only refined lots get serial numbers."
+    )
+    assert one_error(filon_cli("lot", "serial", str(plain), "RAM-2026-000123", *refiner)) == (
+        f"Lot {plain} already has serial number 'RAM-2026-000124', which never changes."
+    )

@@ -14,7 +14,7 @@ not admitted participants; `registrar` deployed the contract and holds DEFAULT_A
 but no participant role. `operator` has signed an offline declaration of an ore lot from mine 1 for
 `processor`. `removed_holder` was admitted, received lot `REMOVED_LOT` from `operator`, and was then removed
 (its admission withdrawn). `auditor` and `laboratory` are admitted attesters; `auditor` anchored credential
-`ANCHORED` about `LOT`.
+`ANCHORED` about `LOT`. `refiner` holds `BAR`, a refined lot without a serial number.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ ACTOR, HOLDER, LOT, MINE = _Ref("ACTOR"), _Ref("HOLDER"), _Ref("LOT"), _Ref("MIN
 REGISTRAR_ADDRESS, PROCESSOR_ADDRESS = _Ref("REGISTRAR_ADDRESS"), _Ref("PROCESSOR_ADDRESS")
 REMOVED, REMOVED_LOT = _Ref("REMOVED"), _Ref("REMOVED_LOT")
 AUDITOR_ADDRESS = _Ref("AUDITOR_ADDRESS")
+BAR, REFINER_ADDRESS = _Ref("BAR"), _Ref("REFINER_ADDRESS")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def _calls(s: SimpleNamespace) -> dict[str, tuple[str, tuple[Any, ...]]]:
         "approve": ("approve", (NEWCOMER, s.lot)),
         "setApprovalForAll": ("setApprovalForAll", (NEWCOMER, True)),
         "transform": ("transform", ([s.lot], [(REFINED, 900, 950)], root, "ipfs://refined")),
+        "assignSerialNumber": ("assignSerialNumber", (s.bar, "RAM-2026-000123")),
+        "assignSerialNumber@holder": ("assignSerialNumber", (s.lot, "RAM-2026-000123")),
         "registerParticipant@registrar": ("registerParticipant", (s.registrar, TRADER)),
         "grantRole@participant": ("grantRole", (REGISTRAR_ROLE, s.processor)),
         "recordPassport@removed": ("recordPassport", (s.removed_lot, root, "ipfs://v2")),
@@ -194,6 +197,11 @@ SPEC: list[tuple[str, frozenset[str], Rule]] = [
     ("approve",             HOLDER_AND_ALL_LOTS_OPERATOR, NOT_APPROVER),
     ("setApprovalForAll",   ANYONE,                None),  # each caller approves only for its own lots
     ("transform",           HOLDER_AND_OPERATORS,  NOT_HOLDER),
+    # -- serial numbers: the refiner holding the bar; a holder that is no refiner gives none
+    ("assignSerialNumber",  frozenset({"refiner"}),
+        denied("NotHolder", lotId=BAR, account=ACTOR, holder=REFINER_ADDRESS)),
+    ("assignSerialNumber@holder", NOBODY, {
+        "holder": denied("NotRefiner", account=HOLDER), "*": NOT_HOLDER}),
     # -- roles: the admin grants and revokes; only the role holder renounces its own role
     ("grantRole",           REGISTRAR,             NOT_ADMIN),
     ("revokeRole",          REGISTRAR,             NOT_ADMIN),
@@ -317,6 +325,15 @@ def scene(
     lots.anchorAttestation(ANCHORED, LOT_SUBJECT, lot, sender=auditor)
     lots.approve(approved, lot, sender=holder)
     lots.setApprovalForAll(approved_for_all, True, sender=holder)
+    receipt = lots.declareLot(
+        mine, 8_000, 9_000, keccak(text="passport:bar-ore"), "ipfs://bar-ore", "PIT-4", sender=miner
+    )
+    bar_ore = int(receipt.events.filter(lots.LotDeclared)[0].lotId)
+    lots.transferFrom(miner, refiner, bar_ore, sender=miner)
+    receipt = lots.transform(
+        [bar_ore], [(REFINED, 7_990, 8_000)], keccak(text="passport:bar"), "ipfs://bar", sender=refiner
+    )
+    bar = int(receipt.events.filter(lots.LotProduced)[0].lotId)
 
     declaration = filon.sign_declaration(
         Account.from_key(miner.private_key),
@@ -361,6 +378,7 @@ def scene(
         removed_holder=removed_holder,
         removed_lot=removed_lot,
         auditor=auditor,
+        bar=bar,
         snapshot_date=expiry - 11 * YEAR,
     )
 
@@ -392,6 +410,8 @@ def test_access(
         "REMOVED": scene.removed_holder.address,
         "REMOVED_LOT": scene.removed_lot,
         "AUDITOR_ADDRESS": scene.auditor.address,
+        "BAR": scene.bar,
+        "REFINER_ADDRESS": scene.refiner.address,
     }
     expected = {name: values[v.name] if isinstance(v, _Ref) else v for name, v in denial.args.items()}
     with reverts(getattr(lots, denial.error), **expected):

@@ -76,6 +76,9 @@ def test_gold_flows_from_the_mines_to_the_jeweller(played: Played) -> None:
     assert [b.fine_gold_mg for b in bars] == BARS_FINE
     assert all(b.parents == (summary.dore_id,) and b.form is filon.Form.REFINED for b in bars)
     assert all(b.holder == cast.jeweller.address and b.passport_version == 2 for b in bars)
+    assert [(b.serial, b.refiner) for b in bars] == [
+        (serial, cast.refiner.address) for serial in sc.BAR_SERIALS
+    ]
     assert reader.lots_of(cast.jeweller.address) == sorted(summary.bar_ids)
     assert reader.lots_of(cast.plant.address) == reader.lots_of(cast.refiner.address) == []
     assert sc.find_scenario(played.anvil.url, played.deployment) == tuple(sorted(summary.bar_ids))

@@ -134,7 +134,11 @@ FIELDS = ("'schema_version', 'lot', 'producer', 'facility', 'production_date', '
          "'gold' is not a form: one of ore, concentrate, dore, refined, product"),
         ((*TRANSFORM, "--output", "dore:1e999999:2"), "--output", f"fine gold 1e999999 g {BEYOND_MG}"),
         ((*TRANSFORM, "--output", "dore:1"),
-         "--output", "'dore:1' is not FORM:FINE_G:GROSS_G, like dore:850:1000"),
+         "--output",
+         "'dore:1' is not FORM:FINE_G:GROSS_G[:SERIAL], like dore:850:1000 or "
+         "refined:999.9:1000:RAM-2026-000123"),
+        ((*TRANSFORM, "--output", "refined:1:1:"), "--output",
+         "'refined:1:1:' ends with a colon but no serial number"),
         ((*SIGN, "--valid-for", "9" * 90 + "d"), "--valid-for",
          f"{'9' * 20!r}... (91 characters) is longer than the chain can count"),
         ((*SIGN, "--valid-for", "7 days"),

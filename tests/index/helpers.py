@@ -31,6 +31,7 @@ from filon.index._models import (
     ParentRow,
     ParticipantRow,
     PassportRow,
+    SerialRow,
     TransferRow,
 )
 
@@ -146,7 +147,8 @@ def first_half(world: World) -> tuple[filon.LotId, ...]:
 
 
 def second_half(world: World, ore: Sequence[filon.LotId]) -> Story:
-    """The plant merges ore into concentrate, then doré split in two; a refiner makes a bar of one half;
+    """The plant merges ore into concentrate, then doré split in two; a refiner makes a bar of one half,
+    stamped with its serial number;
     mines are suspended, reactivated and revoked; a participant is removed."""
     roles = world.roles
     plant, refiner = world.client(roles.plant), world.client(roles.refiner)
@@ -168,7 +170,10 @@ def second_half(world: World, ore: Sequence[filon.LotId]) -> Story:
     )
     plant.transfer(dore_a, roles.refiner.address)
     (bar,) = refiner.transform(
-        [dore_a], [filon.LotOutput(filon.Form.REFINED, half - 100, half - 99)], root("bar"), "ipfs://bar"
+        [dore_a],
+        [filon.LotOutput(filon.Form.REFINED, half - 100, half - 99, serial="RAM-2026-000123")],
+        root("bar"),
+        "ipfs://bar",
     )
     refiner.record_passport(bar, root("bar v2"), "ipfs://bar-v2")
     refiner.record_passport(bar, root("bar v3"), "")
@@ -236,6 +241,7 @@ _TOPICS = {
         "MineStatusChanged",
         "ParticipantRegistered",
         "ParticipantRemoved",
+        "SerialAssigned",
     )
 }
 
@@ -266,6 +272,7 @@ def expected_rows(world: World, up_to: int) -> dict[str, int]:
         "passports": names["LotDeclared"] + names["LotProduced"] + names["PassportRecorded"],
         "mine_events": sum(count for name, count in names.items() if name.startswith("Mine")),
         "participants": names["ParticipantRegistered"] + names["ParticipantRemoved"],
+        "serials": names["SerialAssigned"],
     }
 
 
@@ -276,6 +283,7 @@ _TABLES = {
     "passports": PassportRow,
     "mine_events": MineEventRow,
     "participants": ParticipantRow,
+    "serials": SerialRow,
 }
 
 

@@ -14,6 +14,7 @@ from .helpers import (
     assert_rows_exactly_up_to,
     declare,
     head,
+    root,
     rpc,
 )
 
@@ -162,3 +163,30 @@ def test_a_reorg_after_a_manual_rewind_to_a_block_without_events(world: World, s
 
         assert (report.rewound_to, report.to_block) == (fork, fork + 8)
         assert_index_matches_chain(index, world.client(), world.roles.everyone())
+
+
+def test_a_reorg_takes_back_a_serial_number(world: World, sqlite_url: str) -> None:
+    roles = world.roles
+    (ore,) = declare(world, 1)
+    world.client(roles.miner).transfer(ore, roles.refiner.address)
+    (bar,) = world.client(roles.refiner).transform(
+        [ore], [filon.LotOutput(filon.Form.REFINED, 900, 900)], root("bar")
+    )
+    with world.index(sqlite_url) as index:
+        index.sync()
+        fork = head(world.url)
+        snapshot = rpc(world.url, "evm_snapshot")
+        world.client(roles.refiner).assign_serial(bar, "RAM-OLD-1")
+        index.sync()
+        assert (index.lot(bar).serial, index.lot(bar).refiner) == ("RAM-OLD-1", roles.refiner.address)
+        assert [lot.id for lot in index.search("RAM-OLD-1").lots] == [bar]
+
+        assert rpc(world.url, "evm_revert", snapshot) is True
+        world.client(roles.refiner).assign_serial(bar, "RAM-NEW-1")
+        report = index.sync()
+
+        assert report.rewound_to == fork
+        assert index.lot(bar).serial == "RAM-NEW-1"
+        assert index.search("RAM-OLD-1").lots == []
+        assert_rows_exactly_up_to(index, world, fork + 1)
+        assert_index_matches_chain(index, world.client(), roles.everyone())

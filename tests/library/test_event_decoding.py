@@ -8,10 +8,18 @@ import pytest
 from eth_abi.abi import encode
 from hypothesis import given
 from hypothesis import strategies as st
+from web3 import Web3
 
 from filon import _events
 from filon._chain import Log
-from filon._events import EventDecodeError, LotDeclared, LotProduced, MineRegistered, PassportVersionRecorded
+from filon._events import (
+    EventDecodeError,
+    LotDeclared,
+    LotProduced,
+    MineRegistered,
+    PassportVersionRecorded,
+    SerialAssigned,
+)
 from filon._types import Form, LotId, MineId
 
 TX = b"\x07" * 32
@@ -87,6 +95,14 @@ def test_passport_recorded_decodes_as_eth_abi_encodes(lot: int, version: int, ur
     assert event == PassportVersionRecorded(12, 3, TX, LotId(lot), version, ROOT, uri)
 
 
+@given(lot=ids, refiner=st.integers(min_value=0, max_value=2**160 - 1), serial=st.text())
+def test_serial_assigned_decodes_as_eth_abi_encodes(lot: int, refiner: int, serial: str) -> None:
+    event = _events.decode(_log("SerialAssigned", [lot, refiner], encode(["string"], [serial])))
+
+    address = Web3.to_checksum_address(refiner.to_bytes(20, "big"))
+    assert event == SerialAssigned(12, 3, TX, LotId(lot), address, serial)
+
+
 def test_mine_registered_decodes_its_country_and_operator() -> None:
     operator = 0x14DC79964DA2C08B23698B3D3CC7CA32193D9955
     data = encode(
@@ -143,6 +159,11 @@ def _word(value: int) -> bytes:
         ("LotProduced", _word(9) + _PRODUCED[32:], "9 is not a valid Form"),
         ("LotProduced", _PRODUCED[:192] + _word(2**200) + _PRODUCED[224:], "do not fit in the data"),
         ("MineRegistered", b"PEX" + bytes(29) + bytes(160), "a bytes2 value has non-zero padding"),
+        (
+            "SerialAssigned",
+            _word(32) + _word(2) + b"\xc3" + bytes(31),
+            "'utf-8' codec can't decode byte 0xc3",
+        ),
     ],
 )
 def test_malformed_data_is_an_event_decode_error(event: str, data: bytes, reason: str) -> None:

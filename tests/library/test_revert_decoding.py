@@ -64,6 +64,8 @@ def test_every_abi_error_decodes_to_its_class_with_its_arguments(error: dict[str
             assert value == "PE"  # country codes read as text
         elif abi_type == "uint8" and error["name"] in ("MineNotActive", "InvalidMineStatusChange"):
             assert value == filon.MineStatus.SUSPENDED  # statuses read as the enum
+        elif abi_type == "uint8" and error["name"] == "NotRefinedLot":
+            assert value is filon.Form.DORE  # forms read as the enum
         else:
             assert value == sample
     message = str(decoded)

@@ -23,6 +23,7 @@ from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
 from filon._cli._records import registry
+from filon._cli._serial import assign_serial, find_serial
 from filon._cli._store import store
 
 __all__ = ["cli", "main"]
@@ -49,6 +50,8 @@ for command in (
     index,
 ):
     cli.add_command(command)
+for command in (assign_serial, find_serial):
+    lot.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

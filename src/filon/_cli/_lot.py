@@ -378,8 +378,9 @@ def transfer(lot_id: int, to: str, rpc: str | None, deployment: Path, account: s
     multiple=True,
     required=True,
     type=OUTPUT,
-    metavar="FORM:FINE_G:GROSS_G",
-    help="A new lot, its masses in grams.",
+    metavar="FORM:FINE_G:GROSS_G[:SERIAL]",
+    help="A new lot, its masses in grams; a refined lot may end with the serial number stamped on the bar "
+    "(refined:999.9:1000:RAM-2026-000123).",
 )
 @click.option(
     "--passport",
@@ -421,7 +422,12 @@ def transform(
         {
             "inputs": list(inputs),
             "outputs": [
-                {"lot_id": int(i), "form": o.form.name.lower(), "fine_gold_mg": o.fine_gold_mg}
+                {
+                    "lot_id": int(i),
+                    "form": o.form.name.lower(),
+                    "fine_gold_mg": o.fine_gold_mg,
+                    "serial": o.serial,
+                }
                 for i, o in zip(lot_ids, produced, strict=True)
             ],
             "passport_root": "0x" + recorded.root.hex(),
@@ -431,7 +437,9 @@ def transform(
         lines=[
             f"Consumed {', '.join(str(i) for i in inputs)}; produced "
             + ", ".join(
-                f"{i} ({o.form.name.lower()}, {grams(o.fine_gold_mg)})"
+                f"{i} ({o.form.name.lower()}, {grams(o.fine_gold_mg)}"
+                + (f", serial {o.serial}" if o.serial is not None else "")
+                + ")"
                 for i, o in zip(lot_ids, produced, strict=True)
             )
         ],

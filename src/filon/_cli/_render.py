@@ -155,6 +155,8 @@ def lot_table(lot: Lot, holder: Participant | None = None, origin: Mine | None =
             ("passport", f"version {lot.passport_version}, root 0x{lot.passport_root.hex()}"),
             ("passport URI", lot.passport_uri or "-"),
             ("external ref", lot.external_ref or "-"),
+            ("serial", lot.serial if lot.serial is not None else "-"),
+            *([("brand (refiner)", lot.refiner)] if lot.refiner is not None else []),
         ],
     )
 

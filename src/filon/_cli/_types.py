@@ -193,16 +193,25 @@ def bounded_number(text: str, minimum: float, maximum: float, unit: str) -> floa
 
 
 def output_spec(text: str) -> LotOutput:
-    """`FORM:FINE_G:GROSS_G`, like dore:850:1000, as a `LotOutput` (masses in grams).
+    """`FORM:FINE_G:GROSS_G[:SERIAL]`, like dore:850:1000 or refined:999.9:1000:RAM-2026-000123, as a
+    `LotOutput` (masses in grams). Everything after the third colon is the serial number of a refined
+    output, colons included.
 
     Raises:
-        ValueError: It is not of that shape, names no form, or a mass is no amount of grams.
+        ValueError: It is not of that shape, names no form, a mass is no amount of grams, or the serial is
+            empty.
     """
     value = text.strip()
-    parts = value.split(":")
-    if len(parts) != 3:
-        raise ValueError(f"{_shown(value)} is not FORM:FINE_G:GROSS_G, like dore:850:1000")
-    form_name, fine, gross = parts
+    parts = value.split(":", 3)
+    if len(parts) < 3:
+        raise ValueError(
+            f"{_shown(value)} is not FORM:FINE_G:GROSS_G[:SERIAL], like dore:850:1000 or "
+            "refined:999.9:1000:RAM-2026-000123"
+        )
+    form_name, fine, gross = parts[:3]
+    serial = parts[3] if len(parts) == 4 else None
+    if serial is not None and not serial:
+        raise ValueError(f"{_shown(value)} ends with a colon but no serial number")
     forms = {form.name.lower(): form for form in Form}
     if form_name.lower() not in forms:
         raise ValueError(f"{_shown(form_name)} is not a form: one of {', '.join(forms)}")
@@ -214,7 +223,9 @@ def output_spec(text: str) -> LotOutput:
         gross_mg = milligrams(gross, 1000, "g")
     except ValueError as exc:
         raise ValueError(f"gross mass {exc}") from None
-    return LotOutput(form=forms[form_name.lower()], fine_gold_mg=fine_mg, gross_mass_mg=gross_mg)
+    return LotOutput(
+        form=forms[form_name.lower()], fine_gold_mg=fine_mg, gross_mass_mg=gross_mg, serial=serial
+    )
 
 
 def bytes32(text: str) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from filon._errors.reverts import ContractRevert, _frozen, _mine_status
-from filon._types import LotId, MineId, MineStatus
+from filon._types import Form, LotId, MineId, MineStatus
 
 
 class UnknownLot(ContractRevert, LookupError):
@@ -154,6 +154,66 @@ class InvalidDeclarationSignature(ContractRevert, PermissionError):
     )
     mine_id: MineId
     operator: str
+
+
+# Serial numbers
+
+
+def _form(value: int) -> Form | int:
+    try:
+        return Form(value)
+    except ValueError:
+        return value
+
+
+def _form_name(value: Form | int) -> str:
+    return value.name.lower() if isinstance(value, Form) else str(value)
+
+
+class NotRefiner(ContractRevert, PermissionError):
+    """Only an account admitted as a refiner gives serial numbers."""
+
+    error_name = "NotRefiner"
+    template = "{account} is not admitted as a refiner: it cannot give serial numbers."
+    account: str
+
+
+class NotRefinedLot(ContractRevert, ValueError):
+    """Only a refined lot (a bar) gets a serial number."""
+
+    error_name = "NotRefinedLot"
+    template = "Lot {lot_id} is {form}, not refined: only refined lots get serial numbers."
+    converters = _frozen(form=_form)
+    displays = _frozen(form=_form_name)
+    lot_id: LotId
+    form: Form
+
+
+class InvalidSerialLength(ContractRevert, ValueError):
+    """A serial number is 1 to 64 bytes long (UTF-8)."""
+
+    error_name = "InvalidSerialLength"
+    template = "A serial number must be 1 to 64 bytes long, not {length}."
+    length: int
+
+
+class SerialAlreadyAssigned(ContractRevert):
+    """The lot already has a serial number, which never changes."""
+
+    error_name = "SerialAlreadyAssigned"
+    template = "Lot {lot_id} already has serial number {serial!r}, which never changes."
+    lot_id: LotId
+    serial: str
+
+
+class DuplicateSerial(ContractRevert):
+    """The refiner already gave this serial number to another lot; `lot_id` is that lot."""
+
+    error_name = "DuplicateSerial"
+    template = "{refiner} already gave serial number {serial!r} to lot {lot_id}."
+    refiner: str
+    serial: str
+    lot_id: LotId
 
 
 # Encryption keys

@@ -39,6 +39,7 @@ from filon._events.records import (
     PassportVersionRecorded,
     RegisterSnapshotRecorded,
     RoleChanged,
+    SerialAssigned,
     TokenTransfer,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "PassportVersionRecorded",
     "RegisterSnapshotRecorded",
     "RoleChanged",
+    "SerialAssigned",
     "TokenTransfer",
     "access_grants",
     "decode",

@@ -14,6 +14,7 @@ from filon._events.records import (
     LotDeclared,
     LotProduced,
     PassportVersionRecorded,
+    SerialAssigned,
     TokenTransfer,
 )
 from filon._types import (
@@ -50,14 +51,17 @@ def issuers(events: Iterable[ChainEvent]) -> dict[LotId, str]:
 
 
 def lot_from_events(lot_id: LotId, events: Iterable[ChainEvent], holder: str | None) -> Lot | None:
-    """A lot's record from its own events (its birth and passport versions, in chain order) and its holder
-    (None once consumed); None when `events` hold no birth of `lot_id`."""
+    """A lot's record from its own events (its birth, passport versions and serial, in chain order) and its
+    holder (None once consumed); None when `events` hold no birth of `lot_id`."""
     birth: LotBirth | None = None
     latest: LotBirth | PassportVersionRecorded | None = None
     version = 1
+    serial: SerialAssigned | None = None
     for event in events:
         if isinstance(event, LotDeclared | LotProduced) and event.lot_id == lot_id:
             birth = latest = event
+        elif isinstance(event, SerialAssigned) and event.lot_id == lot_id:
+            serial = event
         elif (
             isinstance(event, PassportVersionRecorded) and event.lot_id == lot_id and event.version >= version
         ):
@@ -77,6 +81,8 @@ def lot_from_events(lot_id: LotId, events: Iterable[ChainEvent], holder: str | N
         passport_version=version,
         passport_uri=latest.passport_uri,
         external_ref=birth.external_ref if isinstance(birth, LotDeclared) else "",
+        serial=serial.serial if serial is not None else None,
+        refiner=serial.refiner if serial is not None else None,
     )
 
 

@@ -43,6 +43,7 @@ from filon._events.records import (
     PassportVersionRecorded,
     RegisterSnapshotRecorded,
     RoleChanged,
+    SerialAssigned,
     TokenTransfer,
 )
 from filon._types import (
@@ -173,6 +174,11 @@ def _passport(where: Where, topics: Sequence[str], data: bytes) -> PassportVersi
     )
 
 
+def _serial(where: Where, topics: Sequence[str], data: bytes) -> SerialAssigned:
+    """`(string serial)` after the indexed lot id and refiner."""
+    return SerialAssigned(*where, LotId(_id(topics[1])), _address(topics[2]), _string(data, 0))
+
+
 def _relayed(where: Where, topics: Sequence[str], data: bytes) -> DeclarationRelayed:
     return DeclarationRelayed(
         *where, LotId(_id(topics[1])), _address(topics[2]), _address(topics[3]), _uint(_word(data, 0))
@@ -293,6 +299,7 @@ _DECODERS: dict[str, _Decoder] = {
     "LotDeclared": _declared,
     "LotProduced": _produced,
     "PassportRecorded": _passport,
+    "SerialAssigned": _serial,
     "DeclarationRelayed": _relayed,
     "DeclarationCancelled": _cancelled,
     "Approval": _approval,

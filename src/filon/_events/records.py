@@ -95,6 +95,15 @@ class PassportVersionRecorded(ChainEvent):
 
 
 @dataclass(frozen=True)
+class SerialAssigned(ChainEvent):
+    """`SerialAssigned`: `refiner`, holding refined lot `lot_id`, gave it serial number `serial`."""
+
+    lot_id: LotId
+    refiner: str
+    serial: str
+
+
+@dataclass(frozen=True)
 class DeclarationRelayed(ChainEvent):
     """`DeclarationRelayed`: lot `lot_id` was declared by `operator`'s offline signature, sent by
     `relayer`."""

@@ -187,6 +187,15 @@ class LotOut(BaseModel):
     gross_mass_mg: int
     consumed: bool
     external_ref: str
+    serial: str | None = Field(
+        default=None,
+        description="The serial number its refiner stamped on a refined lot (a bar); None if none.",
+        examples=["RAM-2026-000123"],
+    )
+    refiner: str | None = Field(
+        default=None,
+        description="The refiner that gave the serial number: with it, the bar's brand; None without one.",
+    )
     mine_id: int | None = Field(description="The mine of an ore lot; None for a produced lot.")
     parents: list[int] = Field(description="The lots it was made from.")
     children: list[int] = Field(description="The lots it was consumed into (empty while live).")
@@ -263,9 +272,10 @@ class FoundLot(LotSummary):
     issuer: str = Field(
         description="Who declared the lot (a mine's operator) or minted it in a transformation."
     )
-    found_by: Literal["id", "reference", "holder", "name"] = Field(
-        description="What the query matched: the lot's id, its external reference, its holder's address, "
-        "or a name (its holder's, or a mine's of its gold, in the registrar's records)."
+    found_by: Literal["id", "reference", "serial", "holder", "name"] = Field(
+        description="What the query matched: the lot's id, its external reference, its refiner's serial "
+        "number, its holder's address, or a name (its holder's, or a mine's of its gold, in the registrar's "
+        "records)."
     )
 
 

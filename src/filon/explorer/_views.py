@@ -466,6 +466,8 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
         gross_mass_mg=this.gross_mass_mg,
         consumed=this.consumed,
         external_ref=this.external_ref,
+        serial=this.serial,
+        refiner=this.refiner,
         mine_id=this.mine_id,
         parents=[int(p) for p in this.parents],
         children=[int(c) for c in story.children],

@@ -485,7 +485,7 @@ class Index:
 
     def search(self, query: str) -> SearchResults:
         """Lots and mines matching a query: a lot or mine id ("42", "lot 42", "mine 3"), an external
-        reference, or an address (the mine it operates and the lots it holds)."""
+        reference, a bar's serial number, or an address (the mine it operates and the lots it holds)."""
         with self._database.session() as session:
             return _search.search(session, query)
 

@@ -19,7 +19,7 @@ from filon._errors import InvalidInput, UnknownLot
 from filon._types import Form, HistoryEvent, Lot, LotId, MineId, Provenance
 from filon.index import _mines, _rows
 from filon.index._database import IN_CHUNK, rows_in
-from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, TransferRow
+from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, SerialRow, TransferRow
 
 ZERO_ADDRESS = _events.ZERO_ADDRESS
 
@@ -68,7 +68,7 @@ def lots(session: Session, ids: Collection[int]) -> dict[LotId, Lot]:
 
 
 _LotQueries = tuple[
-    Select[int, int, int, int, int | None, str],  # births
+    Select[int, int, int, int, int | None, str, str | None, str | None],  # births, with a bar's serial
     Select[int, int],  # parents
     Select[int, str],  # transfers
     Select[int, int, bytes, str],  # passport versions
@@ -80,7 +80,11 @@ def _lot_queries(ids: Collection[int] | Select[Any]) -> _LotQueries:
     runs itself): births, parents, transfers and passport versions, each ordered so that a lot's last row is
     its latest."""
     return (
-        select(*_BIRTH).where(LotRow.id.in_(ids)).order_by(LotRow.id),
+        # A lot's serial comes with its birth (at most one per lot): no query of its own.
+        select(*_BIRTH)
+        .outerjoin(SerialRow, SerialRow.lot_id == LotRow.id)
+        .where(LotRow.id.in_(ids))
+        .order_by(LotRow.id),
         select(ParentRow.child_id, ParentRow.parent_id)
         .where(ParentRow.child_id.in_(ids))
         .order_by(ParentRow.child_id, ParentRow.position),
@@ -117,9 +121,16 @@ def _read_lots(session: Session, queries: _LotQueries, parameters: dict[str, Any
         for lot_id, version, root, uri in connection.execute(passports_query, parameters).all()
     }
     found: dict[LotId, Lot] = {}
-    for lot_id, form, fine_gold_mg, gross_mass_mg, mine_id, external_ref in connection.execute(
-        births_query, parameters
-    ).all():
+    for (
+        lot_id,
+        form,
+        fine_gold_mg,
+        gross_mass_mg,
+        mine_id,
+        external_ref,
+        serial,
+        refiner,
+    ) in connection.execute(births_query, parameters).all():
         holder = holders.get(lot_id, ZERO_ADDRESS)
         version, root, uri = passports[lot_id]
         found[LotId(lot_id)] = Lot(
@@ -135,6 +146,8 @@ def _read_lots(session: Session, queries: _LotQueries, parameters: dict[str, Any
             passport_version=version,
             passport_uri=uri,
             external_ref=external_ref,
+            serial=serial,
+            refiner=refiner,
         )
     return found
 
@@ -146,6 +159,8 @@ _BIRTH = (
     LotRow.gross_mass_mg,
     LotRow.mine_id,
     LotRow.external_ref,
+    SerialRow.serial,
+    SerialRow.refiner,
 )
 _FORMS = {form.value: form for form in Form}
 
@@ -210,9 +225,15 @@ def story(session: Session, lot_id: int) -> Story:
     Raises:
         UnknownLot: The index has no lot with this id.
     """
-    birth = session.get(LotRow, lot_id)
-    if birth is None:
+    # The serial (at most one per lot) comes with the birth: no statement of its own.
+    found = session.execute(
+        select(LotRow, SerialRow)
+        .outerjoin(SerialRow, SerialRow.lot_id == LotRow.id)
+        .where(LotRow.id == lot_id)
+    ).first()
+    if found is None:
         raise UnknownLot(lot_id=lot_id)
+    birth, serial = found
     transfers = list(session.scalars(select(TransferRow).where(TransferRow.lot_id == lot_id)))
     passports = list(session.scalars(select(PassportRow).where(PassportRow.lot_id == lot_id)))
     parents = list(
@@ -249,6 +270,8 @@ def story(session: Session, lot_id: int) -> Story:
         passport_version=passport.version,
         passport_uri=passport.uri,
         external_ref=birth.external_ref,
+        serial=serial.serial if serial is not None else None,
+        refiner=serial.refiner if serial is not None else None,
     )
     return Story(lot, [Timed(entry, times[entry.block_number]) for entry in history], outputs)
 
@@ -285,6 +308,14 @@ def last_activity(session: Session, lot_ids: Collection[int]) -> dict[LotId, int
 def by_external_ref(session: Session, external_ref: str, *, limit: int | None = None) -> list[Lot]:
     """The lots declared with this external reference (unique per issuer, so possibly several)."""
     query = select(LotRow.id).where(LotRow.external_ref == external_ref)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(lots(session, list(session.scalars(query))).values())
+
+
+def by_serial(session: Session, serial: str, *, limit: int | None = None) -> list[Lot]:
+    """The lots given this serial number (unique per refiner, so possibly several), by id."""
+    query = select(SerialRow.lot_id).where(SerialRow.serial == serial).order_by(SerialRow.lot_id)
     if limit is not None:
         query = query.limit(limit)
     return list(lots(session, list(session.scalars(query))).values())

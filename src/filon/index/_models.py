@@ -252,6 +252,18 @@ class RecordContentRow(Base):
     search: Mapped[str] = mapped_column(Text, index=True)
 
 
+class SerialRow(Base):
+    """`SerialAssigned`: the serial number a refiner gave a refined lot (once, for good), by lot."""
+
+    __tablename__ = "serials"
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, index=True)
+    log_index: Mapped[int] = mapped_column(Integer)
+    transaction_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    refiner: Mapped[str] = mapped_column(String(42))
+    serial: Mapped[str] = mapped_column(Text, index=True)
+
+
 # Every table whose rows belong to a block, for rewinds.
 BLOCK_TABLES = (
     LotRow,
@@ -265,4 +277,5 @@ BLOCK_TABLES = (
     AttestationRow,
     ParticipantRecordRow,
     RegisterSnapshotRow,
+    SerialRow,
 )

@@ -31,6 +31,7 @@ from filon._events import (
     ParticipantRemoved,
     PassportVersionRecorded,
     RegisterSnapshotRecorded,
+    SerialAssigned,
     TokenTransfer,
 )
 from filon._types import Form, LotId, MineId, MineStatus
@@ -45,6 +46,7 @@ from filon.index._models import (
     ParticipantRow,
     PassportRow,
     RegisterSnapshotRow,
+    SerialRow,
     TransferRow,
 )
 
@@ -113,6 +115,17 @@ def rows(events: Sequence[ChainEvent]) -> Rows:
                     "transaction_hash": event.transaction_hash,
                     "snapshot_hash": event.snapshot_hash,
                     "snapshot_date": event.snapshot_date,
+                }
+            )
+        elif isinstance(event, SerialAssigned):
+            found[SerialRow].append(
+                {
+                    "lot_id": event.lot_id,
+                    "block_number": event.block_number,
+                    "log_index": event.log_index,
+                    "transaction_hash": event.transaction_hash,
+                    "refiner": event.refiner,
+                    "serial": event.serial,
                 }
             )
     return found

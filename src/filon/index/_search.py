@@ -21,19 +21,21 @@ _ID = re.compile(r"(?i)(lot|mine|m|#)?\s*#?\s*(\d{1,18})")
 _MAX_BY_REFERENCE = 100
 
 
-FoundBy = Literal["id", "reference", "holder", "name"]
+FoundBy = Literal["id", "reference", "serial", "holder", "name"]
 
 
 @dataclass(frozen=True)
 class SearchResults:
-    """What a free-text search found: lots by id or external reference, mines by id or operator.
+    """What a free-text search found: lots by id, external reference or serial, mines by id or operator.
 
     Attributes:
         query: The query, stripped.
-        lots: The lots found, by id first, then by the address holding them, then by reference.
+        lots: The lots found, by id first, then by the address holding them, then by reference, then by
+            serial number.
         mines: The mines found.
-        found_by: How each lot was found: by its id, its issuer's external reference, its holder, or a name
-            (of its holder, or of a mine its gold comes from, in their verified records).
+        found_by: How each lot was found: by its id, its issuer's external reference, its refiner's serial
+            number, its holder, or a name (of its holder, or of a mine its gold comes from, in their verified
+            records).
         participants: The participants whose verified record's name matches.
         issuers: Who issued each lot (declared it, or minted it in a transformation): an external reference
             is unique per issuer only, so a reference found is only as good as who issued it.
@@ -53,9 +55,9 @@ class SearchResults:
 
 def search(session: Session, query: str) -> SearchResults:
     """Lots and mines matching a query: a lot or mine id ("42", "lot 42", "mine 3"), an external
-    reference, an address (the mine it operates and the lots it holds), or a name in the registrar's records
-    (mines by name, region or district and the lots of their gold, participants and the lots they hold),
-    accents and case ignored."""
+    reference, a bar's serial number, an address (the mine it operates and the lots it holds), or a name in
+    the registrar's records (mines by name, region or district and the lots of their gold, participants and
+    the lots they hold), accents and case ignored."""
     text = query.strip()
     results = SearchResults(query=text)
     if not text:
@@ -81,6 +83,10 @@ def search(session: Session, query: str) -> SearchResults:
         if lot.id not in results.found_by:
             results.lots.append(lot)
             results.found_by[lot.id] = "reference"
+    for lot in _lots.by_serial(session, text, limit=_MAX_BY_REFERENCE):
+        if lot.id not in results.found_by:
+            results.lots.append(lot)
+            results.found_by[lot.id] = "serial"
     _by_name(session, text, results)
     issued = select(LotRow.id, LotRow.issuer)
     for row in rows_in(session, issued, LotRow.id, sorted(results.found_by)):

@@ -13,6 +13,7 @@ from filon.explorer._graph import provenance_svg
 from filon.explorer._models import LotOut
 from filon.explorer._names import named_mine
 from filon.explorer._responses import html_page, render, size
+from filon.explorer.routes import resolver
 from filon.explorer.routes._common import (
     NOT_FOUND,
     TOO_LARGE,
@@ -53,10 +54,14 @@ def search_page(request: Request, state: State, q: QueryParam = "") -> Response:
 
 @router.get(
     "/lots/{lot_id}",
-    responses=NOT_FOUND,
-    summary="A lot: provenance, custody, passports, carbon, red flags",
+    responses={**NOT_FOUND, 200: {"content": {resolver.LINKSET_MEDIA_TYPE: {}}}},
+    summary="A lot: provenance, custody, passports, carbon, red flags (or its RFC 9264 link set)",
 )
-def lot_page(request: Request, state: State, lot_id: LotIdPath) -> Response:
+def lot_page(
+    request: Request, state: State, lot_id: LotIdPath, link_type: resolver.LinkTypeQuery = None
+) -> Response:
+    if resolver.wants_linkset(request, link_type):
+        return resolver.linkset_response(request, state, lot_id)
     root = _root(request)
 
     def rendered(page: LotOut) -> bytes:
@@ -75,7 +80,9 @@ def lot_page(request: Request, state: State, lot_id: LotIdPath) -> Response:
         return bytes(response.body)
 
     links = state.links(request, lot_id)
-    return html_page(views.lot_body(state.explorer, lot_id, links, f"html {root}", rendered))
+    page = html_page(views.lot_body(state.explorer, lot_id, links, f"html {root}", rendered))
+    page.headers.update({**resolver.VARY, "Link": resolver.linkset_link(links.url)})
+    return page
 
 
 @router.post(
