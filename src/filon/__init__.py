@@ -184,6 +184,14 @@ from filon.passport import (
     verify_credential,
     verify_disclosure_offline,
 )
+from filon.passport._layers import (
+    ConfidentialLayerError,
+    GrantInvalid,
+    LayerCorrupted,
+    LayerMismatch,
+    NoEncryptionKey,
+    WrappedKeyInvalid,
+)
 
 __all__ = [
     "MAX_CAPACITY_MG",
@@ -211,6 +219,7 @@ __all__ = [
     "CarbonEmissions",
     "CarbonFootprint",
     "Client",
+    "ConfidentialLayerError",
     "Consumed",
     "ContractPanic",
     "ContractRevert",
@@ -244,6 +253,7 @@ __all__ = [
     "FilonError",
     "Form",
     "GeoLocation",
+    "GrantInvalid",
     "HexLengthInsufficient",
     "HistoryEvent",
     "IncorrectOwner",
@@ -269,6 +279,8 @@ __all__ = [
     "InvalidSubjectKind",
     "InvalidTransformation",
     "IssuedAttestation",
+    "LayerCorrupted",
+    "LayerMismatch",
     "Lot",
     "LotConsumed",
     "LotDeclaration",
@@ -287,6 +299,7 @@ __all__ = [
     "MineStatus",
     "MissingExtra",
     "MixedHolders",
+    "NoEncryptionKey",
     "NonexistentLot",
     "NotApproved",
     "NotAttester",
@@ -333,6 +346,7 @@ __all__ = [
     "UnknownLot",
     "UnknownMine",
     "UploadRefused",
+    "WrappedKeyInvalid",
     "build_tree",
     "canonical_json",
     "carbon_footprint",
