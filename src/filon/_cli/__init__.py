@@ -22,6 +22,7 @@ from filon._cli._explorer import explorer
 from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
+from filon._cli._sharing import grant, publish_key, revoke, show
 from filon._cli._store import store
 
 __all__ = ["cli", "main"]
@@ -35,6 +36,9 @@ def cli() -> None:
 
 for command in (deploy, participant, mine, lot, passport, attest, store, backup, chain, explorer, index):
     cli.add_command(command)
+for command in (grant, revoke, show):
+    passport.add_command(command)
+participant.add_command(publish_key)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
