@@ -127,21 +127,28 @@ class Confidential:
         problems: list[FilonError] = []
         me = self._me()
         aad = wrap_aad(entry.root, me)
-        for recipient in self._layer(package.layer.cid, entry).recipients:
+        unreadable: LayerCorrupted | None = None
+        try:
+            recipients = self._layer(package.layer.cid, entry).recipients
+        except LayerCorrupted as error:
+            recipients, unreadable = [], error
+        for recipient in recipients:
             if recipient.reader.lower() == me:
                 try:
                     return unwrap_key(bytes.fromhex(recipient.wrapped_key[2:]), private, aad)
                 except FilonError as error:
                     problems.append(error)
-        for grant in reversed(self._access.grants(entry.lot_id)):
-            if grant.reader.lower() != me:
-                continue
+        mine = [grant for grant in self._access.grants(entry.lot_id) if grant.reader.lower() == me]
+        for grant in reversed(mine):
             try:
                 granted = self._granted_version(grant.grant_digest, entry)
                 if granted is not None:
                     return unwrap_key(bytes.fromhex(granted.wrapped_key[2:]), private, aad)
             except FilonError as error:
                 problems.append(error)
+        if unreadable is not None and mine:
+            # a reader of the lot: the layer it may be a recipient of is damaged, not merely withheld from it
+            problems.insert(0, unreadable)
         if problems:
             raise problems[0]
         return None

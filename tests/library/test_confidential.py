@@ -235,6 +235,22 @@ def test_a_changed_ciphertext_byte_is_refused(parties: Parties, world: World, ro
         parties.refiner.passport(ore, version)
 
 
+def test_a_damaged_layer_file_is_refused_to_its_readers_and_withheld_from_others(
+    parties: Parties, world: World, roles: Roles
+) -> None:
+    ore = _ore_lot(parties, world)
+    parties.miner.grant_access(ore, roles.refiner.address)
+    layer = parties.jeweller.published_passport(ore).layer
+    assert layer is not None
+    path = parties.store / layer.cid
+    path.write_bytes(path.read_bytes().replace(b'"ciphertext":"', b'"ciphertext":"A', 1))
+
+    with pytest.raises(filon.LayerCorrupted, match="cannot be read intact from the document store"):
+        parties.refiner.passport(ore)
+    with pytest.raises(filon.PassportWithheld):
+        parties.jeweller.passport(ore)
+
+
 def test_a_changed_salt_is_refused(parties: Parties, world: World, roles: Roles) -> None:
     ore = _ore_lot(parties, world)
     passport = _ore_passport()
