@@ -20,7 +20,7 @@ from filon import _checks as check
 from filon import _passports
 from filon._access import Access
 from filon._contract import Contract
-from filon._errors import AccountRequired, FilonError, InvalidInput, PassportWithheld
+from filon._errors import AccountRequired, FilonError, PassportWithheld
 from filon._passports import PassportVersion
 from filon._reads import LogReads
 from filon._salts import SaltFolder
@@ -224,9 +224,7 @@ class Confidential:
         withheld = [name for name in field_names() if name not in public]
         if not withheld:
             return _passports.passport_of(package, entry)
-        key = None
-        if package.layer is not None and sorted(package.layer.fields) == sorted(withheld):
-            key = self.content_key(entry, package)
+        key = self.content_key(entry, package) if package.layer is not None else None
         if key is None or package.layer is None:
             raise PassportWithheld(
                 f"Lot {lot_id} passport version {entry.version} withholds {', '.join(withheld)} from "
@@ -247,7 +245,7 @@ class Confidential:
         lot itself always when `required`, an ancestor only when it has something to grant.
 
         Raises:
-            NoEncryptionKey: `reader` published no key (checked first; nothing is stored).
+            NoEncryptionKey: `reader` published no key (checked before any grant file is stored).
         """
         reader = check.address(reader, "reader")
         lots = [lot_id]
@@ -311,7 +309,5 @@ class Confidential:
 
     def anchor(self, calls: Sequence[tuple[str, Sequence[object]]]) -> str:
         """Sends the calls (grants, a transfer with its grant) in one transaction."""
-        if not calls:
-            raise InvalidInput("Nothing to send")
         receipt = self._contract.multicall("grant access", list(calls))
         return check.hex0x(receipt["transactionHash"])
