@@ -11,7 +11,9 @@ import pytest
 
 import _scenario as sc
 import filon
-from filon.passport import cid_for_sha256
+from filon.explorer._models import PassportVersionOut
+from filon.explorer._views_passports import public_layers
+from filon.passport import DocumentStore, cid_for_sha256
 
 from .conftest import Explored
 
@@ -125,3 +127,21 @@ def test_no_confidential_field_is_in_the_index_the_pages_or_the_logs(
         assert [path for path, body in zip(paths, bodies, strict=True) if marker in body] == []
         assert marker not in caplog.text
         assert all(marker not in line for line in explored.summary.log)
+
+
+def test_a_version_whose_package_is_missing_or_does_not_check_out_says_why(
+    explored: Explored, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    first, second = (PassportVersionOut.model_validate(v) for v in _versions(explored, explored.bar))
+    crossed = second.model_copy(update={"uri": first.uri})  # version 1's package under version 2's root
+    empty = DocumentStore(tmp_path_factory.mktemp("empty"))
+
+    (missing,) = public_layers(empty, explored.bar, [first])
+    (mismatched,) = public_layers(explored.store, explored.bar, [crossed])
+
+    assert missing.published is None and missing.published_note == (
+        "Its package is not in this explorer's document store (or its URI is not an ipfs:// CID)."
+    )
+    assert mismatched.published is None
+    assert mismatched.published_note is not None
+    assert mismatched.published_note.startswith("Its package does not check out against the root recorded")

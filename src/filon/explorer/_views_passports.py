@@ -41,12 +41,12 @@ def _public_layer(store: DocumentStore, lot_id: int, out: PassportVersionOut) ->
     except PassportUnavailable:
         # the error names the store's folder: a buyer is told only what is missing
         note = "Its package is not in this explorer's document store (or its URI is not an ipfs:// CID)."
-        return out.model_copy(update={"published_note": note})
+        return out.model_copy(update={"published": None, "published_note": note})
     except DisclosureMismatch as error:
         note = (
             f"Its package does not check out against the root recorded on chain ({error.reason}): not shown."
         )
-        return out.model_copy(update={"published_note": note})
+        return out.model_copy(update={"published": None, "published_note": note})
     fields = [
         PassportFieldOut(name=name, status="checked", value=package.fields[name].value)
         if name in package.fields
