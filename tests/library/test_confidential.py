@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eth_account.signers.local import LocalAccount
+from web3 import HTTPProvider, Web3
 
 import filon
 from filon.passport import Document, DocumentType, Facility, Party, Quantity
@@ -170,6 +171,23 @@ def test_a_grant_needs_the_readers_published_key(parties: Parties, world: World,
     assert nonce(world.url, roles.miner) == before
     parties.miner.transfer(ore, roles.miner2.address, grant=False)
     assert parties.miner.lot(ore).holder == roles.miner2.address
+
+
+def test_a_transfer_grants_in_a_multicall_only_when_there_is_something_to_grant(
+    parties: Parties, world: World, roles: Roles
+) -> None:
+    public = parties.miner.declare_lot_with_passport(world.mine, _ore_passport())  # every field published
+    ore = _ore_lot(parties, world)
+    w3 = Web3(HTTPProvider(world.url))
+
+    plain = parties.miner.transfer(public, roles.miner2.address)  # miner2 has no key: nothing to grant anyway
+    granting = parties.miner.transfer(ore, roles.plant.address)
+
+    transfer_from = Web3.keccak(text="transferFrom(address,address,uint256)")[:4]
+    assert bytes(w3.eth.get_transaction(plain)["input"])[:4] == transfer_from
+    assert bytes(w3.eth.get_transaction(granting)["input"])[:4] == Web3.keccak(text="multicall(bytes[])")[:4]
+    assert [g.reader for g in parties.miner.access_grants(ore)] == [roles.plant.address]
+    assert parties.plant.passport(ore) == _ore_passport()
 
 
 def test_later_versions_reach_standing_readers_until_revoked(
