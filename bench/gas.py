@@ -19,6 +19,8 @@ prices it). Every figure is one transaction's receipt, in the situation its name
   ``assign_serial``: it gives an existing bar a 15-character serial number; ``transform_1_1_with_serial``:
   the same refining with the bar's serial in one ``multicall`` (how ``Client.transform`` sends a
   ``LotOutput`` with a serial);
+  ``transfer`` plus ``grant_access``); ``grant_access_provenance_multicall``: six grants (a doré and its five
+  ore lots) in one ``multicall``, as ``grant_access(..., with_provenance=True)`` sends them;
 - ``anchor_attestation`` / ``revoke_attestation``: a laboratory anchors, then revokes, a credential about a
   lot;
 - ``publish_participant_record``: the registrar publishes the hash of a participant's record;
@@ -232,6 +234,9 @@ def measure_operations(chain: _Chain, artifact: dict[str, Any]) -> None:
         lots.encode_abi("grantAccess", [second, plant, grant]),
     ]
     chain.measure("transfer_and_grant_multicall", lots.functions.multicall(handover), miner)
+    # a grant with provenance: a doré and its five ore lots (consumed ones too), one grant file each
+    provenance = [lots.encode_abi("grantAccess", [lot_id, refiner, grant]) for lot_id in ids[0:6]]
+    chain.measure("grant_access_provenance_multicall", lots.functions.multicall(provenance), plant)
 
     chain.measure(
         "publish_participant_record",

@@ -39,6 +39,7 @@ GAS_ROWS = [
     ("grant_access", "grant a reader access to a lot's confidential layers"),
     ("revoke_access", "revoke that access"),
     ("transfer_and_grant_multicall", "transfer a lot and grant its new holder access, in one multicall"),
+    ("grant_access_provenance_multicall", "grant a doré and its 5 ore lots to a reader, in one multicall"),
     ("publish_participant_record", "the registrar publishes a participant's record hash"),
     ("publish_mine_record", "the registrar publishes a mine's record hash"),
     ("record_register_snapshot", "the registrar records a government register snapshot"),

@@ -239,6 +239,9 @@ LABORATORY_NAME = "Laboratorio de Ensayos Minerales del Sur S.A.C."
 EXPLORER_URL = "http://127.0.0.1:8000"
 """Where the demo's explorer serves the laboratory's status list, when no shared store names it."""
 ASSAY_VALID_YEARS = 5
+ORE_CONFIDENTIAL = ("producer", "conformity")
+"""What an ore lot's passport keeps in its confidential layer: the miner's identity and its permit and CRAFT
+report, opened by the plant it delivers to and, through the plant's grant with provenance, by the refiner."""
 
 
 @dataclass(frozen=True)
@@ -515,6 +518,9 @@ def run_scenario(
     ):
         registrar.register_participant(account.address, role)
         step(f"  {role.name.lower().replace('_', ' '):<13} {name}")
+    for account in (cast.plant, cast.refiner):
+        client(account).publish_encryption_key()
+    step("  the plant and the refiner publish their encryption keys (derived from their account keys)")
 
     now = int(Web3(HTTPProvider(url)).eth.get_block("latest")["timestamp"])
     mine_ids: dict[str, int] = {}
@@ -609,10 +615,14 @@ def run_scenario(
             ore_passport(ore),
             documents={"permit.pdf": spec.permit_pdf, "craft.pdf": spec.craft_pdf},
             external_ref=ore.ref,
+            public_fields=[name for name in Passport.model_fields if name not in ORE_CONFIDENTIAL],
         )
 
     ore_lots: dict[str, int] = {}
-    step("Miners declare ore lots, each with its passport (permit, CRAFT assessment, carbon):")
+    step(
+        "Miners declare ore lots, each with its passport (permit, CRAFT assessment, carbon); the miner's "
+        "identity and documents are in its confidential layer:"
+    )
     for ore in ORE_LOTS:
         ore_lots[ore.ref] = declare(ore)
         step(
@@ -638,7 +648,7 @@ def run_scenario(
 
     for ore in ORE_LOTS:
         client(cast.miners[ore.mine]).transfer(filon.LotId(ore_lots[ore.ref]), cast.plant.address)
-    step(f"Miners deliver {len(ORE_LOTS)} ore lots to {PLANT_NAME}")
+    step(f"Miners deliver {len(ORE_LOTS)} ore lots to {PLANT_NAME}, granting it their confidential layers")
 
     plant = client(cast.plant)
     ore_fine = sum(ore.fine_gold_mg for ore in ORE_LOTS)
@@ -696,9 +706,15 @@ def run_scenario(
         f"{_g(DORE.fine_gold_mg)} out ({DORE.kg_co2e:g} kg CO2e)."
     )
     plant.transfer(dore_id, cast.refiner.address)
-    step(f"  doré #{dore_id} goes to {REFINER_NAME}")
+    plant.grant_access(dore_id, cast.refiner.address, with_provenance=True)
+    step(f"  doré #{dore_id} goes to {REFINER_NAME}, granted the ore lots' confidential layers (OECD step 2)")
 
     refiner = client(cast.refiner)
+    first_ore = refiner.passport(filon.LotId(ore_lots[ORE_LOTS[0].ref]))
+    step(
+        f"  the refiner opens ore lot #{ore_lots[ORE_LOTS[0].ref]}'s confidential layer: its miner and "
+        f"{len(first_ore.conformity)} documents, every field checked against the chain"
+    )
 
     def bar_passport(index: int | None) -> Passport:
         fine, gross, kg = (
@@ -875,7 +891,7 @@ class BuyerView:
             mark = "ok" if d.verified else "NOT FOUND"
             out.append(f"    {mark:<3} lot #{d.lot_id:<4} v{d.version}  {d.name}")
         out.append(
-            "    an altered copy of a permit is "
+            "    an altered copy of any of them is "
             + ("rejected (not cited anywhere)" if self.tampered_copy_rejected else "ACCEPTED?!")
         )
         c = self.carbon
@@ -908,12 +924,14 @@ def buyer_view(
     checks: list[DocumentCheck] = []
     tampered_rejected = True
     for lot in sorted(provenance.lots.values(), key=lambda lot: (int(lot.form), int(lot.id))):
-        passport = buyer.passport(lot.id)
+        public = {name: field.value for name, field in buyer.published_passport(lot.id).fields.items()}
+        facility = Facility.model_validate(public["facility"])
         if lot.mine_id is not None:
-            mine_names[int(lot.mine_id)] = (passport.facility.name, passport.facility.region or "")
-            label = f"{passport.facility.name}, {passport.notes}"
+            mine_names[int(lot.mine_id)] = (facility.name, facility.region or "")
+            label = f"{facility.name}, {public['notes']}"
         else:
-            label = f"{passport.producer.name}, {passport.lot.batch_id}"
+            batch = LotReference.model_validate(public["lot"]).batch_id
+            label = f"{Party.model_validate(public['producer']).name}, {batch}"
         steps.append(
             Step(
                 int(lot.id),
@@ -925,7 +943,7 @@ def buyer_view(
                 label,
             )
         )
-        for doc in passport.conformity:
+        for doc in [Document.model_validate(item) for item in public.get("conformity") or []]:
             try:
                 data: bytes | None = buyer.store.get(filon.cid_for_sha256(doc.sha256))
             except filon.DocumentNotFound:
@@ -941,9 +959,8 @@ def buyer_view(
                 )
             )
             original = by_sha.get(doc.sha256)
-            if original is not None and doc.type is DocumentType.MINING_PERMIT:
-                tampered = original.replace(b"valid until", b"valid untiL")
-                tampered_rejected &= buyer.verify_document(lot.id, tampered) is None
+            if original is not None:
+                tampered_rejected &= buyer.verify_document(lot.id, original + b"%altered") is None
     mines = tuple(
         MineView(
             int(m.id),

@@ -193,6 +193,14 @@ from filon.passport import (
     verify_credential,
     verify_disclosure_offline,
 )
+from filon.passport._layers import (
+    ConfidentialLayerError,
+    GrantInvalid,
+    LayerCorrupted,
+    LayerMismatch,
+    NoEncryptionKey,
+    WrappedKeyInvalid,
+)
 
 __all__ = [
     "MAX_CAPACITY_MG",
@@ -221,6 +229,7 @@ __all__ = [
     "CarbonFootprint",
     "ChangeKind",
     "Client",
+    "ConfidentialLayerError",
     "Consumed",
     "ContractPanic",
     "ContractRevert",
@@ -255,6 +264,7 @@ __all__ = [
     "FilonError",
     "Form",
     "GeoLocation",
+    "GrantInvalid",
     "HexLengthInsufficient",
     "HistoryEvent",
     "IncorrectOwner",
@@ -281,6 +291,8 @@ __all__ = [
     "InvalidSubjectKind",
     "InvalidTransformation",
     "IssuedAttestation",
+    "LayerCorrupted",
+    "LayerMismatch",
     "Lot",
     "LotConsumed",
     "LotDeclaration",
@@ -301,6 +313,7 @@ __all__ = [
     "MineStatus",
     "MissingExtra",
     "MixedHolders",
+    "NoEncryptionKey",
     "NonexistentLot",
     "NotApproved",
     "NotAttester",
@@ -357,6 +370,7 @@ __all__ = [
     "UnknownLot",
     "UnknownMine",
     "UploadRefused",
+    "WrappedKeyInvalid",
     "build_tree",
     "canonical_json",
     "carbon_footprint",

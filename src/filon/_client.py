@@ -25,6 +25,7 @@ from filon._checks import ZERO_HASH, hex0x
 from filon._client_passports import PassportVerbs
 from filon._client_registrar import RegistrarVerbs
 from filon._client_sharing import SharingVerbs
+from filon._confidential import Confidential
 from filon._contract import Contract
 from filon._deployment import Deployment
 from filon._lots import Lots
@@ -82,7 +83,8 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         self._access = Access(contract)
         self._attestations = Attestations(contract, self._reads, self._registry, self.store)
         salts = SaltFolder(self.salts_folder, deployment)
-        self._passports = Passports(contract, self._lots, self._reads, self.store, salts)
+        self._confidential = Confidential(contract, self._access, self._reads, self.store, salts)
+        self._passports = Passports(contract, self._lots, self._reads, self.store, salts, self._confidential)
 
     def __repr__(self) -> str:
         who = self.account.address if self.account else "read-only"
@@ -243,24 +245,37 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         """
         return self._lots.record_passport(lot_id, passport_root, passport_uri)
 
-    def transfer(self, lot_id: LotId, to: str, *, from_address: str | None = None) -> str:
+    def transfer(self, lot_id: LotId, to: str, *, from_address: str | None = None, grant: bool = True) -> str:
         """Moves a lot to `to`, an admitted participant (ERC-721 `transferFrom`).
+
+        When the lot has confidential layers the client's account can open and `grant` is set, the new
+        holder is granted them (`grant_access`) in the same transaction (a `multicall`): it can open what
+        the old holder could. A lot with nothing confidential moves with a plain `transferFrom`.
 
         Args:
             lot_id: The lot.
             to: The receiver.
             from_address: The holder, when the client's account is only approved for the lot;
                 defaults to the client's account.
+            grant: Whether to grant the receiver the lot's confidential layers.
 
         Returns:
             The transaction hash.
 
         Raises:
+            NoEncryptionKey: There is something to grant but `to` published no encryption key (nothing is
+                sent: publish it, or pass `grant=False`).
             NotParticipant: `to` is not admitted.
             NotApproved, IncorrectOwner: The client's account may not move the lot.
             LotConsumed, UnknownLot: The lot cannot be used.
         """
-        return self._lots.transfer(lot_id, to, from_address)
+        transfer = self._lots.transfer_call(lot_id, to, from_address)  # a read-only client stops here
+        calls = (
+            self._confidential.grant_calls(lot_id, to, with_provenance=False, required=False) if grant else []
+        )
+        if not calls:
+            return self._lots.transfer(lot_id, to, from_address)
+        return self._confidential.anchor([transfer, *calls])
 
     def transform(
         self,

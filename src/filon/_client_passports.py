@@ -114,12 +114,18 @@ class PassportVerbs:
         return self._passports.versions(lot_id)
 
     def passport(self, lot_id: LotId, version: int | None = None) -> Passport:
-        """A passport version (the latest by default), fetched from the store and checked against the chain.
+        """A whole passport version (the latest by default): its published fields and, when some are
+        withheld, its confidential layer decrypted with a content key the client's account can reach (it
+        published the version, or the key was wrapped to it in the layer or in a grant). Every field is
+        checked: the Merkle tree rebuilt from all values and salts gives the root recorded on chain.
 
         Raises:
             PassportUnavailable: Its package is not in the store (or its URI is not an ipfs:// CID).
             DisclosureMismatch: The package does not prove its fields against the root recorded on chain.
-            PassportWithheld: The holder published only some fields (`published_passport` returns them).
+            PassportWithheld: Some fields cannot be opened by this account (`withheld` names them;
+                `published_passport` returns the public ones).
+            LayerCorrupted, WrappedKeyInvalid, GrantInvalid, LayerMismatch: A layer, wrapped key or grant
+                was tampered with (all `ConfidentialLayerError`): nothing is returned.
         """
         return self._passports.passport(lot_id, version)
 

@@ -10,45 +10,78 @@ from typing import Any
 
 from filon._access import Access
 from filon._attestations import AttestationRequest, Attestations, IssuedAttestation
+from filon._confidential import Confidential
 from filon._types import AccessGrant, Attestation, LotId, SubjectKind
 from filon.passport._dcc import Assessment, Measure
 
 
 class SharingVerbs:
-    """Keys and grants through `_access`, attestations through `_attestations` (both set by `Client`)."""
+    """Keys and grants through `_access` and `_confidential`, attestations through `_attestations` (all set by
+    `Client`)."""
 
     _access: Access
+    _confidential: Confidential
     _attestations: Attestations
 
     # ------------------------------------------------------------------ encryption keys and access grants
 
-    def publish_encryption_key(self, public_key: bytes) -> str:
+    def publish_encryption_key(self, public_key: bytes | None = None) -> str:
         """Publishes the client's account's public encryption key, to which others wrap the content keys of
         the confidential passport layers they share with it. The latest published key counts.
 
+        Without an argument, the key is the one derived from the account's own key (HKDF-SHA256, see
+        docs/passport.md): nothing to store or back up, the keystore regenerates it, and it is never shown.
+
         Args:
-            public_key: A secp256k1 public key in SEC 1 form: 33 bytes compressed (0x02 or 0x03, then x) or
-                65 bytes uncompressed (0x04, then x and y), on the curve.
+            public_key: Another key to publish instead (for an account that decrypts elsewhere): a secp256k1
+                public key in SEC 1 form, 33 bytes compressed (0x02 or 0x03, then x) or 65 bytes
+                uncompressed (0x04, then x and y), on the curve.
 
         Returns:
             The transaction hash.
 
         Raises:
             InvalidInput: `public_key` is not such a key; nothing is sent.
+            AccountRequired: The client is read-only.
             NotParticipant: The client's account is not admitted.
         """
+        if public_key is None:
+            return self._confidential.publish_key()
         return self._access.publish_key(public_key)
 
     def encryption_key(self, address: str) -> bytes | None:
         """The latest public encryption key `address` published, or None (one `eth_getLogs`)."""
         return self._access.encryption_key(address)
 
-    def grant_access(self, lot_id: LotId, reader: str, grant_digest: bytes | str) -> str:
-        """Records that the client's account lets `reader` open a lot's confidential layers.
+    def grant_access(self, lot_id: LotId, reader: str, *, with_provenance: bool = False) -> str:
+        """Lets `reader` open the confidential layers of a lot: every version whose content key the client's
+        account can reach (as its holder, or granted) is wrapped to the reader's published key in a grant
+        file kept in the document store, and the file's SHA-256 is anchored on chain (`grantAccess`).
+        Versions published later by a holder are wrapped to the lot's standing readers in their own layer.
 
-        The client's account need not hold the lot: a past holder grants access to an ancestor it can open.
-        To hand a lot over with its grant, send both at once: `multicall([("transferFrom", (holder, reader,
-        lot_id)), ("grantAccess", (lot_id, reader, digest))])`.
+        The client's account need not hold the lot: a past holder grants access to a lot it can open.
+
+        Args:
+            lot_id: The lot (any lot ever minted, consumed ones included).
+            reader: Who may open it; it must have published its encryption key.
+            with_provenance: Also grant every ancestor of the lot with a version the account can open (one
+                grant per lot, all in one transaction): a refiner reads the ore lots behind a doré.
+
+        Returns:
+            The transaction hash.
+
+        Raises:
+            NoEncryptionKey: `reader` published no encryption key (nothing is stored or sent).
+            NotParticipant: The client's account is not admitted.
+            UnknownLot: No lot has this id.
+            InvalidAccount: `reader` is the zero address.
+        """
+        calls = self._confidential.grant_calls(lot_id, reader, with_provenance=with_provenance, required=True)
+        return self._confidential.anchor(calls)
+
+    def anchor_grant(self, lot_id: LotId, reader: str, grant_digest: bytes | str) -> str:
+        """Anchors a grant file made elsewhere: records that the client's account lets `reader` open a lot's
+        confidential layers with the grant file of this SHA-256 (`grant_access` makes and anchors one).
 
         Args:
             lot_id: The lot (any lot ever minted, consumed ones included).
@@ -67,8 +100,9 @@ class SharingVerbs:
         return self._access.grant(lot_id, reader, grant_digest)
 
     def revoke_access(self, lot_id: LotId, reader: str) -> str:
-        """Withdraws the access the client's account granted `reader` to a lot (what it already opened stays
-        opened: rotate the content keys of later versions).
+        """Withdraws the access the client's account granted `reader` to a lot, going forward: versions
+        published later are not wrapped to it, and this library no longer uses the grant. What the reader
+        already read, or kept (the grant file's keys), cannot be taken back.
 
         Returns:
             The transaction hash.

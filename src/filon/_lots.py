@@ -206,11 +206,16 @@ class Lots:
         return event.version
 
     def transfer(self, lot_id: LotId, to: str, from_address: str | None) -> str:
+        function, arguments = self.transfer_call(lot_id, to, from_address)
+        return self._contract.send_for_hash("transfer a lot", function, *arguments)
+
+    def transfer_call(
+        self, lot_id: LotId, to: str, from_address: str | None
+    ) -> tuple[str, tuple[object, ...]]:
+        """The `transferFrom` call of a transfer, as `multicall` takes it."""
         sender = self._contract.sender("transfer a lot")
         holder = check.address(from_address, "from_address") if from_address is not None else sender.address
-        return self._contract.send_for_hash(
-            "transfer a lot", "transferFrom", holder, check.address(to, "to"), check.uint(lot_id, "lot_id")
-        )
+        return "transferFrom", (holder, check.address(to, "to"), check.uint(lot_id, "lot_id"))
 
     def transform(
         self,

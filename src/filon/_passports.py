@@ -17,6 +17,7 @@ from filon._errors import InvalidInput, PassportUnavailable, PassportWithheld
 from filon._types import Consumed, Declared, HistoryEvent, Lot, LotId, PassportRecorded, Produced, Provenance
 from filon.passport._carbon import CarbonFootprint, carbon_footprint
 from filon.passport._disclosure import Disclosure, DisclosureMismatch, disclose, verify_disclosure_offline
+from filon.passport._layers import LayerReference, seal_layer
 from filon.passport._merkle import build_tree, field_names
 from filon.passport._schema import Document, Passport
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, InvalidCid
@@ -45,6 +46,8 @@ class PreparedPassport:
         cid: The package's CID in the document store.
         salts: Every field's salt: the holder's secret, needed to disclose withheld fields later.
         document_cids: The CID of each document stored with it, by the name it was given.
+        content_key: The key of its confidential layer (the withheld fields, encrypted), None when every
+            field is public: a secret of the holder, kept beside the salts.
     """
 
     root: bytes
@@ -52,6 +55,7 @@ class PreparedPassport:
     cid: str
     salts: Mapping[str, bytes]
     document_cids: Mapping[str, str]
+    content_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,12 @@ def prepare_passport(
     documents: Mapping[str, bytes] | None = None,
     *,
     public_fields: Sequence[str] | None = None,
+    readers: Mapping[str, bytes] | None = None,
 ) -> PreparedPassport:
     """Stores a passport's documents and its published package, and builds its root with fresh salts.
+
+    The fields not public go, with their salts, into one confidential layer encrypted under a fresh content
+    key (`filon.passport._layers`), stored beside the package, which references it.
 
     Args:
         passport: The passport.
@@ -105,9 +113,10 @@ def prepare_passport(
             documents too unless `public_fields` withholds `conformity` (then they stay in its cache).
         documents: The documents to store, by name; each must be cited (by SHA-256) in `passport.conformity`.
         public_fields: The fields the package discloses; None discloses every field.
+        readers: Public encryption keys by address: the layer's content key is wrapped to each in the layer.
 
     Returns:
-        The root and URI to record on chain, and the salts to keep.
+        The root and URI to record on chain, and the salts and content key to keep.
 
     Raises:
         InvalidInput: A document is not cited by the passport, or a field name is unknown.
@@ -127,6 +136,13 @@ def prepare_passport(
     share = "conformity" in fields
     for name, data in (documents or {}).items():
         document_cids[name] = store.put(data, share=share)
+    withheld = [name for name in field_names() if name not in fields]
+    content_key = None
+    if withheld:
+        layer = seal_layer(passport, tree.salts, withheld, tree.root, readers)
+        reference = LayerReference(cid=store.put(layer.data), fields=withheld)
+        package = package.model_copy(update={"layer": reference})
+        content_key = layer.content_key
     cid = store.put(package.model_dump_json().encode())
     return PreparedPassport(
         root=tree.root,
@@ -134,6 +150,7 @@ def prepare_passport(
         cid=cid,
         salts=dict(tree.salts),
         document_cids=document_cids,
+        content_key=content_key,
     )
 
 
@@ -219,6 +236,7 @@ def passport_of(package: Disclosure, entry: PassportVersion) -> Passport:
         raise PassportWithheld(
             f"Lot {entry.lot_id} passport version {entry.version} withholds {', '.join(missing)}",
             disclosed=list(package.fields),
+            withheld=missing,
         )
     return Passport.model_validate({name: package.fields[name].value for name in field_names()})
 

@@ -18,6 +18,7 @@ from eth_account.signers.local import LocalAccount
 
 from filon import _checks as check
 from filon import _passports
+from filon._confidential import Confidential
 from filon._contract import Contract
 from filon._errors import AccountRequired, FilonError, InvalidInput
 from filon._lots import Lots, declare_call, record_passport_call, unique_references
@@ -48,12 +49,14 @@ class PassportWrite:
         passport: The passport to store and record.
         documents: The documents it cites, by name, stored beside it.
         public_fields: The fields its published package discloses (None: all).
+        readers: Public keys by address of the readers its confidential layer's key is wrapped to.
     """
 
     preflight: bytes
     passport: Passport
     documents: Mapping[str, bytes] | None
     public_fields: Sequence[str] | None
+    readers: Mapping[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,15 @@ class Passports:
     """Passports of one deployment for the client's account: its store, its salts, its writes and reads."""
 
     def __init__(
-        self, contract: Contract, lots: Lots, reads: LogReads, store: DocumentStore, salts: SaltFolder
+        self,
+        contract: Contract,
+        lots: Lots,
+        reads: LogReads,
+        store: DocumentStore,
+        salts: SaltFolder,
+        confidential: Confidential,
     ) -> None:
+        self._confidential = confidential
         self._contract = contract
         self._lots = lots
         self._reads = reads
@@ -121,12 +131,19 @@ class Passports:
                 continue
             try:
                 passport = _passports.prepare_passport(
-                    write.passport, self.store, write.documents, public_fields=write.public_fields
+                    write.passport,
+                    self.store,
+                    write.documents,
+                    public_fields=write.public_fields,
+                    readers=write.readers,
                 )
             except InvalidInput as error:
                 stopped[index] = error
                 continue
             self.salts.keep(passport.root, passport.salts)
+            if passport.content_key is not None:
+                holder = self._contract.sender(action).address
+                self.salts.keep_content_key(passport.root, holder, passport.content_key)
             prepared[index] = passport
         results = dict(zip(prepared, send(list(prepared.items())), strict=True))
         outcomes: list[tuple[PreparedPassport, Recorded] | FilonError] = []
@@ -221,7 +238,9 @@ class Passports:
             return [(lot_id, self._lots.record_passport(lot_id, prepared.root, prepared.uri))]
 
         preflight = record_passport_call(self._contract, lot_id, check.PREFLIGHT_ROOT, "")
-        write = PassportWrite(preflight, passport, documents, public_fields)
+        # the lot's standing readers open the new version from its own layer: no grant to send
+        readers = self._confidential.readers(lot_id) if public_fields is not None else None
+        write = PassportWrite(preflight, passport, documents, public_fields, readers)
         prepared, recorded = self.write_with_passport("record a passport", write, send)
         return PassportVersion(lot_id, recorded[0][1], prepared.root, prepared.uri)
 
@@ -231,8 +250,7 @@ class Passports:
         return _passports.versions(self._reads, lot_id)
 
     def passport(self, lot_id: LotId, version: int | None) -> Passport:
-        entry = _passports.pick_version(self._reads, lot_id, version)
-        return _passports.passport_of(_passports.published_package(self.store, entry), entry)
+        return self._confidential.passport(lot_id, version)
 
     def published(self, lot_id: LotId, version: int | None) -> Disclosure:
         entry = _passports.pick_version(self._reads, lot_id, version)

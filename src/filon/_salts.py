@@ -1,4 +1,5 @@
-"""`SaltFolder`: where a holder keeps the salts of its passports, its one secret that cannot be made again.
+"""`SaltFolder`: where a holder keeps the salts of its passports, its one secret that cannot be made again,
+and the content keys of their confidential layers.
 
 A passport's Merkle leaves are salted; whoever has a field's salt can disclose that field with a proof. The
 salts therefore never leave the holder's machine (the published package carries only the salts of the fields
@@ -63,6 +64,24 @@ class SaltFolder:
                 f"No salts are kept for lot {lot_id} version {version} in {self.path}"
             ) from None
         return {name: bytes.fromhex(text.removeprefix("0x")) for name, text in data.items()}
+
+    def keep_content_key(self, root: bytes, holder: str, content_key: bytes) -> Path:
+        """Writes the content key of a prepared passport's confidential layer under its root and its holder's
+        address, before anything is sent (like the salts): without it the holder could not grant its layer
+        to anyone. Filed by holder so that accounts sharing one folder (a demo on one machine) each read
+        only their own layers' keys."""
+        return _write_private(self._key_path(root, holder), {"content_key": content_key})
+
+    def content_key(self, root: bytes, holder: str) -> bytes | None:
+        """The content key `holder` kept for the confidential layer of the passport of this root, or None."""
+        try:
+            data = json.loads(self._key_path(root, holder).read_text())
+        except FileNotFoundError:
+            return None
+        return bytes.fromhex(str(data["content_key"]).removeprefix("0x"))
+
+    def _key_path(self, root: bytes, holder: str) -> Path:
+        return self._folder / f"layer-{root.hex()}-{holder.lower()}.json"
 
     def _lot_path(self, lot_id: int, version: int) -> Path:
         return self._folder / f"lot-{lot_id}-v{version}.json"

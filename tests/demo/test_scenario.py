@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from eth_account.signers.local import LocalAccount
 
 import _scenario as sc
 import filon
@@ -102,11 +103,13 @@ def test_buyer_view_of_a_bar(played: Played) -> None:
         (summary.dore_id, 174_600),
         (bar, 100_000),
     ]
-    assert len(view.documents) == 13 and all(d.verified for d in view.documents)
-    kinds = [d.type for d in view.documents]
-    assert (
-        kinds.count(filon.DocumentType.MINING_PERMIT) == kinds.count(filon.DocumentType.CRAFT_ASSESSMENT) == 5
-    )
+    # the buyer reads the public layers: the ore lots' permits and CRAFT reports are confidential
+    assert len(view.documents) == 3 and all(d.verified for d in view.documents)
+    assert [d.type for d in view.documents] == [
+        filon.DocumentType.ASSAY_CERTIFICATE,
+        filon.DocumentType.OECD_ANNEX_II_RISK_ASSESSMENT,
+        filon.DocumentType.ASSAY_CERTIFICATE,
+    ]
     assert view.documents[-1].version == 2  # the bar's own passport, recorded after the split
     assert view.tampered_copy_rejected
 
@@ -121,7 +124,31 @@ def test_buyer_view_of_a_bar(played: Played) -> None:
     assert carbon.total_kg_co2e == pytest.approx(1184.51576, abs=1e-4)
 
     text = "\n".join(view.lines())
-    assert "13 of 13 match" in text and "suspended" in text and "1184.5 kg CO2e" in text
+    assert "3 of 3 match" in text and "suspended" in text and "1184.5 kg CO2e" in text
+
+
+def test_the_refiner_opens_the_miners_identity_and_the_jeweller_does_not(played: Played) -> None:
+    cast = sc.Cast.dev()
+    ore = filon.LotId(played.summary.ore_lots[sc.ORE_LOTS[0].ref])
+    spec = next(m for m in sc.MINES if m.key == sc.ORE_LOTS[0].mine)
+
+    def party(account: LocalAccount) -> filon.Client:
+        return filon.connect(
+            played.anvil.url, deployment=played.deployment, account=account, store=played.store
+        )
+
+    for account in (cast.plant, cast.refiner):
+        opened = party(account).passport(ore)
+        assert opened.producer.name == spec.operator_name
+        assert [d.type for d in opened.conformity] == [
+            filon.DocumentType.MINING_PERMIT,
+            filon.DocumentType.CRAFT_ASSESSMENT,
+        ]
+    for account in (cast.jeweller, cast.laboratory):
+        with pytest.raises(filon.PassportWithheld) as info:
+            party(account).passport(ore)
+        assert info.value.withheld == ("producer", "conformity")
+    assert played.reader.published_passport(ore).layer is not None
 
 
 def test_carbon_of_all_bars_adds_up_to_the_chain(played: Played) -> None:

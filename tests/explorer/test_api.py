@@ -378,20 +378,26 @@ def test_a_genuine_document_matches_its_version_and_field(explored: Explored) ->
 
 
 def test_a_document_of_an_ancestor_matches_and_names_it(explored: Explored) -> None:
-    permit = sc.scenario_documents()["permit-huanca.pdf"]
-    body = _verify(explored.client, explored.bar, "permit.pdf", permit)
-    ore = explored.summary.ore_lots["HUA-2025-0058"]
-    match = explored.reader.verify_document(filon.LotId(ore), permit)
+    report = sc.scenario_documents()["oecd-annex-ii-plant.pdf"]
+    body = _verify(explored.client, explored.bar, "oecd.pdf", report)
+    dore = explored.summary.dore_id
+    match = explored.reader.verify_document(filon.LotId(dore), report)
     assert match is not None
-    assert (body["match"], body["cited_by"], body["version"], body["field"]) == (True, ore, 1, "conformity")
+    assert (body["match"], body["cited_by"], body["version"], body["field"]) == (True, dore, 1, "conformity")
     assert body["document"] == {
-        "type": "mining_permit",
-        "issuer": "Dirección Regional de Energía y Minas de Ayacucho",
-        "date": "2024-05-21",
+        "type": "oecd_annex_ii_risk_assessment",
+        "issuer": sc.PLANT_NAME,
+        "date": "2025-05-27",
         "sha256": match.document.sha256,
         "uri": match.document.uri,
-        "name": "Mining permit AIAE-027-2024-GRA/DREM",
+        "name": "OECD Annex II risk assessment",
     }
+
+
+def test_a_confidential_document_matches_no_public_passport(explored: Explored) -> None:
+    permit = sc.scenario_documents()["permit-huanca.pdf"]  # cited only in an ore lot's confidential layer
+    body = _verify(explored.client, explored.bar, "permit.pdf", permit)
+    assert (body["match"], body["checked_lots"]) == (False, 7)
 
 
 def test_a_tampered_document_matches_nothing(explored: Explored) -> None:

@@ -76,3 +76,29 @@ def test_a_buyer_finds_a_bar_sees_its_mines_and_checks_documents(
     buyer.locator("svg.provenance a.mine").nth(3).click()  # a node of the drawing is a link
     expect(buyer).to_have_url(f"{served}/mines/4")
     expect(buyer.get_by_role("heading", level=1)).to_contain_text("SUSPENDED")
+
+
+def test_a_buyer_reads_the_public_layer_and_downloads_a_cited_document(
+    explored: Explored, served: str, buyer: Page
+) -> None:
+    ore = explored.summary.ore_lots[sc.ORE_LOTS[0].ref]
+    buyer.goto(f"{served}/lots/{ore}")
+    version = buyer.get_by_role("article").filter(
+        has=buyer.get_by_role("heading", name="Version 1", exact=True)
+    )
+    expect(version.locator('dd[data-status="checked"]')).to_have_count(8)
+    expect(version.locator('dd[data-status="withheld"]')).to_have_count(2)
+    expect(version.locator('dd[data-status="withheld"]').first).to_have_text(
+        "withheld (encrypted in the confidential layer)"
+    )
+    expect(version.locator("p.layer")).to_contain_text("Confidential layer present: producer, conformity")
+
+    buyer.goto(f"{served}/lots/{explored.bar}")
+    link = buyer.get_by_role("link", name=f"Assay certificate {sc.REFINING_BATCH}-1", exact=True)
+    with buyer.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    path = download.path()
+    assert path is not None
+    assert path.read_bytes() == sc.scenario_documents()["assay-bar-1.pdf"]
+    assert download.suggested_filename.startswith("bafkrei")

@@ -92,11 +92,11 @@ def test_grants_standing_on_a_lot(
     lot_id = miner.declare_lot(world.mine, fine_gold_mg=10, gross_mass_mg=20, passport_root=root("secret"))
     assert reader.access_grants(lot_id) == []
 
-    first = miner.grant_access(lot_id, roles.plant.address, root("grant 1"))
-    miner.grant_access(lot_id, roles.refiner.address, root("grant 2"))
-    plant.grant_access(lot_id, roles.refiner.address, root("grant 3"))
+    first = miner.anchor_grant(lot_id, roles.plant.address, root("grant 1"))
+    miner.anchor_grant(lot_id, roles.refiner.address, root("grant 2"))
+    plant.anchor_grant(lot_id, roles.refiner.address, root("grant 3"))
     miner.revoke_access(lot_id, roles.refiner.address)
-    replaced = miner.grant_access(lot_id, roles.plant.address, "0x" + root("grant 4").hex())
+    replaced = miner.anchor_grant(lot_id, roles.plant.address, "0x" + root("grant 4").hex())
 
     grants = reader.access_grants(lot_id)
     assert [(g.reader, g.granter, g.grant_digest) for g in grants] == [
@@ -133,11 +133,11 @@ def test_grant_rules(world: World, miner: filon.Client, roles: Roles) -> None:
     before = nonce(world.url, roles.miner)
 
     with pytest.raises(filon.UnknownLot):
-        miner.grant_access(filon.LotId(99), roles.plant.address, root("grant"))
+        miner.anchor_grant(filon.LotId(99), roles.plant.address, root("grant"))
     with pytest.raises(filon.InvalidAccount):
-        miner.grant_access(lot_id, ZERO_ADDRESS, root("grant"))
+        miner.anchor_grant(lot_id, ZERO_ADDRESS, root("grant"))
     with pytest.raises(filon.EmptyHash):
-        miner.grant_access(lot_id, roles.plant.address, bytes(32))
+        miner.anchor_grant(lot_id, roles.plant.address, bytes(32))
     with pytest.raises(filon.UnknownLot):
         miner.revoke_access(filon.LotId(99), roles.plant.address)
     with pytest.raises(filon.InvalidInput, match="reader must be a 0x-prefixed 20-byte address"):

@@ -24,6 +24,7 @@ from filon._cli._lot import lot
 from filon._cli._passport import passport
 from filon._cli._records import registry
 from filon._cli._serial import assign_serial, find_serial
+from filon._cli._sharing import grant, publish_key, revoke, show
 from filon._cli._store import store
 
 __all__ = ["cli", "main"]
@@ -52,6 +53,9 @@ for command in (
     cli.add_command(command)
 for command in (assign_serial, find_serial):
     lot.add_command(command)
+for command in (grant, revoke, show):
+    passport.add_command(command)
+participant.add_command(publish_key)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

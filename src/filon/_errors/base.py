@@ -95,11 +95,14 @@ class PassportWithheld(FilonError):
 
     Attributes:
         disclosed: The names of the fields that were published (and check out against the chain).
+        withheld: The names of the fields the reader cannot open (not published, and no content key of a
+            confidential layer holding them is available to its account).
     """
 
-    def __init__(self, message: str, *, disclosed: Sequence[str]) -> None:
+    def __init__(self, message: str, *, disclosed: Sequence[str], withheld: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.disclosed = tuple(disclosed)
+        self.withheld = tuple(withheld)
 
 
 class PassportUnavailable(FilonError, LookupError):

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from filon._records import Participant
+from filon.explorer._models_passports import PublishedOut
 
 MineStatusName = Literal["active", "suspended", "revoked"]
 FormName = Literal["ore", "concentrate", "dore", "refined", "product"]
@@ -137,6 +138,10 @@ class PassportVersionOut(BaseModel):
     block_number: int
     transaction_hash: str
     timestamp: int
+    published: PublishedOut | None = Field(
+        default=None, description="Its public layer, checked against the root; None when it cannot be read."
+    )
+    published_note: str | None = Field(default=None, description="Why its public layer cannot be shown.")
 
 
 class MineCarbon(BaseModel):

@@ -49,6 +49,7 @@ from filon.explorer._models import (
     VerifyOut,
 )
 from filon.explorer._names import mine_names, named_lot, parties_out
+from filon.explorer._views_passports import public_layers
 from filon.index import (
     Ancestry,
     Birth,
@@ -472,7 +473,7 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
         parents=[int(p) for p in this.parents],
         children=[int(c) for c in story.children],
         mines=[mine_summary(mine, now) for _, mine in sorted(mines.items())],
-        passport_versions=versions,
+        passport_versions=public_layers(explorer.store, this.id, versions),
         custody=custody,
         provenance=_provenance(this, ancestry),
         carbon_kg_co2e=carbon.total_kg_co2e if carbon is not None else None,

@@ -8,6 +8,7 @@ from typing import Any, cast
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError
 
 from filon._errors import FilonError, InvalidInput
+from filon.passport._layers import LayerReference
 from filon.passport._merkle import SALT_SIZE, build_tree, field_names, leaf_hash, process_proof
 from filon.passport._schema import Passport
 
@@ -57,6 +58,8 @@ class Disclosure(BaseModel):
         version: The passport version (as recorded on chain), if known.
         root: The passport root, 0x hex.
         fields: The disclosed fields by name.
+        layer: In a published package, its version's confidential layer (the withheld fields, encrypted),
+            if it has one; absent from the JSON otherwise.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -65,6 +68,8 @@ class Disclosure(BaseModel):
     version: int | None = None
     root: str = Field(pattern=_HEX32)
     fields: dict[str, DisclosedField]
+    # absent rather than null: packages without a layer keep the bytes (and CIDs) they always had
+    layer: LayerReference | None = Field(default=None, exclude_if=lambda value: value is None)
 
     def leaf(self, field: str) -> bytes:
         """The leaf hash of disclosed `field`, as `verifyPassportLeaf` takes it.
