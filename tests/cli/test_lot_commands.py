@@ -63,6 +63,7 @@ def test_declare_with_a_passport_then_show_and_history(
         "mine_region": None,
         "serial": None,
         "refiner": None,
+        "brand": None,
     }
     assert lot.passport_uri.startswith("ipfs://")
     (declared,) = history["events"]
@@ -239,7 +240,11 @@ def test_a_refiner_stamps_its_bars_and_finds_them_by_serial(
     assert (code, err) == (0, "")
     assert out.startswith(f"Lot {plain} has serial number RAM-2026-000124 (0x")
     assert found == {"refiner": world.refiner.address, "serial": "RAM-2026:000123", "lot_id": stamped}
-    assert (shown["serial"], shown["refiner"]) == ("RAM-2026:000123", world.refiner.address)
+    assert (shown["serial"], shown["refiner"], shown["brand"]) == (
+        "RAM-2026:000123",
+        world.refiner.address,
+        None,
+    )
     code, out, err = filon_cli("lot", "show", str(plain))
     assert (code, err) == (0, "")
     assert "│ serial          │ RAM-2026-000124 " in out

@@ -155,12 +155,16 @@ def test_a_bar_shows_its_serial_and_brand(explored: Explored) -> None:
     refiner = sc.Cast.dev().refiner.address
     for bar, serial in zip(explored.summary.bar_ids, sc.BAR_SERIALS, strict=True):
         body = explored.client.get(f"/api/lots/{bar}").json()
-        assert (body["serial"], body["refiner"]) == (serial, refiner)
+        assert (body["serial"], body["refiner"], body["brand"]) == (serial, refiner, sc.REFINER_NAME)
         page = explored.client.get(f"/lots/{bar}").text
         assert f'<dt>Serial number</dt><dd class="serial">{serial}</dd>' in page
+        assert (
+            f'<span class="brand">{sc.REFINER_NAME}</span>, refiner <a href="/participants/{refiner}">'
+            in page
+        )
         assert f"<code>{refiner}</code>" in page
     dore = explored.client.get(f"/api/lots/{explored.summary.dore_id}").json()
-    assert (dore["serial"], dore["refiner"]) == (None, None)
+    assert (dore["serial"], dore["refiner"], dore["brand"]) == (None, None, None)
     assert "Serial number" not in explored.client.get(f"/lots/{explored.summary.dore_id}").text
 
 

@@ -76,7 +76,8 @@ def deploy(rpc: str | None, account: str, out: Path, as_json: bool) -> None:
 
 @click.group()
 def participant() -> None:
-    """Admit supply-chain participants (registrar only)."""
+    """Supply-chain participants: admit them and publish their records (registrar), show who is who, publish
+    your encryption key."""
 
 
 @participant.command("add")

@@ -451,15 +451,17 @@ def transform(
 @connected
 @json_option
 def show(lot_id: int, rpc: str | None, deployment: Path, as_json: bool) -> None:
-    """Show LOT_ID: holder (with its name), form, fine gold, mine (with its name) or parents, passport."""
+    """Show LOT_ID: holder (with its name), form, fine gold, mine (with its name) or parents, passport, and a
+    bar's serial number and brand."""
     client = open_client(rpc, deployment)
     record = client.lot(LotId(lot_id))
     holder = client.participant(record.holder) if record.holder else None
     origin = client.mine(record.mine_id) if record.mine_id is not None else None
+    refiner = client.participant(record.refiner) if record.refiner else None
     if as_json:
-        print_json(named_lot_json(record, holder, origin))
+        print_json(named_lot_json(record, holder, origin, refiner))
     else:
-        console().print(lot_table(record, holder, origin))
+        console().print(lot_table(record, holder, origin, refiner))
 
 
 @lot.command()

@@ -122,13 +122,17 @@ def party_json(party: Participant | None) -> dict[str, Any] | None:
     return {"address": party.address, "name": party.name, "role": role}
 
 
-def named_lot_json(lot: Lot, holder: Participant | None, origin: Mine | None) -> dict[str, Any]:
-    """`lot_json` with the holder's name and role and the ore lot's mine name and region."""
+def named_lot_json(
+    lot: Lot, holder: Participant | None, origin: Mine | None, refiner: Participant | None = None
+) -> dict[str, Any]:
+    """`lot_json` with the holder's name and role, the ore lot's mine name and region, and a bar's brand (its
+    refiner's name)."""
     record = origin.record if origin is not None else None
     return lot_json(lot) | {
         "holder_party": party_json(holder),
         "mine_name": record.name if record else None,
         "mine_region": record.region if record else None,
+        "brand": refiner.name if refiner is not None else None,
     }
 
 
@@ -140,8 +144,14 @@ def party_label(address: str, party: Participant | None) -> str:
     return f"{party.record.name}{role} {address}"
 
 
-def lot_table(lot: Lot, holder: Participant | None = None, origin: Mine | None = None) -> Table:
-    """A lot, for people, with its holder's and its mine's names when their records are verified."""
+def lot_table(
+    lot: Lot,
+    holder: Participant | None = None,
+    origin: Mine | None = None,
+    refiner: Participant | None = None,
+) -> Table:
+    """A lot, for people, with its holder's, its mine's and a bar's refiner's names when their records are
+    verified."""
     return record_table(
         f"Lot {lot.id}",
         [
@@ -156,7 +166,7 @@ def lot_table(lot: Lot, holder: Participant | None = None, origin: Mine | None =
             ("passport URI", lot.passport_uri or "-"),
             ("external ref", lot.external_ref or "-"),
             ("serial", lot.serial if lot.serial is not None else "-"),
-            *([("brand (refiner)", lot.refiner)] if lot.refiner is not None else []),
+            *([("brand (refiner)", party_label(lot.refiner, refiner))] if lot.refiner is not None else []),
         ],
     )
 

@@ -201,6 +201,12 @@ class LotOut(BaseModel):
         default=None,
         description="The refiner that gave the serial number: with it, the bar's brand; None without one.",
     )
+    brand: str | None = Field(
+        default=None,
+        description="The bar's brand: the name in its refiner's verified record; None without a serial or "
+        "without a record.",
+        examples=["Refinería Andina de Metales S.A."],
+    )
     mine_id: int | None = Field(description="The mine of an ore lot; None for a produced lot.")
     parents: list[int] = Field(description="The lots it was made from.")
     children: list[int] = Field(description="The lots it was consumed into (empty while live).")

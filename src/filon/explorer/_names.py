@@ -32,8 +32,9 @@ def mine_names(mine: Mine) -> dict[str, Any]:
 
 
 def named_lot(index: Index, page: LotOut) -> LotOut:
-    """The lot page with the names of its holder and of everyone in its custody timeline."""
-    addresses = {page.holder} if page.holder else set()
+    """The lot page with the names of its holder, of everyone in its custody timeline and of a bar's refiner
+    (its brand)."""
+    addresses = {a for a in (page.holder, page.refiner) if a}
     for entry in page.custody:
         addresses |= {a for a in (entry.from_address, entry.to_address) if a}
     parties = index.participants(addresses)
@@ -47,7 +48,8 @@ def named_lot(index: Index, page: LotOut) -> LotOut:
         for entry in page.custody
     ]
     holder = PartyOut.of(parties[page.holder]) if page.holder else None
-    return page.model_copy(update={"holder_party": holder, "custody": custody})
+    brand = parties[page.refiner].name if page.refiner else None
+    return page.model_copy(update={"holder_party": holder, "custody": custody, "brand": brand})
 
 
 def parties_out(parties: Iterable[Participant]) -> list[PartyOut]:
