@@ -72,9 +72,12 @@ system-deps:
 	bash tools/system-deps.sh
 
 # The whole suite on Ape's in-process EVM and real Anvil nodes, then the contract tests marked `anvil`
-# again through Ape's Anvil provider (the real RPC path).
-test: setup system-deps lint
-	$(PY) -m pytest -q tests --network ethereum:local:test
+# again through Ape's Anvil provider (the real RPC path). One test process per core (pytest-xdist), each test
+# module whole in one process (its module-scoped chains and servers are built once); the contracts are
+# compiled first so that the processes read one finished build. TEST_PROCESSES=1 runs it in one process.
+TEST_PROCESSES ?= auto
+test: setup system-deps lint compile
+	$(PY) -m pytest -q -n $(TEST_PROCESSES) --dist loadfile tests --network ethereum:local:test
 	$(PY) -m pytest -q -m anvil tests/contracts --network ethereum:local:foundry
 
 bench: setup
