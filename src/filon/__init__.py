@@ -21,6 +21,7 @@ from filon._attestations import IssuedAttestation
 from filon._backup import BackupConflict, BackupError, BackupRefused, create_backup, restore_backup
 from filon._client import ZERO_HASH, Client
 from filon._connect import connect
+from filon._contributions import Contribution
 from filon._deployment import Deployment, deploy
 from filon._errors import (
     AccountRequired,
@@ -214,6 +215,7 @@ __all__ = [
     "Consumed",
     "ContractPanic",
     "ContractRevert",
+    "Contribution",
     "CredentialExpired",
     "CredentialInvalid",
     "CredentialRevoked",

@@ -48,6 +48,7 @@ from filon.explorer._models import (
     StatusOut,
     VerifyOut,
 )
+from filon.explorer._views_contributions import lot_contributions
 from filon.index import (
     Ancestry,
     Birth,
@@ -475,6 +476,7 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
         carbon_note=carbon_note,
         flags=flags,
         flags_note=flags_note,
+        **lot_contributions(index, this, facts, ancestry),
         credentials=credentials_out(credentials),
         url=links.url,
         qr=links.qr,
