@@ -17,6 +17,7 @@ Every exception is a `FilonError`; every contract error comes back as its own cl
 development.
 """
 
+from filon._assays import LabAssay
 from filon._attestations import IssuedAttestation
 from filon._backup import BackupConflict, BackupError, BackupRefused, create_backup, restore_backup
 from filon._client import ZERO_HASH, Client
@@ -131,6 +132,7 @@ from filon.devchain import AnvilError, AnvilNotFound
 from filon.passport import (
     UNTP_DCC_VERSION,
     UNTP_DPP_VERSION,
+    Assay,
     Assessment,
     AttestationSubject,
     CarbonEmissions,
@@ -159,6 +161,7 @@ from filon.passport import (
     Passport,
     PassportTree,
     Quantity,
+    Receipt,
     RemoteStore,
     StatusListInvalid,
     StatusListUnavailable,
@@ -198,6 +201,7 @@ __all__ = [
     "AnchoringNotVisible",
     "AnvilError",
     "AnvilNotFound",
+    "Assay",
     "Assessment",
     "Attestation",
     "AttestationAlreadyRevoked",
@@ -271,6 +275,7 @@ __all__ = [
     "InvalidSubjectKind",
     "InvalidTransformation",
     "IssuedAttestation",
+    "LabAssay",
     "Lot",
     "LotConsumed",
     "LotDeclaration",
@@ -312,6 +317,7 @@ __all__ = [
     "Produced",
     "Provenance",
     "Quantity",
+    "Receipt",
     "RegisterSnapshot",
     "RegistrarCannotParticipate",
     "RemoteStore",

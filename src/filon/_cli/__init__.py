@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import click
 
 from filon._cli._admin import deploy, mine, participant
+from filon._cli._assay import assay
 from filon._cli._attest import attest
 from filon._cli._backup import backup
 from filon._cli._chain import chain
@@ -33,6 +34,7 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
+lot.add_command(assay)
 for command in (deploy, participant, mine, lot, passport, attest, store, backup, chain, explorer, index):
     cli.add_command(command)
 
