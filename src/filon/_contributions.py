@@ -139,13 +139,13 @@ def split(fine_gold_mg: int, shares: Mapping[MineId, Fraction]) -> list[Contribu
     return [Contribution(mine_id=mine, fine_gold_mg=mg[mine], share=shares[mine]) for mine in order]
 
 
-def decimal_shares(contributions: Sequence[Contribution], places: int = SHARE_PLACES) -> list[Decimal]:
-    """The shares rounded to `places` decimals by the largest-remainder method, in the same order: the
-    printed shares sum to exactly 1 (a share rounds to 0 when below half a unit of the last place and
+def decimal_shares(shares: Sequence[Fraction], places: int = SHARE_PLACES) -> list[Decimal]:
+    """Shares (summing to 1) rounded to `places` decimals by the largest-remainder method, in the same order:
+    the printed shares sum to exactly 1 (a share rounds to 0 when below half a unit of the last place and
     others took the units)."""
     unit = 10**places
-    units = largest_remainder(unit, {MineId(i): c.share for i, c in enumerate(contributions)})
-    return [Decimal(units[MineId(i)]).scaleb(-places) for i in range(len(contributions))]
+    units = largest_remainder(unit, {MineId(i): share for i, share in enumerate(shares)})
+    return [Decimal(units[MineId(i)]).scaleb(-places) for i in range(len(shares))]
 
 
 def from_provenance(provenance: Provenance) -> list[Contribution]:

@@ -22,7 +22,7 @@ def test_the_api_gives_each_mines_share_of_the_bar(explored: Explored) -> None:
     assert answer["contributions_note"] is None
     assert answer["contributions"] == [
         {"mine_id": part.mine_id, "name": None, "fine_gold_mg": part.fine_gold_mg, "share": float(share)}
-        for part, share in zip(exact, decimal_shares(exact), strict=True)
+        for part, share in zip(exact, decimal_shares([part.share for part in exact]), strict=True)
     ]
     assert sorted(part["mine_id"] for part in answer["contributions"]) == [1, 2, 3, 4]
     assert sum(Decimal(str(part["share"])) for part in answer["contributions"]) == 1
@@ -51,5 +51,5 @@ def test_the_page_draws_the_shares_and_lists_them(explored: Explored) -> None:
     assert widths[0] == 320.0  # the largest share spans the whole bar width
     assert all(width > 0 for width in widths)
     section = page[page.index('<h2 id="contributions">') : page.index('<section aria-labelledby="carbon">')]
-    for share in decimal_shares(exact):
+    for share in decimal_shares([part.share for part in exact]):
         assert f"{100 * share:.4f} %" in section

@@ -3,13 +3,18 @@ event logs) and the index's (one recursive query) equal, to the milligram and th
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 import filon
-from filon import Contribution, MineId
+from filon import Contribution, MineId, MineStatus
+from filon._cli import cli
+from filon._cli._common import run
 from filon._contributions import decimal_shares
+from filon.index._reports import Producer, bar_report
 
 from .helpers import World, root
 
@@ -22,7 +27,9 @@ def _out(fine: int) -> filon.LotOutput:
     return filon.LotOutput(filon.Form.DORE, fine, fine + 1)
 
 
-def test_shares_through_a_3_to_1_merge_then_a_1_to_2_split(world: World, database_url: str) -> None:
+def test_shares_through_a_3_to_1_merge_then_a_1_to_2_split(
+    world: World, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     roles = world.roles
     plant = world.client(roles.plant)
     lots = []
@@ -66,7 +73,9 @@ def test_shares_through_a_3_to_1_merge_then_a_1_to_2_split(world: World, databas
     assert sum(part.share for part in bar_parts) == 1
     assert client.contributions(lots[1]) == [Contribution(MineId(2), 30_000, Fraction(1))]
     # Printed in millionths, the shares still sum to exactly 1: 0.444444|4 takes the millionth left over.
-    assert [str(share) for share in decimal_shares(client.contributions(half_a))] == [
+    assert [
+        str(share) for share in decimal_shares([part.share for part in client.contributions(half_a)])
+    ] == [
         "0.444445",
         "0.333333",
         "0.222222",
@@ -79,5 +88,26 @@ def test_shares_through_a_3_to_1_merge_then_a_1_to_2_split(world: World, databas
         assert index.contributions(bar) == bar_parts
         with pytest.raises(filon.UnknownLot):
             index.contributions(filon.LotId(999_999))
+        # What a refiner's customer asks: each producer's share and standing (mine 3 is in Bolivia).
+        assert bar_report(index, bar).producers == [
+            Producer(MineId(1), None, None, "PE", MineStatus.ACTIVE, False, 28_311, Fraction(26, 45)),
+            Producer(MineId(2), None, None, "PE", MineStatus.ACTIVE, False, 12_413, Fraction(19, 75)),
+            Producer(MineId(3), None, None, "BO", MineStatus.ACTIVE, False, 8_276, Fraction(38, 225)),
+        ]
+    manifest = world.deployment.save(tmp_path / "deployment.json")
+    command = ["report", "bar", str(bar), "--deployment", str(manifest), "--database", database_url, "--json"]
+    assert run(cli, command) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["fine_gold_mg"] == 49_000
+    assert [(p["mine_id"], p["status"], p["fine_gold_mg"], p["share"]) for p in answer["producers"]] == [
+        (1, "active", 28_311, 0.577778),
+        (2, "active", 12_413, 0.253333),
+        (3, "active", 8_276, 0.168889),
+    ]
+    assert run(cli, command[:-1]) == 0
+    table = capsys.readouterr().out
+    assert f"Lot {bar}: 49 g of fine gold, producers as of" in " ".join(table.split())
+    for figures in ("28.311 g", "57.7778 %", "12.413 g", "25.3333 %", "8.276 g", "16.8889 %"):
+        assert figures in table
     with pytest.raises(filon.UnknownLot):
         client.contributions(filon.LotId(999_999))

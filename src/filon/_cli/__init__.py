@@ -23,6 +23,7 @@ from filon._cli._explorer import explorer
 from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
+from filon._cli._report import report
 from filon._cli._store import store
 
 __all__ = ["cli", "main"]
@@ -35,7 +36,20 @@ def cli() -> None:
 
 
 lot.add_command(assay)
-for command in (deploy, participant, mine, lot, passport, attest, store, backup, chain, explorer, index):
+for command in (
+    deploy,
+    participant,
+    mine,
+    lot,
+    passport,
+    attest,
+    store,
+    backup,
+    chain,
+    explorer,
+    index,
+    report,
+):
     cli.add_command(command)
 
 

@@ -31,7 +31,7 @@ def lot_contributions(index: Index, lot: Lot, facts: LotFacts, ancestry: Ancestr
         )
         return {"contributions": [], "contributions_note": note}
     names = mine_identities(index, [part.mine_id for part in made])
-    shares = decimal_shares(made)
+    shares = decimal_shares([part.share for part in made])
     return {
         "contributions": [
             ContributionOut(
