@@ -108,6 +108,8 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "Buyer's view of bar #501: 100.000 g of fine gold" in first
     assert "Documents: 13 of 13 match" in first
     assert "Carbon: 1184.5 kg CO2e" in first
+    assert "it weighs each (6 % moisture) and records its sample and counter-sample assays" in first
+    assert "    #1 Santa Rosa de Chaparra: 41.306 g (41.31%)" in first  # the bar's producers
     assert first.rstrip().endswith("Stopped.")
     assert f"Explorer         http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/lots/501 " in first
     (page,) = pages
@@ -118,11 +120,12 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert (data / "index.sqlite").is_file()
     assert (data / "anvil-state.json").is_file() and (data / "deployment.json").is_file()
     # Each party wrote in its own folder and uploaded to the explorer's store, which holds all 13 documents,
-    # the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars) and the laboratory's check
-    # assay report and credential; the buyer read them into its own, empty, folder.
+    # the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars), the plant's 5 receipts
+    # (each ore lot's second passport) and the laboratory's check assay report and credential; the buyer read
+    # them into its own, empty, folder.
     assert f"Shared store     http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/ipfs/ " in first
     shared = filon.DocumentStore(data / "explorer-store")
-    assert len(list(shared.cids())) == 13 + 10 + 2 and shared.verify() == []
+    assert len(list(shared.cids())) == 13 + 10 + 5 + 2 and shared.verify() == []
     parties = sorted(path.name for path in (data / "parties").iterdir())
     assert parties == [  # the registrar and the jeweller wrote no document
         "buyer",

@@ -360,7 +360,8 @@ def test_a_document_of_an_ancestor_matches_and_names_it(explored: Explored) -> N
     ore = explored.summary.ore_lots["HUA-2025-0058"]
     match = explored.reader.verify_document(filon.LotId(ore), permit)
     assert match is not None
-    assert (body["match"], body["cited_by"], body["version"], body["field"]) == (True, ore, 1, "conformity")
+    # Version 2, the plant's receipt, keeps the miner's conformity documents.
+    assert (body["match"], body["cited_by"], body["version"], body["field"]) == (True, ore, 2, "conformity")
     assert body["document"] == {
         "type": "mining_permit",
         "issuer": "Dirección Regional de Energía y Minas de Ayacucho",
