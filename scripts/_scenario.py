@@ -3,9 +3,10 @@
 Modelled on Peru's formalisation of artisanal and small-scale gold mining (ASGM): a registrar stands in
 for the mining authority; four permitted mines in Arequipa and Ayacucho declare ore lots with passports
 (mining permit, CRAFT assessment, carbon); one mine is suspended after an inspection and its next
-declaration is refused by the contract; a processing plant merges the ore into doré, a refiner splits the
-doré into bars, and a jeweller receives them. The buyer's view of one bar then reads everything back from
-the chain and the document store.
+declaration is refused by the contract; a processing plant weighs and assays each ore lot it receives
+(its receipt, a passport version), merges the ore into doré, a refiner splits the doré into bars, and a
+jeweller receives them. The buyer's view of one bar then reads everything back from the chain and the
+document store, down to each mine's share of the bar's gold.
 
 Every party may run on its own machine: given the URL of the store the supply chain shares (an explorer's),
 each keeps its own folder (`<store_dir>/<party>/store`, its salts beside it) and uploads what it publishes
@@ -233,6 +234,7 @@ ORE_LOTS: tuple[OreSpec, ...] = (
 REFUSED_LOT = OreSpec("huanca", "HUA-2025-0059", 2_600, 41_600, 350.0, datetime.date(2025, 5, 20))
 
 PLANT_NAME = "Planta de Beneficio Chala S.A.C."
+ORE_MOISTURE_PCT = 6.0
 REFINER_NAME = "Refinería Andina de Metales S.A."
 JEWELLER_NAME = "Orfebrería Miraflores S.A.C."
 LABORATORY_NAME = "Laboratorio de Ensayos Minerales del Sur S.A.C."
@@ -651,6 +653,19 @@ def run_scenario(
     step(f"Miners deliver {len(ORE_LOTS)} ore lots to {PLANT_NAME}, granting it their confidential layers")
 
     plant = client(cast.plant)
+    for ore in ORE_LOTS:  # its own lab assays a sample, the laboratory a counter-sample
+        dry_t = ore.tonnes_kg * (100 - ORE_MOISTURE_PCT) / 100_000
+        grade = round(ore.fine_gold_mg / 1000 / dry_t, 2)
+        plant.record_assay(
+            filon.LotId(ore_lots[ore.ref]),
+            filon.LabAssay(PLANT_NAME, grade),
+            filon.LabAssay(LABORATORY_NAME, round(grade * 0.98, 2)),
+            moisture_pct=ORE_MOISTURE_PCT,
+            received_on=ore.date,
+        )
+    step(
+        f"  it weighs each ({ORE_MOISTURE_PCT:g} % moisture) and records its sample and counter-sample assays"
+    )
     ore_fine = sum(ore.fine_gold_mg for ore in ORE_LOTS)
     dore_passport = Passport(
         lot=LotReference(batch_id=DORE.ref, chain_id=deployment.chain_id, contract=deployment.address),
@@ -864,6 +879,7 @@ class BuyerView:
     tampered_copy_rejected: bool
     carbon: filon.CarbonFootprint
     names: dict[str, str] = field(default_factory=dict, repr=False)
+    producers: tuple[filon.Contribution, ...] = ()
 
     def lines(self) -> list[str]:
         """The view as short lines of text."""
@@ -879,6 +895,13 @@ class BuyerView:
                 f"    #{mine.mine_id} {mine.name} ({mine.region}, PE): {mine.status.name.lower()}, "
                 f"permit until {_day(mine.permit_expiry)}, {_g(mine.declared_this_year_mg)} of "
                 f"{mine.capacity_mg // 1_000_000} kg declared this year{flag}"
+            )
+        out.append("  Producers (each mine's share of the bar's fine gold, through the merge and the split):")
+        mine_names = {m.mine_id: m.name for m in self.mines}
+        for part in self.producers:
+            out.append(
+                f"    #{part.mine_id} {mine_names.get(part.mine_id, '?')}: {_g(part.fine_gold_mg)} "
+                f"({float(part.share):.2%})"
             )
         out.append("  Fine gold at each step:")
         for s in self.steps:
@@ -984,6 +1007,7 @@ def buyer_view(
         tampered_copy_rejected=tampered_rejected,
         carbon=buyer.carbon(filon.LotId(lot_id)),
         names=names,
+        producers=tuple(buyer.contributions(filon.LotId(lot_id))),
     )
 
 

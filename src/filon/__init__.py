@@ -17,10 +17,12 @@ Every exception is a `FilonError`; every contract error comes back as its own cl
 development.
 """
 
+from filon._assays import LabAssay
 from filon._attestations import IssuedAttestation
 from filon._backup import BackupConflict, BackupError, BackupRefused, create_backup, restore_backup
 from filon._client import ZERO_HASH, Client
 from filon._connect import connect
+from filon._contributions import Contribution
 from filon._deployment import Deployment, deploy
 from filon._errors import (
     AccountRequired,
@@ -139,6 +141,7 @@ from filon.devchain import AnvilError, AnvilNotFound
 from filon.passport import (
     UNTP_DCC_VERSION,
     UNTP_DPP_VERSION,
+    Assay,
     Assessment,
     AttestationSubject,
     CarbonEmissions,
@@ -167,6 +170,7 @@ from filon.passport import (
     Passport,
     PassportTree,
     Quantity,
+    Receipt,
     RemoteStore,
     StatusListInvalid,
     StatusListUnavailable,
@@ -214,6 +218,7 @@ __all__ = [
     "AnchoringNotVisible",
     "AnvilError",
     "AnvilNotFound",
+    "Assay",
     "Assessment",
     "Attestation",
     "AttestationAlreadyRevoked",
@@ -233,6 +238,7 @@ __all__ = [
     "Consumed",
     "ContractPanic",
     "ContractRevert",
+    "Contribution",
     "CredentialExpired",
     "CredentialInvalid",
     "CredentialRevoked",
@@ -291,6 +297,7 @@ __all__ = [
     "InvalidSubjectKind",
     "InvalidTransformation",
     "IssuedAttestation",
+    "LabAssay",
     "LayerCorrupted",
     "LayerMismatch",
     "Lot",
@@ -341,6 +348,7 @@ __all__ = [
     "Produced",
     "Provenance",
     "Quantity",
+    "Receipt",
     "RecordState",
     "RegisterDiff",
     "RegisterSnapshot",

@@ -27,6 +27,7 @@ from filon._client_registrar import RegistrarVerbs
 from filon._client_sharing import SharingVerbs
 from filon._confidential import Confidential
 from filon._contract import Contract
+from filon._contributions import Contribution, from_provenance
 from filon._deployment import Deployment
 from filon._lots import Lots
 from filon._offline import SignedDeclaration
@@ -377,6 +378,16 @@ class Client(RegistrarVerbs, PassportVerbs, SharingVerbs):
         """
         found = self._reads.provenance(lot_id)
         return replace(found, mines={i: with_record(self.store, mine) for i, mine in found.mines.items()})
+
+    def contributions(self, lot_id: LotId) -> list[Contribution]:
+        """Which mines the lot's fine gold came from, through every merge and split (proportional to fine
+        gold; see `filon._contributions`): exact shares summing to 1, milligrams summing to the lot's fine
+        gold, the largest share first. The reads of `provenance`.
+
+        Raises:
+            UnknownLot: No lot has this id.
+        """
+        return from_provenance(self._reads.provenance(lot_id))
 
     def lots_of(self, address: str) -> list[LotId]:
         """The live lots `address` holds now, by id, rebuilt from the Transfer logs to and from it."""

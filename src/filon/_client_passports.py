@@ -3,22 +3,26 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from filon._assays import LabAssay, with_receipt
 from filon._errors import FilonError
 from filon._passports import DocumentMatch, PassportVersion
 from filon._publishing import PassportDeclaration, Passports
+from filon._reads import LogReads
 from filon._types import LotId, LotOutput, MineId
 from filon.passport._carbon import CarbonFootprint
 from filon.passport._disclosure import Disclosure
-from filon.passport._schema import Passport
+from filon.passport._schema import Passport, field_names
 
 
 class PassportVerbs:
     """Passport work, through `_passports` (set by `Client`)."""
 
     _passports: Passports
+    _reads: LogReads
 
     def declare_lot_with_passport(
         self,
@@ -108,6 +112,59 @@ class PassportVerbs:
                 anything is stored.
         """
         return self._passports.publish(lot_id, passport, documents, public_fields)
+
+    def record_assay(
+        self,
+        lot_id: LotId,
+        sample: LabAssay,
+        counter_sample: LabAssay,
+        *,
+        moisture_pct: float,
+        wet_mass_mg: int | None = None,
+        umpire: LabAssay | None = None,
+        received_on: datetime.date | None = None,
+    ) -> PassportVersion:
+        """Records what the plant measured on receiving an ore lot it holds, as the lot's next passport
+        version (schema 1.1): its latest passport with a `receipt` (wet mass, moisture, dry mass, the sample's
+        and counter-sample's assays, the umpire's if any), each assay certificate cited in `conformity` and
+        stored with the package.
+
+        Args:
+            lot_id: The ore lot.
+            sample: The plant's sample's assay.
+            counter_sample: The counter-sample's assay.
+            moisture_pct: Moisture, percent of the wet mass.
+            wet_mass_mg: The mass weighed; by default the lot's declared gross mass.
+            umpire: The umpire assay, when one settled a dispute.
+            received_on: The day it was weighed; by default today (UTC).
+
+        Returns:
+            The recorded version.
+
+        Raises:
+            InvalidInput: Not an ore lot, or a figure out of range.
+            PassportWithheld: The lot's latest passport withholds fields the account cannot open, which its
+                next version must keep. Fields it opens from a confidential layer stay confidential in the
+                new version, wrapped to the lot's readers.
+            NotHolder, LotConsumed, UnknownLot: As `publish_passport`.
+        """
+        lot = self._reads.lot(lot_id)
+        passport, documents = with_receipt(
+            self.passport(lot_id),
+            lot,
+            sample,
+            counter_sample,
+            moisture_pct=moisture_pct,
+            wet_mass_mg=wet_mass_mg,
+            umpire=umpire,
+            received_on=received_on,
+        )
+        # The new version keeps the lot's confidential fields confidential (the receipt itself is public).
+        layer = self.published_passport(lot_id).layer
+        if layer is None:
+            return self.publish_passport(lot_id, passport, documents)
+        public = [name for name in field_names(passport.schema_version) if name not in layer.fields]
+        return self.publish_passport(lot_id, passport, documents, public_fields=public)
 
     def passport_versions(self, lot_id: LotId) -> list[PassportVersion]:
         """Every recorded passport version of a lot (root and URI), oldest first."""

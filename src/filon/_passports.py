@@ -19,7 +19,7 @@ from filon.passport._carbon import CarbonFootprint, carbon_footprint
 from filon.passport._disclosure import Disclosure, DisclosureMismatch, disclose, verify_disclosure_offline
 from filon.passport._layers import LayerReference, seal_layer
 from filon.passport._merkle import build_tree, field_names
-from filon.passport._schema import Document, Passport
+from filon.passport._schema import SCHEMA_VERSIONS, Document, Passport
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, InvalidCid
 
 
@@ -129,7 +129,7 @@ def prepare_passport(
             raise InvalidInput(
                 f"Document {name!r} (SHA-256 {digest}) is not cited in the passport's conformity evidence."
             )
-    fields = list(field_names()) if public_fields is None else list(public_fields)
+    fields = list(field_names(passport.schema_version)) if public_fields is None else list(public_fields)
     tree = build_tree(passport)
     package = disclose(passport, tree.salts, fields)  # checks the field names before anything is stored
     # Documents are cited only by `conformity`: when it is withheld, a shared store keeps them here.
@@ -225,20 +225,35 @@ def published_package(
     return package.model_copy(update={"fields": checked})
 
 
+def fields_of(package: Disclosure) -> tuple[str, ...]:
+    """The fields of a published package's passport: those of its schema version. A package that withholds
+    its version is taken for the oldest version that has every field it publishes (a 1.1 package that
+    withholds both its version and its receipt cannot be told from a 1.0 one)."""
+    published = package.fields.get("schema_version")
+    if published is not None:
+        return field_names(str(published.value))
+    return next(
+        names
+        for names in (field_names(version) for version in SCHEMA_VERSIONS)
+        if set(package.fields) <= set(names)
+    )
+
+
 def passport_of(package: Disclosure, entry: PassportVersion) -> Passport:
     """The full passport of a checked package.
 
     Raises:
         PassportWithheld: Some fields were not published.
     """
-    missing = [name for name in field_names() if name not in package.fields]
+    names = fields_of(package)
+    missing = [name for name in names if name not in package.fields]
     if missing:
         raise PassportWithheld(
             f"Lot {entry.lot_id} passport version {entry.version} withholds {', '.join(missing)}",
             disclosed=list(package.fields),
             withheld=missing,
         )
-    return Passport.model_validate({name: package.fields[name].value for name in field_names()})
+    return Passport.model_validate({name: package.fields[name].value for name in names})
 
 
 def find_document(

@@ -110,6 +110,8 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "Registrar publishes who is who" in first and "8 participants and 4 mines named" in first
     assert "Documents: 3 of 3 match" in first
     assert "Carbon: 1184.5 kg CO2e" in first
+    assert "it weighs each (6 % moisture) and records its sample and counter-sample assays" in first
+    assert "    #1 Santa Rosa de Chaparra: 41.306 g (41.31%)" in first  # the bar's producers
     assert first.rstrip().endswith("Stopped.")
     assert f"Explorer         http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/lots/501 " in first
     (page,) = pages
@@ -123,12 +125,13 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     # Each party wrote in its own folder and uploaded to the explorer's store, which holds the 5 documents
     # published passports cite (the miners' 8 permits and CRAFT reports are confidential: they stay on the
     # miners' machines), the 10 published packages (5 ore lots, the doré, the refining batch, 3 bars), the
-    # ore lots' 5 confidential layers, 11 grant files (5 from the miners to the plant, 6 from the plant to the
-    # refiner: the doré and its 5 ore lots), the laboratory's check assay report and credential, and the
-    # registrar's records of 8 participants and 4 mines; the buyer read them into its own, empty, folder.
+    # plant's 5 receipts (each ore lot's second passport) with their 5 confidential layers, the ore lots' 5
+    # confidential layers, 11 grant files (5 from the miners to the plant, 6 from the plant to the refiner:
+    # the doré and its 5 ore lots), the laboratory's check assay report and credential, and the registrar's
+    # records of 8 participants and 4 mines; the buyer read them into its own, empty, folder.
     assert f"Shared store     http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/ipfs/ " in first
     shared = filon.DocumentStore(data / "explorer-store")
-    assert len(list(shared.cids())) == 5 + 10 + 5 + 11 + 2 + 8 + 4 and shared.verify() == []
+    assert len(list(shared.cids())) == 5 + 10 + 5 + 5 + 5 + 11 + 2 + 8 + 4 and shared.verify() == []
     parties = sorted(path.name for path in (data / "parties").iterdir())
     assert parties == [  # the jeweller wrote no document
         "buyer",

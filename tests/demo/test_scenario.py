@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,16 @@ def test_gold_flows_from_the_mines_to_the_jeweller(played: Played) -> None:
     assert [o.fine_gold_mg for o in ores] == ORE_FINE
     assert [o.mine_id for o in ores] == [1, 1, 2, 3, 4]
     assert all(o.consumed and o.holder is None and o.form is filon.Form.ORE for o in ores)
+    # The plant recorded each ore lot's receipt as its second passport version.
+    assert all(o.passport_version == 2 for o in ores)
+    assert reader.passport(filon.LotId(ore_ids[0])).receipt == filon.Receipt(
+        received_on=datetime.date(2025, 5, 6),
+        wet_mass_mg=3_200_000_000,
+        moisture_pct=6.0,
+        dry_mass_mg=3_008_000_000,
+        sample=filon.Assay(lab=sc.PLANT_NAME, grade_g_t=15.43),  # 46.4 g in 3.008 dry tonnes
+        counter_sample=filon.Assay(lab=sc.LABORATORY_NAME, grade_g_t=15.12),
+    )
     dore = reader.lot(filon.LotId(summary.dore_id))
     assert (dore.form, dore.fine_gold_mg, dore.gross_mass_mg, dore.consumed) == (
         filon.Form.DORE,
@@ -123,8 +135,18 @@ def test_buyer_view_of_a_bar(played: Played) -> None:
     assert carbon.unreported_lots == ()
     assert carbon.total_kg_co2e == pytest.approx(1184.51576, abs=1e-4)
 
+    # The bar's producers, by the ore's fine gold (189.8 g): 78.4 g from mine 1, 38.4, 37.8 and 35.2 g; the
+    # bar's 100 g split by largest remainder (41,306.6 / 20,231.8 / 19,915.7 / 18,545.8 mg).
+    assert view.producers == (
+        filon.Contribution(filon.MineId(1), 41_306, Fraction(392, 949)),
+        filon.Contribution(filon.MineId(2), 20_232, Fraction(192, 949)),
+        filon.Contribution(filon.MineId(3), 19_916, Fraction(189, 949)),
+        filon.Contribution(filon.MineId(4), 18_546, Fraction(176, 949)),
+    )
+
     text = "\n".join(view.lines())
     assert "3 of 3 match" in text and "suspended" in text and "1184.5 kg CO2e" in text
+    assert "    #1 Santa Rosa de Chaparra: 41.306 g (41.31%)" in text
 
 
 def test_the_refiner_opens_the_miners_identity_and_the_jeweller_does_not(played: Played) -> None:

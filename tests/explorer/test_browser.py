@@ -58,6 +58,7 @@ def test_a_buyer_finds_a_bar_sees_its_mines_and_checks_documents(
         ["Mine 3 · PE", "ACTIVE"],
         ["Mine 4 · PE", "SUSPENDED"],
     ]
+    expect(buyer.locator("svg.chart.contributions g.bar")).to_have_count(4)  # the bar's producers, drawn
     expect(buyer.locator("ul.flags")).to_contain_text(
         "Gold in this lot comes from mine 4, which is now suspended."
     )

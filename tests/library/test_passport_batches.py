@@ -64,7 +64,7 @@ def test_every_lot_is_declared_with_its_passport_and_salts(
         assert miner.passport(lot_id) == lot.passport
         assert miner.lot(lot_id).external_ref == lot.external_ref
         assert set(json.loads(_salt_file(tmp_path, world, lot_id).read_text())) == set(
-            filon.Passport.model_fields
+            filon.passport.field_names("1.0")
         )
         assert miner.verify_document(lot_id, PERMIT_PDF) is not None
     assert nonce(world.url, roles.miner) - sent_before == 5

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import click
 
 from filon._cli._admin import deploy, mine, participant
+from filon._cli._assay import assay
 from filon._cli._attest import attest
 from filon._cli._backup import backup
 from filon._cli._chain import chain
@@ -23,6 +24,7 @@ from filon._cli._index import index
 from filon._cli._lot import lot
 from filon._cli._passport import passport
 from filon._cli._records import registry
+from filon._cli._report import report
 from filon._cli._serial import assign_serial, find_serial
 from filon._cli._sharing import grant, publish_key, revoke, show
 from filon._cli._store import store
@@ -36,6 +38,7 @@ def cli() -> None:
     """Filón: trace responsibly mined gold, lot by lot, from permitted mines to the jeweller."""
 
 
+lot.add_command(assay)
 for command in (
     deploy,
     participant,
@@ -49,6 +52,7 @@ for command in (
     chain,
     explorer,
     index,
+    report,
 ):
     cli.add_command(command)
 for command in (assign_serial, find_serial):

@@ -31,8 +31,9 @@ from filon._cli._common import (
 )
 from filon._cli._types import LOT_ID, WholeNumber
 from filon._errors import PassportWithheld
+from filon._passports import fields_of
 from filon._types import LotId
-from filon.passport import Passport, disclose, verify_credential
+from filon.passport import Passport, disclose, field_names, verify_credential
 
 
 @click.group()
@@ -64,7 +65,7 @@ def publish(
     docs = read_documents(documents)
     client = open_client(rpc, deployment, account, store=store)
     recorded = client.publish_passport(LotId(lot_id), new, docs, public_fields=list(public_fields) or None)
-    published = list(public_fields) or list(Passport.model_fields)
+    published = list(public_fields) or list(field_names(new.schema_version))
     emit(
         {
             "lot_id": lot_id,
@@ -95,8 +96,9 @@ def verify(
     client = open_client(rpc, deployment, store=store)
     package = client.published_passport(LotId(lot_id))
     client.verify_disclosure(package)
-    published = [name for name in Passport.model_fields if name in package.fields]
-    withheld = [name for name in Passport.model_fields if name not in package.fields]
+    names = fields_of(package)
+    published = [name for name in names if name in package.fields]
+    withheld = [name for name in names if name not in package.fields]
     result: dict[str, Any] = {
         "lot_id": lot_id,
         "version": package.version,

@@ -181,6 +181,16 @@ class CredentialOut(BaseModel):
     note: str | None = Field(description="Why the credential could not be read, if so.")
 
 
+class ContributionOut(BaseModel):
+    """The part of a lot's fine gold that came from one mine (proportional to fine gold through every merge
+    and split)."""
+
+    mine_id: int
+    name: str | None = Field(description="The mine's name, when the index knows it.")
+    fine_gold_mg: int = Field(description="Milligrams (largest remainder: they sum to the lot's fine gold).")
+    share: float = Field(description="Its share, rounded to 6 decimals so that the lot's shares sum to 1.")
+
+
 class LotOut(BaseModel):
     """Everything the lot page shows."""
 
@@ -219,6 +229,11 @@ class LotOut(BaseModel):
     carbon_note: str | None = Field(description="Why the carbon figure is missing or only a lower bound.")
     flags: list[FlagOut]
     flags_note: str | None = Field(description="Why the flags could not all be computed, if so.")
+    contributions: list[ContributionOut] = Field(
+        default_factory=list,
+        description="Its fine gold by mine of origin, the largest share first (empty when not computed).",
+    )
+    contributions_note: str | None = Field(None, description="Why the contributions are missing, if so.")
     credentials: list[CredentialOut] = Field(
         description="Conformity credentials about the lot, its ancestors and the mines of its gold."
     )

@@ -49,6 +49,7 @@ from filon.explorer._models import (
     VerifyOut,
 )
 from filon.explorer._names import mine_names, named_lot, parties_out
+from filon.explorer._views_contributions import lot_contributions
 from filon.explorer._views_passports import public_layers
 from filon.index import (
     Ancestry,
@@ -481,6 +482,7 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
         carbon_note=carbon_note,
         flags=flags,
         flags_note=flags_note,
+        **lot_contributions(index, this, facts, ancestry),
         credentials=credentials_out(credentials),
         url=links.url,
         qr=links.qr,

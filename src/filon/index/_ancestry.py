@@ -73,7 +73,7 @@ class Ancestry:
 PARENT = aliased(LotFactsRow, name="parent_facts")
 
 
-def _walk(keep: ColumnElement[bool] | None) -> Any:
+def walk(keep: ColumnElement[bool] | None) -> Any:
     """The recursive query of the representatives below the parameter `start`; `keep` (on `PARENT`) says
     where to go down (lots without stored facts are walked through, as their own representatives)."""
     stored = PARENT
@@ -121,12 +121,12 @@ def _inputs(walked: Any) -> Select[Any]:
 
 
 # Built once: SQLAlchemy then reuses their compiled form, and a page pays only for running them.
-_EVERY = _walk(None)
+_EVERY = walk(None)
 _ANCESTRY = _inputs(select(_EVERY.c.id).subquery("walked"))
 _NEAREST = _inputs(select(_EVERY.c.id).limit(bindparam("limit")).subquery("walked"))
-_LOSSES = _walk(or_(PARENT.lowest_loss < bindparam("low"), PARENT.highest_loss > bindparam("high")))
+_LOSSES = walk(or_(PARENT.lowest_loss < bindparam("low"), PARENT.highest_loss > bindparam("high")))
 _LOSS_INPUTS = _inputs(select(_LOSSES.c.id).subquery("walked"))
-_LATE = select(_walk(PARENT.late_below.is_(True)).c.id)
+_LATE = select(walk(PARENT.late_below.is_(True)).c.id)
 
 
 def ancestry(session: Session, lot: LotFacts, limit: int | None) -> Ancestry:

@@ -19,12 +19,23 @@ from web3 import Web3
 
 from filon import _passports
 from filon._chain import Chain
+from filon._contributions import Contribution
 from filon._deployment import Deployment, open_chain
 from filon._errors import InvalidInput, UnknownLot, UnknownMine
 from filon._passports import DocumentMatch, PassportVersion
 from filon._records import Participant
 from filon._types import HistoryEvent, Lot, LotId, Mine, MineId, Provenance, RegisterSnapshot, Role
-from filon.index import _ancestry, _attestations, _carbon, _facts, _lots, _mines, _records, _search
+from filon.index import (
+    _ancestry,
+    _attestations,
+    _carbon,
+    _contributions,
+    _facts,
+    _lots,
+    _mines,
+    _records,
+    _search,
+)
 from filon.index._ancestry import Ancestry, Transformation
 from filon.index._attestations import AnchoredCredential
 from filon.index._carbon import Emissions
@@ -251,6 +262,17 @@ class Index:
         start = _lots.checked_id(lot_id)
         with self._database.session() as session:
             return _lots.provenance(session, start)
+
+    def contributions(self, lot_id: LotId) -> list[Contribution]:
+        """Which mines the lot's fine gold came from (as `Client.contributions`): no walk for a lot of one
+        mine, else one query of its whole ancestry.
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+        """
+        start = _lots.checked_id(lot_id)
+        with self._database.session() as session:
+            return _contributions.contributions(session, start)
 
     def history(self, lot_id: LotId) -> list[HistoryEvent]:
         """Everything that happened to a lot, in chain order (as `Client.history`).

@@ -51,6 +51,8 @@ from filon.passport._revocation import (
     UnanchoredCredential,
 )
 from filon.passport._schema import (
+    SCHEMA_VERSIONS,
+    Assay,
     CarbonEmissions,
     Document,
     DocumentType,
@@ -61,6 +63,8 @@ from filon.passport._schema import (
     Party,
     Passport,
     Quantity,
+    Receipt,
+    field_names,
     write_json_schema,
 )
 from filon.passport._status import (
@@ -82,8 +86,10 @@ from filon.passport._upload import UploadNotAuthenticated, UploadSignature, sign
 from filon.passport._vcjwt import credential_jwt, credential_status, sign_credential, verify_credential
 
 __all__ = [
+    "SCHEMA_VERSIONS",
     "UNTP_DCC_VERSION",
     "UNTP_DPP_VERSION",
+    "Assay",
     "Assessment",
     "AttestationSubject",
     "CarbonEmissions",
@@ -112,6 +118,7 @@ __all__ = [
     "Passport",
     "PassportTree",
     "Quantity",
+    "Receipt",
     "RemoteStore",
     "StatusListInvalid",
     "StatusListUnavailable",
@@ -133,6 +140,7 @@ __all__ = [
     "disclose",
     "epcis_document",
     "fetch_status_list",
+    "field_names",
     "leaf_hash",
     "open_store",
     "passport_credential",

@@ -138,7 +138,7 @@ def disclose(
     Raises:
         InvalidInput: A name in `fields` is not a passport field, or `salts` is incomplete.
     """
-    unknown = [name for name in fields if name not in field_names()]
+    unknown = [name for name in fields if name not in field_names(passport.schema_version)]
     if unknown:
         raise InvalidInput(f"Not passport fields: {', '.join(unknown)}.")
     tree = build_tree(passport, salts)

@@ -20,7 +20,7 @@ from eth_utils.crypto import keccak
 
 from filon._errors import InvalidInput
 from filon.passport._canonical import canonical_json
-from filon.passport._schema import Passport
+from filon.passport._schema import Passport, field_names
 
 __all__ = ["LEAF_ENCODING", "PassportTree", "build_tree", "field_names", "leaf_hash", "process_proof"]
 
@@ -28,11 +28,6 @@ LEAF_ENCODING = ("string", "bytes16", "bytes")
 """The ABI types of a leaf's value: field name, salt, canonical JSON bytes of the field's value."""
 
 SALT_SIZE = 16
-
-
-def field_names() -> tuple[str, ...]:
-    """The passport's top-level fields, one leaf each, in schema order."""
-    return tuple(Passport.model_fields)
 
 
 def leaf_hash(name: str, salt: bytes, value: Any) -> bytes:
@@ -96,8 +91,8 @@ class PassportTree:
         return proof
 
 
-def _checked_salts(salts: Mapping[str, bytes] | None) -> dict[str, bytes]:
-    names = field_names()
+def _checked_salts(salts: Mapping[str, bytes] | None, schema_version: str) -> dict[str, bytes]:
+    names = field_names(schema_version)
     if salts is None:
         return {name: secrets.token_bytes(SALT_SIZE) for name in names}
     missing = [name for name in names if name not in salts]
@@ -113,7 +108,8 @@ def _checked_salts(salts: Mapping[str, bytes] | None) -> dict[str, bytes]:
 
 
 def build_tree(passport: Passport, salts: Mapping[str, bytes] | None = None) -> PassportTree:
-    """Builds the passport's Merkle tree: one leaf per top-level field (None fields as JSON null).
+    """Builds the passport's Merkle tree: one leaf per top-level field of its schema version (None fields as
+    JSON null; a 1.0 passport has no `receipt` leaf).
 
     Args:
         passport: The passport.
@@ -125,7 +121,7 @@ def build_tree(passport: Passport, salts: Mapping[str, bytes] | None = None) -> 
     Raises:
         InvalidInput: `salts` does not give exactly one 16-byte salt per passport field.
     """
-    chosen = _checked_salts(salts)
+    chosen = _checked_salts(salts, passport.schema_version)
     data = passport.model_dump(mode="json")
     leaves = {name: leaf_hash(name, chosen[name], data[name]) for name in chosen}
     ordered = sorted(leaves.values())

@@ -10,11 +10,22 @@ import datetime
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 __all__ = [
+    "SCHEMA_VERSIONS",
+    "Assay",
     "CarbonEmissions",
     "Document",
     "DocumentType",
@@ -25,8 +36,16 @@ __all__ = [
     "Party",
     "Passport",
     "Quantity",
+    "Receipt",
     "write_json_schema",
 ]
+
+SCHEMA_VERSIONS = ("1.0", "1.1")
+"""The passport schema versions, oldest first. 1.1 adds `receipt`; a 1.0 passport's tree has no leaf for it,
+so every 1.0 passport keeps the root it was recorded with."""
+
+ADDED_IN = {"receipt": "1.1"}
+"""Fields a later schema version added, with that version: older passports' trees have no leaf for them."""
 
 MAX_SAFE_INTEGER = 2**53 - 1
 """The largest integer RFC 8785 (I-JSON) represents exactly; integer fields stay at or below it."""
@@ -215,13 +234,65 @@ class CarbonEmissions(_Model):
     boundary: str
 
 
-class Passport(_Model):
-    """A gold lot's digital product passport, version 1.0.
-
-    Each top-level field is one leaf of the passport's Merkle tree.
+class Assay(_Model):
+    """One laboratory's assay of an ore lot's head grade.
 
     Attributes:
-        schema_version: Always "1.0" for this model.
+        lab: The laboratory.
+        grade_g_t: Gold in grams per dry tonne.
+        certificate_sha256: SHA-256 of its assay certificate, also cited in `conformity`, if there is one.
+    """
+
+    lab: Annotated[str, StringConstraints(min_length=1)]
+    grade_g_t: Annotated[float, Field(ge=0, le=1_000_000)]
+    certificate_sha256: Sha256Hex | None = None
+
+
+class Receipt(_Model):
+    """What a plant measured when it received an ore lot (schema 1.1): masses, moisture and the assays.
+
+    Attributes:
+        received_on: The day it was weighed (UTC).
+        wet_mass_mg: Its mass as weighed, in milligrams.
+        moisture_pct: Its moisture, percent of the wet mass (0 to under 100).
+        dry_mass_mg: `wet_mass_mg` less its moisture, in milligrams (rounded to the milligram).
+        sample: The assay of the plant's sample.
+        counter_sample: The assay of the counter-sample (the miner's, or another lab's).
+        umpire: The umpire assay that settled a dispute between the two, if there was one.
+    """
+
+    received_on: datetime.date
+    wet_mass_mg: PositiveSafeInt
+    moisture_pct: Annotated[float, Field(ge=0, lt=100)]
+    dry_mass_mg: PositiveSafeInt
+    sample: Assay
+    counter_sample: Assay
+    umpire: Assay | None = None
+
+    @model_validator(mode="after")
+    def _dry_from_wet(self) -> Receipt:
+        expected = dry_mass(self.wet_mass_mg, self.moisture_pct)
+        if abs(self.dry_mass_mg - expected) > 1:
+            raise ValueError(
+                f"dry_mass_mg ({self.dry_mass_mg}) is not wet_mass_mg ({self.wet_mass_mg}) less "
+                f"{self.moisture_pct} % moisture ({expected})"
+            )
+        return self
+
+
+def dry_mass(wet_mass_mg: int, moisture_pct: float) -> int:
+    """The dry mass of ore weighed wet with this moisture, rounded to the milligram."""
+    return round(wet_mass_mg * (100 - moisture_pct) / 100)
+
+
+class Passport(_Model):
+    """A gold lot's digital product passport, version 1.0 or 1.1 (1.1 adds `receipt`).
+
+    Each top-level field is one leaf of the passport's Merkle tree, except a later version's fields in an
+    earlier version's passport (`field_names`): a 1.0 passport's tree is the same as before 1.1 existed.
+
+    Attributes:
+        schema_version: "1.0", or "1.1" (the default when a `receipt` is given).
         lot: The lot it describes.
         producer: Who produced the lot.
         facility: Where it was produced.
@@ -231,9 +302,10 @@ class Passport(_Model):
         conformity: Conformity evidence (permits, risk assessments, certificates).
         carbon: Emissions attributed to the lot, if assessed.
         notes: Free text.
+        receipt: What the plant measured on receiving an ore lot (1.1 only).
     """
 
-    schema_version: Literal["1.0"] = "1.0"
+    schema_version: Literal["1.0", "1.1"] = "1.0"
     lot: LotReference
     producer: Party
     facility: Facility
@@ -243,6 +315,29 @@ class Passport(_Model):
     conformity: list[Document] = []
     carbon: CarbonEmissions | None = None
     notes: str | None = None
+    receipt: Receipt | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_of_receipt(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("receipt") is not None and "schema_version" not in data:
+            return {**data, "schema_version": "1.1"}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _only_fields_of_version(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A 1.0 passport serializes, and hashes, exactly as it did before 1.1 added fields.
+        data: dict[str, Any] = handler(self)
+        return {name: value for name, value in data.items() if name in field_names(self.schema_version)}
+
+    @model_validator(mode="after")
+    def _fields_of_version(self) -> Passport:
+        for name, version in ADDED_IN.items():
+            if getattr(self, name) is not None and SCHEMA_VERSIONS.index(
+                self.schema_version
+            ) < SCHEMA_VERSIONS.index(version):
+                raise ValueError(f"{name} needs schema_version {version} or later, not {self.schema_version}")
+        return self
 
     @model_validator(mode="after")
     def _fractions_within_one(self) -> Passport:
@@ -250,6 +345,24 @@ class Passport(_Model):
         if total > 1 + 1e-9:
             raise ValueError(f"materials_provenance mass fractions sum to {total}, more than 1")
         return self
+
+
+def field_names(schema_version: str = SCHEMA_VERSIONS[-1]) -> tuple[str, ...]:
+    """The top-level fields of a passport of this schema version, one leaf each, in schema order.
+
+    Raises:
+        ValueError: Not a schema version.
+    """
+    if schema_version not in SCHEMA_VERSIONS:
+        raise ValueError(
+            f"{schema_version!r} is not a passport schema version ({', '.join(SCHEMA_VERSIONS)})"
+        )
+    known = SCHEMA_VERSIONS.index(schema_version)
+    return tuple(
+        name
+        for name in Passport.model_fields
+        if name not in ADDED_IN or SCHEMA_VERSIONS.index(ADDED_IN[name]) <= known
+    )
 
 
 def json_schema_text() -> str:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from filon.explorer import _views as views
+from filon.explorer._charts import contributions_svg
 from filon.explorer._graph import provenance_svg
 from filon.explorer._models import LotOut
 from filon.explorer._names import named_mine
@@ -74,6 +75,7 @@ def lot_page(
             lot=page,
             made_from=made_from,
             graph=provenance_svg(page, root),
+            contributions_chart=contributions_svg(page, root),
             json_url=_api(request, f"/api/lots/{lot_id}"),
             max_upload=size(state.max_upload_bytes),
         )
