@@ -40,10 +40,10 @@ from filon.passport._layers import (
     parse_layer,
     passport_from_layers,
     unwrap_key,
+    valid_public_key,
     wrap_aad,
     wrap_key,
 )
-from filon.passport._merkle import field_names
 from filon.passport._schema import Passport
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, cid_for_sha256
 
@@ -85,23 +85,28 @@ class Confidential:
         """`reader`'s published encryption key.
 
         Raises:
-            NoEncryptionKey: It published none.
+            NoEncryptionKey: It published none, or a malformed one.
         """
         key = self._access.encryption_key(reader)
         if key is None:
             raise NoEncryptionKey(reader)
+        if not valid_public_key(key):
+            raise NoEncryptionKey(reader, malformed=True)
         return key
 
     def readers(self, lot_id: LotId) -> dict[str, bytes]:
-        """The keys of the lot's standing readers (other than the account), to wrap a new version's key to.
-        A reader whose key is gone (never published) is left out: it could not open anything anyway."""
+        """The keys of the readers the account itself granted the lot to and has not revoked (other than
+        itself), to wrap a new version's key to. Only its own grants: the contract lets any participant
+        record a grant on any lot, and a grant by someone else (an outsider granting itself, or a previous
+        holder) must not make the holder encrypt its next version to them. A reader without a valid key
+        (never published, or malformed) is left out: it could not open anything anyway."""
         me = self._me()
         keys: dict[str, bytes] = {}
         for grant in self._access.grants(lot_id):
-            if grant.reader.lower() == me or grant.reader in keys:
+            if grant.granter.lower() != me or grant.reader.lower() == me or grant.reader in keys:
                 continue
             key = self._access.encryption_key(grant.reader)
-            if key is not None:
+            if key is not None and valid_public_key(key):
                 keys[grant.reader] = key
         return keys
 
@@ -128,14 +133,24 @@ class Confidential:
         me = self._me()
         aad = wrap_aad(entry.root, me)
         unreadable: LayerCorrupted | None = None
+        layer: LayerFile | None = None
         try:
-            recipients = self._layer(package.layer.cid, entry).recipients
+            layer = self._layer(package.layer.cid, entry)
         except LayerCorrupted as error:
-            recipients, unreadable = [], error
-        for recipient in recipients:
+            unreadable = error
+
+        def opening(wrapped_key: str) -> bytes:
+            """The wrapped key's content key, once it opens the layer: anyone can anchor a grant file that
+            wraps some other key to this account, which must not hide a good grant behind it."""
+            key = unwrap_key(bytes.fromhex(wrapped_key[2:]), private, aad)
+            if layer is not None:
+                open_layer(layer, key, entry.root)
+            return key
+
+        for recipient in layer.recipients if layer is not None else []:
             if recipient.reader.lower() == me:
                 try:
-                    return unwrap_key(bytes.fromhex(recipient.wrapped_key[2:]), private, aad)
+                    return opening(recipient.wrapped_key)
                 except FilonError as error:
                     problems.append(error)
         mine = [grant for grant in self._access.grants(entry.lot_id) if grant.reader.lower() == me]
@@ -143,7 +158,7 @@ class Confidential:
             try:
                 granted = self._granted_version(grant.grant_digest, entry)
                 if granted is not None:
-                    return unwrap_key(bytes.fromhex(granted.wrapped_key[2:]), private, aad)
+                    return opening(granted.wrapped_key)
             except FilonError as error:
                 problems.append(error)
         if unreadable is not None and mine:
@@ -221,7 +236,7 @@ class Confidential:
         public = {
             name: (field.value, bytes.fromhex(field.salt[2:])) for name, field in package.fields.items()
         }
-        withheld = [name for name in field_names() if name not in public]
+        withheld = [name for name in _passports.package_fields(package) if name not in public]
         if not withheld:
             return _passports.passport_of(package, entry)
         key = self.content_key(entry, package) if package.layer is not None else None

@@ -136,7 +136,7 @@ def prepare_passport(
     share = "conformity" in fields
     for name, data in (documents or {}).items():
         document_cids[name] = store.put(data, share=share)
-    withheld = [name for name in field_names() if name not in fields]
+    withheld = [name for name in field_names(passport.schema_version) if name not in fields]
     content_key = None
     if withheld:
         layer = seal_layer(passport, tree.salts, withheld, tree.root, readers)
@@ -223,6 +223,16 @@ def published_package(
     # Only what was checked: a later reader of another field must not get a value nobody verified.
     checked = {name: field for name, field in package.fields.items() if name in fields}
     return package.model_copy(update={"fields": checked})
+
+
+def package_fields(package: Disclosure) -> tuple[str, ...]:
+    """Every field of a published package's passport, in schema order: its public fields and its confidential
+    layer's when it has one (they are exactly the passport's), else those of its schema version
+    (`fields_of`)."""
+    if package.layer is None:
+        return fields_of(package)
+    present = set(package.fields) | set(package.layer.fields)
+    return tuple(name for name in field_names() if name in present)
 
 
 def fields_of(package: Disclosure) -> tuple[str, ...]:

@@ -222,25 +222,31 @@ def read_register(
     reader.fieldnames = header
     rows: list[RegisterRow] = []
     errors: list[RowError] = []
-    seen: dict[str, int] = {}
     count = 0
     for count, record in enumerate(reader, start=1):
         number = reader.line_num
         try:
-            row = _row(number, record)
-            earlier = seen.get(row.register_code)
-            if earlier is not None:
-                raise ValueError(f"register code {row.register_code} is already on row {earlier}")
+            rows.append(_row(number, record))
         except ValueError as error:
             errors.append(RowError(number, str(error)))
-        else:
-            seen[row.register_code] = number
-            rows.append(row)
         if progress is not None and count % 500 == 0:
             progress(count)
     if progress is not None:
         progress(count)
-    return rows, errors
+    # A code on several rows is a contradiction the file must settle (active on one, suspended on another?):
+    # none of its rows is applied, rather than whichever comes first.
+    on_rows: dict[str, list[int]] = {}
+    for row in rows:
+        on_rows.setdefault(row.register_code, []).append(row.row)
+    for row in rows:
+        numbers = on_rows[row.register_code]
+        if len(numbers) > 1:
+            listed = ", ".join(str(n) for n in numbers)
+            errors.append(
+                RowError(row.row, f"register code {row.register_code} is on rows {listed}: none is applied")
+            )
+    rows = [row for row in rows if len(on_rows[row.register_code]) == 1]
+    return rows, sorted(errors, key=lambda error: error.row)
 
 
 def _changes(row: RegisterRow, mine: Mine, now: int, revoke_excluded: bool) -> list[MineChange]:

@@ -117,6 +117,11 @@ def test_a_register_import_applies_once(world: World, keys: dict[str, Path], fil
         None,
         [{"row": 4, "message": "status is empty"}],
     )
+    unusable = Path("unusable.csv")
+    unusable.write_text(HEADER + "R-88,,,VIGENTE,,,,2090/01/01\n,,,VIGENTE,,,,2090-01-01\n")
+    code, out, err = filon_cli("registry", "import", str(unusable), "--yes", *registrar)
+    assert code == 1 and "  row 2: error: expiry '2090/01/01' is not a date YYYY-MM-DD" in out
+    assert err.endswith("Error: None of the register's 2 rows could be used: nothing to apply\n")
 
 
 def test_a_register_import_asks_first(

@@ -23,7 +23,15 @@ from web3 import HTTPProvider, Web3
 import filon
 from filon.passport import Document, DocumentType, Facility, Party, Quantity
 from filon.passport._canonical import canonical_json
-from filon.passport._layers import KEY_INFO, GrantFile, LayerFile, encryption_public_key, layer_aad
+from filon.passport._layers import (
+    KEY_INFO,
+    GrantFile,
+    LayerFile,
+    encryption_public_key,
+    layer_aad,
+    wrap_aad,
+    wrap_key,
+)
 
 from .helpers import Roles, World, nonce
 
@@ -190,6 +198,36 @@ def test_a_transfer_grants_in_a_multicall_only_when_there_is_something_to_grant(
     assert parties.plant.passport(ore) == _ore_passport()
 
 
+def test_later_versions_reach_only_the_holders_own_readers(
+    parties: Parties, world: World, roles: Roles
+) -> None:
+    """The contract records a grant from any participant on any lot: a self-granted outsider, or a reader
+    with a malformed published key, is never a recipient of the holder's next version."""
+    ore = _ore_lot(parties, world)
+    parties.jeweller.publish_encryption_key()
+    parties.jeweller.anchor_grant(ore, roles.miner2.address, b"\x11" * 32)  # it grants itself
+    # a participant publishes a key that is not a curve point, past the library's check
+    parties.plant._access._contract.send_for_hash("publish a key", "publishEncryptionKey", b"\x05" * 33)
+    parties.miner.grant_access(ore, roles.refiner.address)
+    with pytest.raises(filon.NoEncryptionKey) as info:
+        parties.miner.grant_access(ore, roles.plant.address)
+    assert str(info.value) == (
+        f"{roles.plant.address} has published a malformed encryption key (not a secp256k1 point) (it must "
+        "run `filon participant publish-key` first), so no content key can be wrapped for it"
+    )
+    parties.miner.anchor_grant(ore, roles.plant.address, b"\x22" * 32)  # a grant of its own, by hand
+
+    second = parties.miner.publish_passport(ore, _ore_passport("second assay"), public_fields=PUBLIC)
+
+    package = parties.jeweller.published_passport(ore, second.version)
+    assert package.layer is not None
+    layer = LayerFile.model_validate_json(parties.jeweller.store.get(package.layer.cid))
+    assert [r.reader for r in layer.recipients] == [roles.refiner.address]
+    with pytest.raises(filon.GrantInvalid, match="has no intact file"):  # its self-grant is all it has
+        parties.jeweller.passport(ore, second.version)
+    assert parties.refiner.passport(ore, second.version) == _ore_passport("second assay")
+
+
 def test_later_versions_reach_standing_readers_until_revoked(
     parties: Parties, world: World, roles: Roles
 ) -> None:
@@ -308,11 +346,43 @@ def test_a_changed_wrapped_key_is_refused(parties: Parties, world: World, roles:
         update={"versions": [version.model_copy(update={"wrapped_key": "0x" + wrapped.hex()})]}
     )
     cid = parties.miner.store.put(changed.to_bytes())
+    parties.miner.revoke_access(ore, roles.refiner.address)  # the changed grant is the only one standing
 
     parties.miner.anchor_grant(ore, roles.refiner.address, "0x" + parties.miner.store.sha256_of(cid))
 
     with pytest.raises(filon.WrappedKeyInvalid, match="does not open with this account's encryption key"):
         parties.refiner.passport(ore)
+
+
+def test_a_grant_that_opens_nothing_hides_no_good_grant(parties: Parties, world: World, roles: Roles) -> None:
+    """Anyone admitted can anchor a well-formed grant file wrapping some other key to a reader (lot, reader,
+    chain, contract and root are all public): the reader still opens the lot with the holder's grant."""
+    ore = _ore_lot(parties, world)
+    parties.miner.grant_access(ore, roles.refiner.address)
+    good = _grant_file(parties.miner, ore)
+    (version,) = good.versions
+    reader_key = parties.jeweller.encryption_key(roles.refiner.address)
+    assert reader_key is not None
+    bogus_key = wrap_key(
+        AESGCM.generate_key(256),
+        reader_key,
+        wrap_aad(bytes.fromhex(version.root[2:]), roles.refiner.address.lower()),
+    )
+    bogus = good.model_copy(
+        update={
+            "granter": roles.miner2.address,
+            "versions": [version.model_copy(update={"wrapped_key": "0x" + bogus_key.hex()})],
+        }
+    )
+    cid = parties.jeweller.store.put(bogus.to_bytes())
+
+    parties.jeweller.anchor_grant(ore, roles.refiner.address, "0x" + parties.jeweller.store.sha256_of(cid))
+
+    assert [g.granter for g in parties.refiner.access_grants(ore)] == [
+        roles.miner.address,
+        roles.miner2.address,
+    ]
+    assert parties.refiner.passport(ore) == _ore_passport()
 
 
 def test_a_grant_of_another_lot_is_refused(parties: Parties, world: World, roles: Roles) -> None:

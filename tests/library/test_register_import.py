@@ -259,19 +259,22 @@ def test_bad_rows_are_reported_by_row_and_nothing_is_applied_from_them(
         + f",,,SUSPENDIDO,,,,{later}\n"
         + f"R-2,,,VIGENTE,,,,{later}\n"
         + f"R-2,,,SUSPENDIDO,,,,{later}\n"
+        + f"R-1,,,VIGENTE,,,,{later}\n"
     ).encode()
 
     diff = registrar.plan_register_import(data, _now(world))
 
     statuses = "ACTIVE, ACTIVO, EXCLUDED, EXCLUIDO, SUSPENDED, SUSPENDIDO, VIGENTE"
+    # R-2 is active on row 5 and suspended on row 6: the file contradicts itself, so neither row counts.
     assert diff.errors == (
         filon.RowError(2, f"status 'PERHAPS' is not one of {statuses}"),
         filon.RowError(3, "expiry '31/12/2099' is not a date YYYY-MM-DD"),
         filon.RowError(4, "register_code is empty"),
-        filon.RowError(6, "register code R-2 is already on row 5"),
+        filon.RowError(5, "register code R-2 is on rows 5, 6: none is applied"),
+        filon.RowError(6, "register code R-2 is on rows 5, 6: none is applied"),
     )
-    assert [(c.kind, c.mine_id, c.row) for c in diff.changes] == [(filon.ChangeKind.PERMIT, world.mine2, 5)]
-    assert diff.rows == 5
+    assert [(c.kind, c.mine_id, c.row) for c in diff.changes] == [(filon.ChangeKind.PERMIT, world.mine, 7)]
+    assert diff.rows == 6
 
 
 @pytest.mark.parametrize(

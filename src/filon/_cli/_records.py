@@ -223,6 +223,11 @@ def registry_import(
             click.echo(line)
     if not diff.changes:
         report["transaction"] = None
+        if diff.rows and len(diff.errors) == diff.rows:
+            # a file none of whose rows could be used agrees with nothing: say so, and fail
+            if as_json:
+                emit(report, as_json=True, lines=[])
+            fail(f"None of the register's {diff.rows} rows could be used: nothing to apply")
         emit(
             report, as_json=as_json, lines=["Nothing to apply: the chain already agrees with this register."]
         )

@@ -11,8 +11,8 @@ import click
 from filon._cli._common import emit, json_option, open_client, signed, store_option
 from filon._cli._types import ADDRESS, LOT_ID, WholeNumber
 from filon._errors import PassportWithheld
+from filon._passports import package_fields
 from filon._types import LotId
-from filon.passport import Passport
 
 
 @click.command("grant")
@@ -95,7 +95,7 @@ def show(
     lines = [
         f"Lot {lot_id} passport version {package.version} (root {package.root}), checked against the chain:"
     ]
-    for name in Passport.model_fields:
+    for name in package_fields(package):
         if name in values:
             fields[name] = {"status": "published", "value": values[name]}
         elif name in opened:

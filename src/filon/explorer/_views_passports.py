@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from filon._errors import PassportUnavailable
-from filon._passports import PassportVersion, published_package
+from filon._passports import PassportVersion, package_fields, published_package
 from filon._types import LotId
 from filon.explorer._models import PassportVersionOut
 from filon.explorer._models_passports import (
@@ -20,7 +20,6 @@ from filon.explorer._models_passports import (
 )
 from filon.passport import DocumentStore
 from filon.passport._disclosure import DisclosureMismatch
-from filon.passport._merkle import field_names
 from filon.passport._schema import Document
 from filon.passport._store import cid_for_sha256
 
@@ -51,7 +50,7 @@ def _public_layer(store: DocumentStore, lot_id: int, out: PassportVersionOut) ->
         PassportFieldOut(name=name, status="checked", value=package.fields[name].value)
         if name in package.fields
         else PassportFieldOut(name=name, status="withheld")
-        for name in field_names()
+        for name in package_fields(package)
     ]
     layer = package.layer
     published = PublishedOut(

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from filon._errors import FilonError
 from filon.passport._canonical import canonical_json
 from filon.passport._merkle import SALT_SIZE, build_tree, field_names
-from filon.passport._schema import Passport
+from filon.passport._schema import SCHEMA_VERSIONS, Passport
 
 __all__ = [
     "CIPHER",
@@ -115,9 +115,10 @@ class NoEncryptionKey(FilonError, LookupError):
         address: The address.
     """
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, malformed: bool = False) -> None:
+        what = "a malformed encryption key (not a secp256k1 point)" if malformed else "no encryption key"
         super().__init__(
-            f"{address} has published no encryption key (it must run `filon participant publish-key` first), "
+            f"{address} has published {what} (it must run `filon participant publish-key` first), "
             "so no content key can be wrapped for it"
         )
         self.address = address
@@ -214,6 +215,15 @@ def encryption_public_key(account_key: bytes) -> bytes:
 def wrap_aad(root: bytes, reader: str) -> bytes:
     """Associated data of a wrapped key: `filon-wrap/1`, the 32-byte root, the reader's 20-byte address."""
     return WRAP_TAG + root + bytes.fromhex(reader.removeprefix("0x"))
+
+
+def valid_public_key(key: bytes) -> bool:
+    """Whether `key` is a secp256k1 public key; the contract checks only its length."""
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, key)
+    except ValueError:
+        return False
+    return True
 
 
 def wrap_key(content_key: bytes, reader_public_key: bytes, aad: bytes) -> bytes:
@@ -362,14 +372,21 @@ def passport_from_layers(
     """
     merged = {**public, **opened}
     decrypted = sorted(opened)
-    if set(merged) != set(field_names()) or set(public) & set(opened):
+    version = merged.get("schema_version", (None, b""))[0]
+    expected = set(field_names(version)) if isinstance(version, str) and version in SCHEMA_VERSIONS else None
+    if expected is None or set(merged) != expected or set(public) & set(opened):
         raise LayerMismatch(
             "The published and decrypted fields are not exactly the passport's fields", fields=decrypted
         )
     try:
         passport = Passport.model_validate({name: value for name, (value, _) in merged.items()})
     except ValidationError as error:
-        raise LayerMismatch(f"A decrypted value is not valid: {error}", fields=decrypted) from None
+        # the locations and reasons only: the input values are the confidential fields themselves
+        where = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors(include_input=False)
+        )
+        raise LayerMismatch(f"A decrypted value is not valid: {where}", fields=decrypted) from None
     tree = build_tree(passport, {name: salt for name, (_, salt) in merged.items()})
     if tree.root != root:
         raise LayerMismatch(
