@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from filon._errors import InvalidInput, PassportUnavailable, PassportWithheld
@@ -53,9 +53,10 @@ class PreparedPassport:
     root: bytes
     uri: str
     cid: str
-    salts: Mapping[str, bytes]
+    # secrets stay out of the repr, which lands in logs and tracebacks
+    salts: Mapping[str, bytes] = field(repr=False)
     document_cids: Mapping[str, str]
-    content_key: bytes | None = None
+    content_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

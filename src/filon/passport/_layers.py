@@ -20,7 +20,7 @@ import base64
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -274,7 +274,7 @@ class SealedLayer:
     """A layer ready to store: its file's bytes and the content key that opens it (the holder's secret)."""
 
     data: bytes
-    content_key: bytes
+    content_key: bytes = field(repr=False)  # a secret: out of logs and tracebacks
 
 
 def seal_layer(
