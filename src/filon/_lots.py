@@ -83,7 +83,7 @@ class Lots:
 
     def __init__(self, contract: Contract) -> None:
         self._contract = contract
-        # Held from the prediction of a transformation's output ids to its receipt (see `filon._serials`).
+        # Held by every transformation, from the prediction of its output ids to its receipt (`filon._serials`).
         self._serial_lock = threading.Lock()
 
     def _declared_id(self, receipt: Receipt) -> LotId:
@@ -229,7 +229,10 @@ class Lots:
         serials = _serials.serials_of(outputs)
         data = transform_call(self._contract, inputs, outputs, passport_root, passport_uri)
         if not serials:
-            receipt = sender.transact(self._contract.address, data)
+            # under the lock too: a transformation of this client in another thread mints the ids that one
+            # with serials predicted
+            with self._serial_lock:
+                receipt = sender.transact(self._contract.address, data)
             return [event.lot_id for event in self._contract.events(receipt, _events.LotProduced)]
         with self._serial_lock:
             multicall, predicted = _serials.with_serials(self._contract, sender.address, data, serials)
