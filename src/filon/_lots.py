@@ -83,7 +83,7 @@ class Lots:
 
     def __init__(self, contract: Contract) -> None:
         self._contract = contract
-        # Held by every transformation, from the prediction of its output ids to its receipt (`filon._serials`).
+        # Held by every transformation, from the prediction of its output ids to its receipt (_serials).
         self._serial_lock = threading.Lock()
 
     def _declared_id(self, receipt: Receipt) -> LotId:
