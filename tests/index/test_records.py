@@ -71,6 +71,7 @@ def test_an_altered_record_is_kept_as_not_verified(world: World, database_url: s
         world.roles.plant.address, ORFEBRERIA
     )
     stored = store.path / filon.cid_for_sha256(filon.record_hash(ORFEBRERIA).hex())
+    original = stored.read_bytes()
     stored.write_text(json.dumps({"name": "Someone Else", "country": "PE"}))
 
     with world.index(database_url) as index:
@@ -80,6 +81,12 @@ def test_an_altered_record_is_kept_as_not_verified(world: World, database_url: s
         found = index.participant(world.roles.plant.address)
         assert (found.record, found.record_state, found.verified) == (None, filon.RecordState.MISMATCH, False)
         assert index.search("someone").empty
+        assert index.resolve_records(store) == 0  # still damaged: nothing new to keep
+
+        stored.write_bytes(original)  # the copy repaired (or a gateway's bad answer gone): read again
+        assert index.resolve_records(store) == 1
+        repaired = index.participant(world.roles.plant.address)
+        assert (repaired.record, repaired.record_state) == (ORFEBRERIA, filon.RecordState.VERIFIED)
 
 
 def test_a_rewind_forgets_record_hashes_and_snapshots(

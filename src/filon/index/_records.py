@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -52,10 +52,10 @@ class MineLabel:
 
 
 def _pending(session: Session) -> list[tuple[bytes, str]]:
-    """The (hash, kind) pairs the chain published that have no content row yet."""
-    known = {
-        (bytes(h), k) for h, k in session.execute(select(RecordContentRow.record_hash, RecordContentRow.kind))
-    }
+    """The (hash, kind) pairs the chain published that have no verified content row yet: a mismatch is
+    read again each time (a damaged copy may be repaired, a gateway's bad answer may pass)."""
+    verified = select(RecordContentRow.record_hash, RecordContentRow.kind).where(RecordContentRow.verified)
+    known = {(bytes(h), k) for h, k in session.execute(verified)}
     published = {
         (bytes(h), PARTICIPANT) for h in session.scalars(select(ParticipantRecordRow.record_hash).distinct())
     }
@@ -111,7 +111,21 @@ def resolve(database: Database, store: DocumentStore) -> int:
     with database.session() as session, session.begin():
         # Another resolver may have kept some meanwhile: keep only what is still missing.
         still = set(_pending(session))
-        rows = [row for row in found if (row["record_hash"], row["kind"]) in still]
+        stored = {
+            (bytes(h), k)
+            for h, k in session.execute(select(RecordContentRow.record_hash, RecordContentRow.kind))
+        }
+        rows = [
+            row
+            for row in found
+            if (key := (row["record_hash"], row["kind"])) in still and (row["verified"] or key not in stored)
+        ]
+        for row in rows:  # a verified content replaces a mismatch read before
+            session.execute(
+                delete(RecordContentRow).where(
+                    RecordContentRow.record_hash == row["record_hash"], RecordContentRow.kind == row["kind"]
+                )
+            )
         if rows:
             session.execute(insert(RecordContentRow), rows)
     return len(rows)
