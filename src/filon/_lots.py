@@ -260,6 +260,7 @@ class Lots:
     def assign_serial(self, lot_id: LotId, serial: str) -> str:
         if not isinstance(serial, str):
             raise InvalidInput(f"A serial number is a string, not {serial!r}")
+        _serials.check_serial(serial, "The serial number")
         return self._contract.send_for_hash(
             "assign a serial number", "assignSerialNumber", check.uint(lot_id, "lot_id"), serial
         )

@@ -16,6 +16,7 @@ prediction (`SerialMismatch`), so that it could not go unnoticed across processe
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import cast
 
@@ -72,11 +73,27 @@ def serials_of(outputs: Sequence[LotOutput]) -> list[tuple[int, str]]:
                 f"A serial number is 1 to {MAX_SERIAL_BYTES} bytes long: {serial!r} of output {position} is "
                 f"{len(serial.encode('utf-8'))}"
             )
+        check_serial(serial, f"Output {position}'s serial number")
         if serial in seen:
             raise InvalidInput(f"Outputs {seen[serial]} and {position} share the serial number {serial!r}")
         seen[serial] = position
         found.append((position, serial))
     return found
+
+
+def check_serial(serial: str, where: str) -> str:
+    """`serial` if it is written as a bar is stamped: no space at either end, no control or invisible
+    character, in Unicode's composed form (NFC). The contract compares bytes: "RAM-1 " or a decomposed "é"
+    would be another serial than the one on the bar.
+
+    Raises:
+        InvalidInput: It is not.
+    """
+    if serial != serial.strip() or any(unicodedata.category(c)[0] in "CZ" and c != " " for c in serial):
+        raise InvalidInput(f"{where} {serial!r} has a space at an end, or a control or invisible character")
+    if unicodedata.normalize("NFC", serial) != serial:
+        raise InvalidInput(f"{where} {serial!r} is not in Unicode's composed form (NFC)")
+    return serial
 
 
 def predicted_ids(contract: Contract, sender: str, transform_data: bytes) -> list[LotId]:

@@ -86,8 +86,21 @@ def test_a_transformation_without_serials_is_the_plain_transform(
             [filon.LotOutput(REFINED, 400, 400, serial="Ñ" * 33)],
             f"A serial number is 1 to 64 bytes long: {'Ñ' * 33!r} of output 0 is 66",
         ),
+        (
+            [filon.LotOutput(REFINED, 400, 400, serial="RAM-1 ")],
+            "Output 0's serial number 'RAM-1 ' has a space at an end, or a control or invisible character",
+        ),
+        (
+            [filon.LotOutput(REFINED, 400, 400, serial="RAM\u200b1")],
+            "Output 0's serial number 'RAM\\u200b1' has a space at an end, or a control or invisible "
+            "character",
+        ),
+        (
+            [filon.LotOutput(REFINED, 400, 400, serial="PIN\u0303A-1")],
+            "Output 0's serial number 'PIN\u0303A-1' is not in Unicode's composed form (NFC)",
+        ),
     ],
-    ids=["not-refined", "shared", "empty", "too-long"],
+    ids=["not-refined", "shared", "empty", "too-long", "trailing-space", "zero-width", "decomposed"],
 )
 def test_serials_no_output_can_take_are_refused_before_sending(
     world: World,
@@ -104,6 +117,22 @@ def test_serials_no_output_can_take_are_refused_before_sending(
         refiner.transform([ore], outputs, passport_root=root("bars"))
 
     assert str(refused.value) == message
+    assert nonce(world.url, roles.refiner) == sent
+
+
+def test_assigning_a_serial_not_written_as_stamped_is_refused_before_sending(
+    world: World, miner: filon.Client, refiner: filon.Client, roles: Roles
+) -> None:
+    ore = _ore_at_refiner(miner, roles, world)
+    (bar,) = refiner.transform([ore], [filon.LotOutput(REFINED, 900, 900)], root("plain bar"))
+    sent = nonce(world.url, roles.refiner)
+
+    with pytest.raises(filon.InvalidInput) as refused:
+        refiner.assign_serial(bar, " RAM-9")
+
+    assert str(refused.value) == (
+        "The serial number ' RAM-9' has a space at an end, or a control or invisible character"
+    )
     assert nonce(world.url, roles.refiner) == sent
 
 
