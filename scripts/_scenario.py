@@ -47,6 +47,7 @@ from filon.passport import (
     Party,
     Passport,
     Quantity,
+    field_names,
 )
 
 __all__ = [
@@ -617,7 +618,7 @@ def run_scenario(
             ore_passport(ore),
             documents={"permit.pdf": spec.permit_pdf, "craft.pdf": spec.craft_pdf},
             external_ref=ore.ref,
-            public_fields=[name for name in Passport.model_fields if name not in ORE_CONFIDENTIAL],
+            public_fields=[name for name in field_names("1.0") if name not in ORE_CONFIDENTIAL],
         )
 
     ore_lots: dict[str, int] = {}
