@@ -10,10 +10,9 @@ import sqlite3
 import pytest
 
 import _scenario as sc
-import filon
 from filon.explorer._models import PassportVersionOut
 from filon.explorer._views_passports import public_layers
-from filon.passport import DocumentStore, cid_for_sha256
+from filon.passport import DocumentStore, cid_for_sha256, field_names
 
 from .conftest import Explored
 
@@ -30,12 +29,12 @@ def _versions(explored: Explored, lot: int) -> list[dict[str, object]]:
 def test_the_api_shows_each_versions_checked_fields_and_names_the_withheld(explored: Explored) -> None:
     first = sc.ORE_LOTS[0]
     ore = explored.summary.ore_lots[first.ref]
-    (version,) = _versions(explored, ore)
+    version, receipt = _versions(explored, ore)  # the miner's declaration, then the plant's receipt
 
     published = version["published"]
     assert isinstance(published, dict)
     fields = {field["name"]: field for field in published["fields"]}
-    assert list(fields) == list(filon.Passport.model_fields)
+    assert list(fields) == list(field_names("1.0"))
     assert [name for name, field in fields.items() if field["status"] == "withheld"] == ORE_WITHHELD
     assert all(fields[name]["value"] is None for name in ORE_WITHHELD)
     spec = next(m for m in sc.MINES if m.key == first.mine)
@@ -52,6 +51,13 @@ def test_the_api_shows_each_versions_checked_fields_and_names_the_withheld(explo
     assert explored.store.has(layer["cid"])
     assert published["documents"] == []  # its permit and CRAFT report are cited only in the layer
     assert version["published_note"] is None
+    # The plant's version keeps the miner's fields confidential and publishes its receipt.
+    received = receipt["published"]
+    assert isinstance(received, dict)
+    statuses = {field["name"]: field["status"] for field in received["fields"]}
+    assert list(statuses) == list(field_names("1.1"))
+    assert [name for name, status in statuses.items() if status == "withheld"] == ORE_WITHHELD
+    assert statuses["receipt"] == "checked"
 
 
 def test_the_api_lists_the_documents_a_passport_cites_with_their_download(explored: Explored) -> None:
@@ -100,7 +106,7 @@ def test_the_lot_page_shows_the_public_layer(explored: Explored) -> None:
     page = explored.client.get(f"/lots/{ore}").text
 
     assert "Passports: the public layer" in page
-    assert page.count('data-status="withheld"') == 2
+    assert page.count('data-status="withheld"') == 4  # two in each version: the miner's and the plant's
     assert "Confidential layer present: producer, conformity, encrypted with\n  AES-256-GCM" in page
     assert sc.ORE_METHOD in page and sc.ORE_BOUNDARY in page
     bar = explored.client.get(f"/lots/{explored.bar}").text
