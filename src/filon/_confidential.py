@@ -43,7 +43,6 @@ from filon.passport._layers import (
     wrap_aad,
     wrap_key,
 )
-from filon.passport._merkle import field_names
 from filon.passport._schema import Passport
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, cid_for_sha256
 
@@ -221,7 +220,7 @@ class Confidential:
         public = {
             name: (field.value, bytes.fromhex(field.salt[2:])) for name, field in package.fields.items()
         }
-        withheld = [name for name in field_names() if name not in public]
+        withheld = [name for name in _passports.fields_of(package) if name not in public]
         if not withheld:
             return _passports.passport_of(package, entry)
         key = self.content_key(entry, package) if package.layer is not None else None

@@ -136,7 +136,7 @@ def prepare_passport(
     share = "conformity" in fields
     for name, data in (documents or {}).items():
         document_cids[name] = store.put(data, share=share)
-    withheld = [name for name in field_names() if name not in fields]
+    withheld = [name for name in field_names(passport.schema_version) if name not in fields]
     content_key = None
     if withheld:
         layer = seal_layer(passport, tree.salts, withheld, tree.root, readers)

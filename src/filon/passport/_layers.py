@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from filon._errors import FilonError
 from filon.passport._canonical import canonical_json
 from filon.passport._merkle import SALT_SIZE, build_tree, field_names
-from filon.passport._schema import Passport
+from filon.passport._schema import SCHEMA_VERSIONS, Passport
 
 __all__ = [
     "CIPHER",
@@ -362,7 +362,9 @@ def passport_from_layers(
     """
     merged = {**public, **opened}
     decrypted = sorted(opened)
-    if set(merged) != set(field_names()) or set(public) & set(opened):
+    version = merged.get("schema_version", (None, b""))[0]
+    expected = field_names(version) if isinstance(version, str) and version in SCHEMA_VERSIONS else ()
+    if set(merged) != set(expected) or set(public) & set(opened):
         raise LayerMismatch(
             "The published and decrypted fields are not exactly the passport's fields", fields=decrypted
         )
