@@ -33,6 +33,7 @@ from filon.index import (
     _facts,
     _lots,
     _mines,
+    _received,
     _records,
     _search,
 )
@@ -43,6 +44,7 @@ from filon.index._database import Database, PoolSettings, default_database_url, 
 from filon.index._facts import LotFacts
 from filon.index._lots import Story, Timed
 from filon.index._models import IndexedBlock, LotRow, SyncState
+from filon.index._received import Received
 from filon.index._records import MineLabel
 from filon.index._search import SearchResults
 from filon.index._sync import DEFAULT_BLOCKS_PER_STEP, ChainSync, SyncReport
@@ -205,6 +207,16 @@ class Index:
         """The live lots `address` holds now, by id."""
         with self._database.session() as session:
             return _lots.held_by(session, Web3.to_checksum_address(address))
+
+    def received(self, address: str, since: int, until: int) -> list[Received]:
+        """The ore lots transferred to `address` in blocks of time `since` <= t < `until` (Unix seconds), each
+        once, by lot id, with its latest passport version (`filon.index._intake` reports them by mine).
+
+        Raises:
+            InvalidInput: `address` was never an admitted participant.
+        """
+        with self._database.session() as session:
+            return _received.received(session, Web3.to_checksum_address(address), since, until)
 
     def mine_labels(self, mine_ids: Collection[int]) -> dict[int, MineLabel]:
         """Name, region and register code of each mine whose current record is verified (others left out)."""
