@@ -486,6 +486,11 @@ class Index:
         with self._database.session() as session:
             return _mines.declared_in_year(session, mine_id, year)
 
+    def declarations_between(self, mine_id: MineId, since: int, until: int) -> int:
+        """How many ore lots the mine declared in blocks of time `since` < t <= `until` (Unix seconds)."""
+        with self._database.session() as session:
+            return _mines.declarations_between(session, mine_id, since, until)
+
     def permit_expiry_at(self, mine_id: MineId, block_number: int, log_index: int) -> int | None:
         """The permit expiry the mine had at a point of the chain (None if not yet registered)."""
         with self._database.session() as session:

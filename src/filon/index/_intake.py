@@ -21,9 +21,9 @@ from web3 import Web3
 from filon._errors import InvalidInput, PassportUnavailable
 from filon._passports import PassportVersion, published_package
 from filon._types import MineId
-from filon.index._flags import mine_flags
 from filon.index._identities import mine_identities
 from filon.index._received import Received
+from filon.index._risk import mine_risk_flags
 from filon.passport._schema import Receipt
 from filon.passport._store import DocumentStore
 
@@ -62,7 +62,8 @@ class IntakeRow:
         average_grade_g_t: Their grades from their receipts, weighted by dry mass (None when none has one).
         capacity_mg: The mine's yearly capacity, as the index stands.
         capacity_used_pct: `fine_gold_mg` as a percentage of `capacity_mg` (None for a capacity of 0).
-        flags: The codes of the mine's red flags as the index stands (`mine_flags`), and `RECEIPT_MISSING`.
+        flags: The codes of the mine's red flags as the index stands (`mine_risk_flags`), and
+            `RECEIPT_MISSING`.
     """
 
     mine_id: MineId
@@ -146,7 +147,7 @@ def intake_report(
         receipts = [receipt for _, receipt in found if receipt is not None]
         dry = sum(receipt.dry_mass_mg for receipt in receipts)
         fine = sum(lot.fine_gold_mg for lot, _ in found)
-        flags = [flag.code for flag in mine_flags(mine)]
+        flags = [flag.code for flag in mine_risk_flags(index, mine_id)]
         if len(receipts) < len(found):
             flags.append(RECEIPT_MISSING)
         rows.append(
