@@ -84,6 +84,8 @@ def test_a_lot_four_rounds_down_reads_as_the_chain_says(grown: Grown) -> None:
             "code": "LOSS_OUT_OF_BAND",
             "message": f"The transformation of lots {_ids(ore)} into {_ids(first)} lost 20.0% of its fine "
             "gold (320.000 g), outside the plausible 0.0% to 10.0%.",
+            "oecd_category": "Bribery and fraudulent misrepresentation of the origin of minerals",
+            "lbma_step": "mitigate",
         }
     ]
     assert body["flags_note"] is None
@@ -127,6 +129,10 @@ def test_its_page_shows_the_same(grown: Grown) -> None:
     assert (
         f"LOSS_OUT_OF_BAND</strong> The transformation of lots {_ids(ore)} into {_ids(first)} lost 20.0%"
         in page
+    )
+    assert (
+        "OECD Annex II: Bribery and fraudulent misrepresentation of the origin of minerals · LBMA step 3: "
+        "mitigate</span>" in page
     )
     assert "<strong>4.0 kg CO<sub>2</sub>e</strong>" in page
     assert f"Every lot of the ancestry ({4 * WIDTH + 1})" in page

@@ -146,7 +146,15 @@ def _status(mine: Mine) -> MineStatusName:
 
 
 def _flags(flags: Iterable[RedFlag]) -> list[FlagOut]:
-    return [FlagOut(code=flag.code, message=flag.message) for flag in flags]
+    return [
+        FlagOut(
+            code=flag.code,
+            message=flag.message,
+            oecd_category=flag.oecd_category.value,
+            lbma_step=flag.lbma_step,
+        )
+        for flag in flags
+    ]
 
 
 def _permit_expired(mine: Mine, now: int) -> bool:
