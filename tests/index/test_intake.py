@@ -17,11 +17,9 @@ from filon._cli._common import run
 from filon.index._intake import COLUMNS, IntakeRow, day_start, intake_report
 from filon.passport import Facility, Party, Quantity
 
-from .helpers import World, rpc
+from .helpers import World, block_time, rpc, utc_year
 
 HUANCA = filon.MineRecord(name="Huanca", region="Ayacucho", register_code="R-1")
-FIRST, LAST = datetime.date(2027, 3, 1), datetime.date(2027, 3, 31)
-START, END = day_start(FIRST), day_start(LAST) + 86_400  # the period is START <= t < END
 
 
 def _passport(mine: int, fine: int, gross: int, batch: str) -> filon.Passport:
@@ -50,6 +48,10 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
     roles = world.roles
+    # March of next year on the chain's clock: the period is always ahead of the lots' declarations.
+    year = utc_year(block_time(world.url)) + 1
+    first, last = datetime.date(year, 3, 1), datetime.date(year, 3, 31)
+    start, end = day_start(first), day_start(last) + 86_400  # the period is start <= t < end
     store = filon.DocumentStore(tmp_path / "store")
     registrar = world.client(roles.registrar, store=store)
     registrar.publish_mine_record(filon.MineId(1), HUANCA)
@@ -68,11 +70,11 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
         )
     }
     for name, when in (
-        ("before", START - 1),
-        ("first second", START),
-        ("mine 2", START + 10 * 86_400),
-        ("last second", END - 1),
-        ("after", END),
+        ("before", start - 1),
+        ("first second", start),
+        ("mine 2", start + 10 * 86_400),
+        ("last second", end - 1),
+        ("after", end),
     ):
         _at(world, when)
         client = miner2 if name == "mine 2" else miner
@@ -89,8 +91,8 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
     with world.index(database_url) as index:
         index.sync()
         index.resolve_records(store)
-        report = intake_report(index, store, roles.plant.address.lower(), FIRST, LAST)
-        assert (report.plant, report.first_day, report.last_day) == (roles.plant.address, FIRST, LAST)
+        report = intake_report(index, store, roles.plant.address.lower(), first, last)
+        assert (report.plant, report.first_day, report.last_day) == (roles.plant.address, first, last)
         assert report.rows == [
             IntakeRow(
                 mine_id=filon.MineId(1),
@@ -117,11 +119,11 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
             ),
         ]
         # One day, the period's first: only the lot received at its first second.
-        (first_day,) = intake_report(index, store, roles.plant.address, FIRST, FIRST).rows
+        (first_day,) = intake_report(index, store, roles.plant.address, first, first).rows
         assert (first_day.lots, first_day.fine_gold_mg, first_day.dry_mass_mg) == (1, 20_000, 1_800_000_000)
         # Without the store's packages the index has no receipt to read: the figures are unknown.
         (bare, _) = intake_report(
-            index, filon.DocumentStore(tmp_path / "empty"), roles.plant.address, FIRST, LAST
+            index, filon.DocumentStore(tmp_path / "empty"), roles.plant.address, first, last
         ).rows
         assert (bare.lots, bare.dry_mass_mg, bare.average_grade_g_t, bare.flags) == (
             2,
@@ -129,19 +131,19 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
             None,
             ("RECEIPT_MISSING",),
         )
-        assert intake_report(index, store, roles.refiner.address, FIRST, LAST).rows == []
+        assert intake_report(index, store, roles.refiner.address, first, last).rows == []
         with pytest.raises(filon.InvalidInput) as unknown:
-            intake_report(index, store, roles.outsider.address, FIRST, LAST)
+            intake_report(index, store, roles.outsider.address, first, last)
         assert str(unknown.value) == (
             f"{roles.outsider.address} was never an admitted participant: the index knows no plant there"
         )
         with pytest.raises(filon.InvalidInput) as backwards:
-            intake_report(index, store, roles.plant.address, LAST, FIRST)
-        assert str(backwards.value) == "The period ends (2027-03-01) before it starts (2027-03-31)"
+            intake_report(index, store, roles.plant.address, last, first)
+        assert str(backwards.value) == f"The period ends ({first}) before it starts ({last})"
 
     manifest = world.deployment.save(tmp_path / "deployment.json")
     common = ["--deployment", str(manifest), "--database", database_url, "--store", str(tmp_path / "store")]
-    period = ["--plant", roles.plant.address, "--from", "2027-03-01", "--to", "2027-03-31"]
+    period = ["--plant", roles.plant.address, "--from", str(first), "--to", str(last)]
     expected = [
         ["1", "Huanca", "2", "2600.0", "45000", "15.615", "1000000", "4.5", ""],
         ["2", "", "1", "", "30000", "", "1000000", "3.0", "MINE_SUSPENDED;RECEIPT_MISSING"],
@@ -153,13 +155,13 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
     book = load_workbook(tmp_path / "intake.xlsx")
     sheet = book.active
     assert sheet is not None
-    assert sheet.title == "Intake 2027-03-01 to 2027-03-31"
+    assert sheet.title == f"Intake {first} to {last}"
     assert list(sheet.iter_rows(values_only=True)) == [
         COLUMNS,
         (1, "Huanca", 2, 2600.0, 45_000, 15.615, 1_000_000, 4.5, None),
         (2, None, 1, None, 30_000, None, 1_000_000, 3.0, "MINE_SUSPENDED;RECEIPT_MISSING"),
     ]
-    assert book.properties.title == f"Intake of {roles.plant.address}, 2027-03-01 to 2027-03-31 (UTC)"
+    assert book.properties.title == f"Intake of {roles.plant.address}, {first} to {last} (UTC)"
 
 
 def test_bad_days_an_unknown_plant_and_a_wrong_extension_are_one_line_errors(
