@@ -28,7 +28,7 @@ SOLC_STAMP := $(SOLCX_BINARY_PATH)/.installed-$(SOLC_VERSION)
 help:
 	@echo "make demo    start a local Anvil, play a supply chain from mines to a jeweller, show a buyer's view"
 	@echo "make test    set up and run every test"
-	@echo "make bench   gas, throughput, lookup, intake, contributions, store and explorer benchmarks -> bench/results.json, bench/RESULTS.md, docs/networks.md"
+	@echo "make bench   gas, throughput, lookup, intake, contributions, intake report, store and explorer benchmarks -> bench/results.json, bench/RESULTS.md, docs/networks.md"
 	@echo "make lint    ruff and mypy"
 	@echo "make system-deps  Debian's chromium and postgresql for the browser and PostgreSQL tests (as root)"
 	@echo "make lock    re-pin the Python dependencies into constraints.txt"
@@ -89,6 +89,7 @@ bench: setup
 	$(PY) bench/explorer.py
 	$(PY) bench/intake.py
 	$(PY) bench/contributions.py
+	$(PY) bench/intake_report.py
 	$(PY) bench/report.py
 	$(PY) bench/networks.py
 

@@ -63,7 +63,14 @@ def test_a_bar_reads_as_the_chain_says(explored: Explored) -> None:
         )
     ]
     assert [m["permit_expired"] for m in body["mines"]] == [False] * 4
-    assert body["flags"] == [{"code": "ORIGIN_SUSPENDED", "message": SUSPENDED_MESSAGE}]
+    assert body["flags"] == [
+        {
+            "code": "ORIGIN_SUSPENDED",
+            "message": SUSPENDED_MESSAGE,
+            "oecd_category": "Bribery and fraudulent misrepresentation of the origin of minerals",
+            "lbma_step": "suspend",
+        }
+    ]
     assert body["flags_note"] is None
     assert body["url"] == f"http://testserver/lots/{bar}"
     assert (body["qr"], body["qr_png"]) == (body["url"] + "/qr.svg", body["url"] + "/qr.png")
@@ -227,7 +234,14 @@ def test_a_mine_reads_as_the_chain_says(explored: Explored) -> None:
         "permit_hash": "0x" + huanca.permit_hash.hex(),
         "location_hash": "0x" + huanca.location_hash.hex(),
         "passport_hash": "0x" + huanca.passport_hash.hex(),
-        "flags": [{"code": "MINE_SUSPENDED", "message": "Mine 4 is suspended: it can declare no more gold."}],
+        "flags": [
+            {
+                "code": "MINE_SUSPENDED",
+                "message": "Mine 4 is suspended: it can declare no more gold.",
+                "oecd_category": "Bribery and fraudulent misrepresentation of the origin of minerals",
+                "lbma_step": "suspend",
+            }
+        ],
         "credentials": [],
         "lots": [
             {

@@ -6,6 +6,7 @@ Its own Anvil: the package's played chain must stay as its tests read it.
 
 from __future__ import annotations
 
+import datetime
 import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -84,6 +85,8 @@ def test_a_lot_four_rounds_down_reads_as_the_chain_says(grown: Grown) -> None:
             "code": "LOSS_OUT_OF_BAND",
             "message": f"The transformation of lots {_ids(ore)} into {_ids(first)} lost 20.0% of its fine "
             "gold (320.000 g), outside the plausible 0.0% to 10.0%.",
+            "oecd_category": "Bribery and fraudulent misrepresentation of the origin of minerals",
+            "lbma_step": "mitigate",
         }
     ]
     assert body["flags_note"] is None
@@ -128,9 +131,34 @@ def test_its_page_shows_the_same(grown: Grown) -> None:
         f"LOSS_OUT_OF_BAND</strong> The transformation of lots {_ids(ore)} into {_ids(first)} lost 20.0%"
         in page
     )
+    assert (
+        "OECD Annex II: Bribery and fraudulent misrepresentation of the origin of minerals · LBMA step 3: "
+        "mitigate</span>" in page
+    )
     assert "<strong>4.0 kg CO<sub>2</sub>e</strong>" in page
     assert f"Every lot of the ancestry ({4 * WIDTH + 1})" in page
     assert f'aria-label="Lot {ore[0]}: ore, 100.000 g of fine gold, consumed"' in page  # drawn
+
+
+def test_its_mine_flags_the_burst_of_its_ore(grown: Grown) -> None:
+    client = TestClient(create_app(grown.index, grown.store))
+    body = client.get("/api/mines/1").json()
+    now = datetime.datetime.fromtimestamp(grown.index.head_time(), tz=datetime.UTC)
+    message = (
+        f"Mine 1 declared {WIDTH} ore lots in the 24 hours to {now:%Y-%m-%d %H:%M:%S} UTC, more than the 10 "
+        "above which a burst is flagged."
+    )
+    assert body["flags"] == [
+        {
+            "code": "MINE_DECLARATION_BURST",
+            "message": message,
+            "oecd_category": "Money laundering",
+            "lbma_step": "mitigate",
+        }
+    ]
+    page = html.unescape(client.get("/mines/1").text)
+    assert f"MINE_DECLARATION_BURST</strong> {message}" in page
+    assert "OECD Annex II: Money laundering · LBMA step 3: mitigate</span>" in page
 
 
 def _statements(index: Index, read: Callable[[], object]) -> int:

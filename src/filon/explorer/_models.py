@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from filon._records import Participant
 from filon.explorer._models_passports import PublishedOut
+from filon.index._standards import LbmaStep
 
 MineStatusName = Literal["active", "suspended", "revoked"]
 FormName = Literal["ore", "concentrate", "dore", "refined", "product"]
@@ -40,6 +41,13 @@ class FlagOut(BaseModel):
 
     code: str = Field(examples=["ORIGIN_SUSPENDED"])
     message: str = Field(description="One sentence naming the lot or mine and the figures.")
+    oecd_category: str = Field(
+        description="Its risk category in Annex II of the OECD Due Diligence Guidance.",
+        examples=["Bribery and fraudulent misrepresentation of the origin of minerals"],
+    )
+    lbma_step: LbmaStep = Field(
+        description="The response step 3 of the LBMA Responsible Gold Guidance calls for."
+    )
 
 
 class MineSummary(BaseModel):

@@ -70,6 +70,7 @@ from filon.index import (
 )
 from filon.index._carbon import Emissions
 from filon.index._flags import Citations, Cited
+from filon.index._risk import burst_flags, projection_flags
 from filon.passport import DocumentStore
 
 logger = logging.getLogger("filon.explorer")
@@ -146,7 +147,15 @@ def _status(mine: Mine) -> MineStatusName:
 
 
 def _flags(flags: Iterable[RedFlag]) -> list[FlagOut]:
-    return [FlagOut(code=flag.code, message=flag.message) for flag in flags]
+    return [
+        FlagOut(
+            code=flag.code,
+            message=flag.message,
+            oecd_category=flag.oecd_category.value,
+            lbma_step=flag.lbma_step,
+        )
+        for flag in flags
+    ]
 
 
 def _permit_expired(mine: Mine, now: int) -> bool:
@@ -548,7 +557,8 @@ def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -
 
 
 def mine(explorer: Explorer, mine_id: int) -> MineOut:
-    """The mine page: permit, capacity used this year, flags, and the lots it declared.
+    """The mine page: permit, capacity used this year, flags (its record's and its pace's), and the lots it
+    declared.
 
     Raises:
         UnknownMine: The index has no such mine.
@@ -574,7 +584,14 @@ def mine(explorer: Explorer, mine_id: int) -> MineOut:
         permit_hash=_hex(record.permit_hash),
         location_hash=_hex(record.location_hash),
         passport_hash=_hex(record.passport_hash),
-        flags=_flags([*mine_flags(record, explorer.rules), *attestation_flags(credentials)]),
+        flags=_flags(
+            [
+                *mine_flags(record, explorer.rules),
+                *projection_flags(record, now, explorer.rules),
+                *burst_flags(index, record.id, now, explorer.rules),
+                *attestation_flags(credentials),
+            ]
+        ),
         credentials=credentials_out(credentials),
         lots=[lot_summary(declared) for declared in lots[:MINE_LOTS_LIMIT]],
         lots_truncated=len(lots) > MINE_LOTS_LIMIT,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from filon._errors import FilonError, InvalidInput
 from filon._passports import PassportVersion, published_package, versions
@@ -19,6 +19,7 @@ from filon.index._ancestry import Transformation
 from filon.index._attestations import CredentialOnRecord, on_record
 from filon.index._facts import LotFacts
 from filon.index._index import Index
+from filon.index._standards import LbmaStep, OecdCategory, standard_of
 from filon.passport._disclosure import Disclosure
 from filon.passport._revocation import CredentialStatus
 from filon.passport._store import DocumentStore, InvalidCid, cid_for_sha256
@@ -29,15 +30,25 @@ URI_SCHEME = "ipfs://"
 
 @dataclass(frozen=True)
 class RedFlag:
-    """One reason for a closer look.
+    """One reason for a closer look, with what the standards make of it (`filon.index._standards`).
 
     Attributes:
         code: A stable identifier (e.g. `MINE_NEAR_CAPACITY`), for programs.
         message: One sentence for people, naming the lot or mine and the figures.
+        oecd_category: Its OECD Annex II risk category (from `code`).
+        lbma_step: The LBMA Responsible Gold Guidance step-3 response it calls for (from `code`).
     """
 
     code: str
     message: str
+    oecd_category: OecdCategory = field(init=False)
+    lbma_step: LbmaStep = field(init=False)
+
+    def __post_init__(self) -> None:
+        standard = standard_of(self.code)
+        # Frozen: the two are set once, from the one table, never given by the caller.
+        object.__setattr__(self, "oecd_category", standard.oecd_category)
+        object.__setattr__(self, "lbma_step", standard.lbma_step)
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,19 @@ class FlagRules:
             a chain of refined gold only. Fine gold is never created (the contract refuses it), so the
             lowest only matters when set above 0.
         idle_days: A live lot with no event for longer than this is flagged.
+        projection_after_days: A mine's pace of declaration this year is projected to year end only once
+            this many days of the year have passed (30: a January's few lots say little of a year).
+        burst_declarations: More ore lots than this declared by one mine within `burst_window_hours` is a
+            burst (10: an artisanal mine delivers a few lots a week; ten in a day is worth a question).
+        burst_window_hours: The window a burst is counted in, ending at the index's now (24).
     """
 
     capacity_warning: float = 0.8
     loss_band: tuple[float, float] = (0.0, 0.10)
     idle_days: int = 30
+    projection_after_days: int = 30
+    burst_declarations: int = 10
+    burst_window_hours: int = 24
 
     def __post_init__(self) -> None:
         low, high = self.loss_band
@@ -69,6 +88,13 @@ class FlagRules:
             )
         if self.idle_days < 1:
             raise InvalidInput(f"idle_days is 1 or more, not {self.idle_days}")
+        if not 1 <= self.projection_after_days <= 365:
+            raise InvalidInput(f"projection_after_days is 1 to 365, not {self.projection_after_days}")
+        if self.burst_declarations < 1 or self.burst_window_hours < 1:
+            raise InvalidInput(
+                "burst_declarations and burst_window_hours are 1 or more, not "
+                f"{self.burst_declarations} and {self.burst_window_hours}"
+            )
 
 
 def _percent(share: float) -> str:

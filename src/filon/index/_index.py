@@ -33,6 +33,7 @@ from filon.index import (
     _facts,
     _lots,
     _mines,
+    _received,
     _records,
     _search,
 )
@@ -43,6 +44,7 @@ from filon.index._database import Database, PoolSettings, default_database_url, 
 from filon.index._facts import LotFacts
 from filon.index._lots import Story, Timed
 from filon.index._models import IndexedBlock, LotRow, SyncState
+from filon.index._received import Received
 from filon.index._records import MineLabel
 from filon.index._search import SearchResults
 from filon.index._sync import DEFAULT_BLOCKS_PER_STEP, ChainSync, SyncReport
@@ -205,6 +207,16 @@ class Index:
         """The live lots `address` holds now, by id."""
         with self._database.session() as session:
             return _lots.held_by(session, Web3.to_checksum_address(address))
+
+    def received(self, address: str, since: int, until: int) -> list[Received]:
+        """The ore lots transferred to `address` in blocks of time `since` <= t < `until` (Unix seconds), each
+        once, by lot id, with its latest passport version (`filon.index._intake` reports them by mine).
+
+        Raises:
+            InvalidInput: `address` was never an admitted participant.
+        """
+        with self._database.session() as session:
+            return _received.received(session, Web3.to_checksum_address(address), since, until)
 
     def mine_labels(self, mine_ids: Collection[int]) -> dict[int, MineLabel]:
         """Name, region and register code of each mine whose current record is verified (others left out)."""
@@ -473,6 +485,11 @@ class Index:
         """Fine gold (mg) the mine declared in a UTC calendar year."""
         with self._database.session() as session:
             return _mines.declared_in_year(session, mine_id, year)
+
+    def declarations_between(self, mine_id: MineId, since: int, until: int) -> int:
+        """How many ore lots the mine declared in blocks of time `since` < t <= `until` (Unix seconds)."""
+        with self._database.session() as session:
+            return _mines.declarations_between(session, mine_id, since, until)
 
     def permit_expiry_at(self, mine_id: MineId, block_number: int, log_index: int) -> int | None:
         """The permit expiry the mine had at a point of the chain (None if not yet registered)."""

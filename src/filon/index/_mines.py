@@ -125,6 +125,16 @@ def declared_in_year(session: Session, mine_id: int, year: int) -> int:
     return int(total or 0)
 
 
+def declarations_between(session: Session, mine_id: int, since: int, until: int) -> int:
+    """How many ore lots the mine declared in blocks of time `since` < t <= `until`."""
+    count = session.scalar(
+        select(func.count(LotRow.id))
+        .join(IndexedBlock, IndexedBlock.number == LotRow.block_number)
+        .where(LotRow.mine_id == mine_id, IndexedBlock.timestamp > since, IndexedBlock.timestamp <= until)
+    )
+    return int(count or 0)
+
+
 def permit_expiry_at(session: Session, mine_id: int, block_number: int, log_index: int) -> int | None:
     """The permit expiry the mine had at a point of the chain (None if not yet registered)."""
     rows = session.scalars(
