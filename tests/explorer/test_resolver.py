@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import _scenario as sc
+import filon
 from filon.explorer import create_app
 from filon.explorer._models import LotOut
 from filon.explorer.routes.resolver import linkset
@@ -28,6 +29,9 @@ def _expected(explored: Explored, lot_id: int, base: str = BASE) -> dict[str, ob
         "https://gs1.org/voc/defaultLink": [{"href": page, "type": "text/html"}],
         "https://gs1.org/voc/pip": [{"href": page, "type": "text/html"}],
         "alternate": [{"href": f"{base}/api/lots/{lot_id}", "type": "application/json"}],
+        "https://gs1.org/voc/traceability": [
+            {"href": f"{base}/api/lots/{lot_id}/epcis", "type": "application/ld+json"}
+        ],
         "describedby": [
             {
                 "href": f"{base}/ipfs/{uri.removeprefix('ipfs://')}?format=raw",
@@ -133,6 +137,9 @@ def test_a_lot_without_a_published_passport_links_no_passport(explored: Explored
                 "https://gs1.org/voc/defaultLink": [{"href": page.url, "type": "text/html"}],
                 "https://gs1.org/voc/pip": [{"href": page.url, "type": "text/html"}],
                 "alternate": [{"href": f"{BASE}/api/lots/{page.id}", "type": "application/json"}],
+                "https://gs1.org/voc/traceability": [
+                    {"href": f"{BASE}/api/lots/{page.id}/epcis", "type": "application/ld+json"}
+                ],
             }
         ]
     }
@@ -176,3 +183,40 @@ def test_search_finds_a_bar_by_its_serial(explored: Explored) -> None:
     assert [(lot["id"], lot["found_by"]) for lot in found["lots"]] == [(second, "serial")]
     page = explored.client.get("/search", params={"q": sc.BAR_SERIALS[1]})
     assert "(found by its refiner's serial number)" in page.text
+
+
+# ---------------------------------------------------------------------------------------------- EPCIS
+
+
+def _without_creation(document: dict[str, object]) -> dict[str, object]:
+    """An EPCIS document without its `creationDate` (when it was written, not what it says)."""
+    return {key: value for key, value in document.items() if key != "creationDate"}
+
+
+def test_the_traceability_link_answers_the_chains_epcis_document(explored: Explored) -> None:
+    for lot in (explored.bar, explored.summary.dore_id, next(iter(explored.summary.ore_lots.values()))):
+        answer = explored.client.get(f"/api/lots/{lot}/epcis")
+
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/ld+json"
+        document = answer.json()
+        assert _without_creation(document) == _without_creation(explored.reader.epcis(filon.LotId(lot)))
+    assert len(document["epcisBody"]["eventList"]) >= 1
+
+
+def test_the_epcis_of_an_unknown_lot_or_a_tree_too_large_is_refused(
+    explored: Explored, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unknown = explored.client.get("/api/lots/999999/epcis")
+    monkeypatch.setattr("filon.explorer._views.MAX_PROVENANCE_LOTS", 3)
+    large = explored.client.get(f"/api/lots/{explored.bar}/epcis")
+
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "No lot has id 999999."})
+    ancestry = len(explored.reader.provenance(explored.bar).lots)
+    assert (large.status_code, large.json()) == (
+        400,
+        {
+            "detail": f"Lot {explored.bar}'s ancestry holds {ancestry} lots, more than the 3 this export "
+            "reads from the index: export it with `filon passport epcis` (or Client.epcis)"
+        },
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from web3 import Web3
@@ -30,6 +31,7 @@ from filon.index import (
     _attestations,
     _carbon,
     _contributions,
+    _epcis,
     _facts,
     _lots,
     _mines,
@@ -274,6 +276,17 @@ class Index:
         start = _lots.checked_id(lot_id)
         with self._database.session() as session:
             return _lots.provenance(session, start)
+
+    def epcis(self, lot_id: LotId, *, max_lots: int = 1_000) -> dict[str, Any]:
+        """The lot's history and its ancestors' as a GS1 EPCIS 2.0 document, as `Client.epcis` builds it.
+
+        Raises:
+            UnknownLot: The index has no lot with this id.
+            InvalidInput: Its ancestry holds more than `max_lots` lots.
+        """
+        start = _lots.checked_id(lot_id)
+        with self._database.session() as session:
+            return _epcis.epcis(session, self.deployment, start, max_lots)
 
     def contributions(self, lot_id: LotId) -> list[Contribution]:
         """Which mines the lot's fine gold came from (as `Client.contributions`): no walk for a lot of one

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from filon._types import LotId
 from filon.explorer import _views as views
-from filon.explorer._models import HomeOut, LotOut, MineOut, SearchOut, StatusOut, VerifyOut
+from filon.explorer._models import ErrorOut, HomeOut, LotOut, MineOut, SearchOut, StatusOut, VerifyOut
 from filon.explorer._names import named_mine
 from filon.explorer._responses import json_body
 from filon.explorer.routes._common import (
@@ -21,6 +24,9 @@ from filon.explorer.routes._common import (
 )
 
 router = APIRouter(tags=["api"])
+
+EPCIS_MEDIA_TYPE = "application/ld+json"
+"""An EPCIS 2.0 document is JSON-LD."""
 
 
 @router.get("/api/", summary="The home page's data: status and mines")
@@ -37,6 +43,21 @@ def api_status(state: State) -> StatusOut:
 def api_lot(request: Request, state: State, lot_id: LotIdPath) -> Response:
     body = views.lot_body(state.explorer, lot_id, state.links(request, lot_id), "json", json_body)
     return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/api/lots/{lot_id}/epcis",
+    summary="The history of a lot and its ancestors as a GS1 EPCIS 2.0 JSON-LD document",
+    response_class=Response,
+    responses={
+        200: {"content": {EPCIS_MEDIA_TYPE: {}}, "description": "The document, as `filon passport epcis`."},
+        **NOT_FOUND,
+        400: {"model": ErrorOut, "description": "An ancestry too large to export here."},
+    },
+)
+def api_epcis(state: State, lot_id: LotIdPath) -> Response:
+    document = state.explorer.index.epcis(LotId(lot_id), max_lots=views.MAX_PROVENANCE_LOTS)
+    return Response(json.dumps(document, ensure_ascii=False).encode(), media_type=EPCIS_MEDIA_TYPE)
 
 
 @router.post(

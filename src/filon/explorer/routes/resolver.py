@@ -80,14 +80,16 @@ def linkset(page: LotOut, base: str, json_url: str) -> dict[str, Any]:
         json_url: The address of the page's JSON.
 
     Returns:
-        One link context, the lot's page (what its QR code encodes), with its page, its JSON, its current
-        passport package (when it was published to the store by CID) and its credentials.
+        One link context, the lot's page (what its QR code encodes), with its page, its JSON, its EPCIS
+        events, its current passport package (when it was published to the store by CID) and its
+        credentials.
     """
     links: dict[str, Any] = {
         "anchor": page.url,
         DEFAULT_LINK: [{"href": page.url, "type": "text/html"}],
         PAGE: [{"href": page.url, "type": "text/html"}],
         JSON_DATA: [{"href": json_url, "type": "application/json"}],
+        TRACEABILITY: [{"href": f"{base}/api/lots/{page.id}/epcis", "type": "application/ld+json"}],
     }
     cid = _cid(page.passport_versions[-1].uri) if page.passport_versions else None
     if cid is not None:
