@@ -81,7 +81,7 @@ SIGN = ("lot", "sign", "--mine", "1", "--fine-gold-mg", "1", "--gross-mass-mg", 
 REGISTER = ("mine", "register", "--operator", "0x" + "11" * 20, "--permit-hash", ROOT, "--country", "PE",
             "--location-hash", ROOT, "--account", "@registrar")  # fmt: skip
 FIELDS = ("'schema_version', 'lot', 'producer', 'facility', 'production_date', 'quantity', "
-          "'materials_provenance', 'conformity', 'carbon', 'notes'")  # fmt: skip
+          "'materials_provenance', 'conformity', 'carbon', 'notes', 'receipt'")  # fmt: skip
 
 
 @pytest.mark.parametrize(
