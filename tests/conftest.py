@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ape.api.transactions import ReceiptAPI
 
 from filon.devchain import Anvil, start_anvil
 
@@ -31,6 +32,12 @@ if "_scenario" not in sys.modules:
     assert _spec is not None and _spec.loader is not None
     sys.modules["_scenario"] = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(sys.modules["_scenario"])
+
+# After each transaction to a contract, Ape traces it to print the `console.log` lines of Hardhat's
+# console.sol (ape_ethereum.provider._post_send_transaction, which has no setting for it): a fifth of the
+# contract tests' time on the in-process EVM. Filón's contracts import no console and log nothing
+# (tests/contracts/test_artifacts.py checks it), so the tests skip the trace.
+ReceiptAPI.show_debug_logs = lambda self: None  # type: ignore[method-assign]
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -79,3 +86,29 @@ def anvil() -> Iterator[Anvil]:
     from the chain (never the wall clock), so modules that move its clock do not disturb the others."""
     with start_anvil() as node:
         yield node
+
+
+# The files that take longest, first: `--dist loadfile` hands whole files to the workers in the order they
+# were collected, so a long file collected last keeps one worker busy long after the other ran out of work.
+# Measured with `--durations=0` (tests/README.md); the order of the rest is unchanged.
+SLOW_FILES = (
+    "tests/contracts/test_access_matrix.py",
+    "tests/packaging/test_wheel.py",
+    "tests/contracts/test_lots.py",
+    "tests/scripts/test_networks.py",
+    "tests/contracts/test_invariants.py",
+    "tests/scripts/test_scripts.py",
+    "tests/contracts/test_registry.py",
+    "tests/security/test_slither.py",
+    "tests/explorer/test_api_fuzz.py",
+    "tests/toolchain/test_offline_toolchain.py",
+    "tests/contracts/test_artifacts.py",
+    "tests/store/test_shared_store.py",
+    "tests/scripts/test_sepolia.py",
+)
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: position for position, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.relative_to(_ROOT).as_posix(), len(SLOW_FILES)))
