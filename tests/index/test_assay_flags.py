@@ -146,8 +146,8 @@ def test_a_campaign_recovery_outside_its_band() -> None:
     (low,) = campaign_flags(_campaign(6_999))
     assert (low.code, low.message) == (
         "CAMPAIGN_RECOVERY_OUT_OF_BAND",
-        "The campaign of ore lots 1, 2 into 5 recovered 6.999 g of the 10.000 g its ore held by assay: 70.0%, "
-        "outside the plausible 70.0% to 100.0%.",
+        "The campaign of ore lots 1, 2 into 5 recovered 6.999 g of the 10.000 g its ore held by assay: "
+        "70.0%, outside the plausible 70.0% to 100.0%.",
     )
     assert _codes(campaign_flags(_campaign(10_001))) == ["CAMPAIGN_RECOVERY_OUT_OF_BAND"]
     assert campaign_flags(_campaign(1, ore_gold=None)) == []  # an input without a receipt: unknown
@@ -257,8 +257,8 @@ def test_receipts_in_the_index_the_flags_of_a_provenance_and_a_plants_dashboard(
             "CAMPAIGN_RECOVERY_OUT_OF_BAND",
         )
         assert recovery.message == (
-            f"The campaign of ore lots {lots['mismatch']} into {poor} recovered 8.000 g of the 12.000 g its ore "
-            "held by assay: 66.7%, outside the plausible 70.0% to 100.0%."
+            f"The campaign of ore lots {lots['mismatch']} into {poor} recovered 8.000 g of the 12.000 g its "
+            "ore held by assay: 66.7%, outside the plausible 70.0% to 100.0%."
         )
 
         dashboard = plant_dashboard(index, roles.plant.address.lower())
