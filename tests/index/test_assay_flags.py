@@ -290,3 +290,12 @@ def test_receipts_in_the_index_the_flags_of_a_provenance_and_a_plants_dashboard(
         with pytest.raises(filon.InvalidInput) as bad:
             plant_dashboard(index, "0xnope")
         assert str(bad.value) == "'0xnope' is not an Ethereum address"
+
+
+def test_the_flags_of_an_unknown_lot(world: World, sqlite_url: str) -> None:
+    with world.index(sqlite_url) as index:
+        index.sync()
+        for lot in (999_999, 2**64):
+            with pytest.raises(filon.UnknownLot) as unknown:
+                assay_flags(index, LotId(lot))
+            assert str(unknown.value) == f"No lot has id {lot}."

@@ -28,10 +28,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filon._errors import UnknownLot
 from filon._types import LotId, MineId
 from filon.index._database import Database, rows_in
 from filon.index._flags import FlagRules, RedFlag
 from filon.index._index import Index
+from filon.index._lots import ancestors, checked_id
 from filon.index._models import LotFactsRow, LotRow, ParentRow
 from filon.index._receipts import IndexedReceipt, mine_receipts, receipts_of
 
@@ -161,8 +163,19 @@ def campaign_flags(campaign: Campaign, rules: FlagRules = DEFAULT_RULES) -> list
     ]
 
 
-def campaigns(session: Session, first_outputs: Collection[int]) -> list[Campaign]:
-    """The campaigns among the transformations these first outputs name, by first output."""
+def campaigns(
+    session: Session,
+    first_outputs: Collection[int],
+    receipts: Mapping[LotId, IndexedReceipt] | None = None,
+) -> list[Campaign]:
+    """The campaigns among the transformations these first outputs name, by first output.
+
+    Args:
+        session: The index's session.
+        first_outputs: The transformations, by first output.
+        receipts: Receipts the caller has read already, which must hold every receipt of the inputs (None:
+            they are read).
+    """
     facts = rows_in(
         session,
         select(LotFactsRow.lot_id, LotFactsRow.fine_out_mg, LotFactsRow.fine_in_mg, LotRow.issuer).join(
@@ -172,24 +185,23 @@ def campaigns(session: Session, first_outputs: Collection[int]) -> list[Campaign
         sorted(set(first_outputs)),
     )
     firsts = {row.lot_id: row for row in facts}
-    edges = rows_in(
-        session, select(ParentRow.child_id, ParentRow.parent_id), ParentRow.child_id, sorted(firsts)
+    inputs: dict[int, list[tuple[int, int | None]]] = {}
+    edges = select(ParentRow.child_id, ParentRow.parent_id, LotRow.mine_id).join(
+        LotRow, LotRow.id == ParentRow.parent_id
     )
-    inputs: dict[int, list[int]] = {}
-    for edge in edges:
-        inputs.setdefault(edge.child_id, []).append(edge.parent_id)
-    every_input = sorted({lot for group in inputs.values() for lot in group})
-    ore = {
-        row.id
-        for row in rows_in(session, select(LotRow.id, LotRow.mine_id), LotRow.id, every_input)
-        if row.mine_id is not None
+    for edge in rows_in(session, edges, ParentRow.child_id, sorted(firsts)):
+        inputs.setdefault(edge.child_id, []).append((edge.parent_id, edge.mine_id))
+    made = {
+        first: sorted(lot for lot, _ in group)
+        for first, group in inputs.items()
+        if all(mine is not None for _, mine in group)
     }
-    made = {first: sorted(group) for first, group in inputs.items() if set(group) <= ore}
     outputs: dict[int, list[int]] = {}
-    heads = sorted({group[0] for group in made.values()})
-    for edge in rows_in(session, select(ParentRow.parent_id, ParentRow.child_id), ParentRow.parent_id, heads):
-        outputs.setdefault(edge.parent_id, []).append(edge.child_id)
-    receipts = receipts_of(session, [lot for group in made.values() for lot in group])
+    query = select(LotFactsRow.produced_by, LotFactsRow.lot_id)
+    for row in rows_in(session, query, LotFactsRow.produced_by, sorted(made)):
+        outputs.setdefault(row.produced_by, []).append(row.lot_id)
+    if receipts is None:
+        receipts = receipts_of(session, [lot for group in made.values() for lot in group])
     found = []
     for first in sorted(made):
         group = made[first]
@@ -200,7 +212,7 @@ def campaigns(session: Session, first_outputs: Collection[int]) -> list[Campaign
                 first_output=LotId(first),
                 plant=row.issuer,
                 inputs=tuple(LotId(lot) for lot in group),
-                outputs=tuple(LotId(lot) for lot in sorted(outputs[group[0]])),
+                outputs=tuple(LotId(lot) for lot in sorted(outputs[first])),
                 fine_out_mg=row.fine_out_mg,
                 declared_in_mg=row.fine_in_mg,
                 ore_gold_mg=sum(held) if len(held) == len(group) else None,
@@ -215,14 +227,19 @@ def assay_flags(index: Index, lot_id: LotId, rules: FlagRules = DEFAULT_RULES) -
 
     Raises:
         UnknownLot: The index has no such lot.
+        InvalidInput: `lot_id` is not a whole number.
     """
-    index.lot(lot_id)  # raises for an unknown lot
-    lots = [lot_id, *index.ancestors(lot_id)]
-    with Database(index.engine).session() as session:
+    with Database(index.engine).session() as session:  # one session: a lot page pays a few statements
+        if session.get(LotRow, checked_id(lot_id)) is None:
+            raise UnknownLot(lot_id=lot_id)
+        lots = [lot_id, *ancestors(session, lot_id)]
         receipts = receipts_of(session, lots)
+        if not receipts:  # no receipt in the provenance: neither a grade nor a recovery to judge
+            return []
         histories = mine_receipts(session, {receipt.mine_id for receipt in receipts.values()})
         produced = rows_in(session, select(LotFactsRow.produced_by), LotFactsRow.lot_id, sorted(set(lots)))
-        found = campaigns(session, {row.produced_by for row in produced if row.produced_by is not None})
+        made = {row.produced_by for row in produced if row.produced_by is not None}
+        found = campaigns(session, made, receipts)  # the inputs of its campaigns are lots of `lots`
     flags = received_flags(histories, set(receipts), rules)
     return flags + [flag for campaign in found for flag in campaign_flags(campaign, rules)]
 

@@ -119,6 +119,18 @@ def _intake(
     return rows
 
 
+def received_ore(index: Index, address: str) -> bool:
+    """Whether `address` (checksummed) received an ore lot: whether it is a plant with a dashboard."""
+    query = (
+        select(TransferRow.lot_id)
+        .join(LotRow, LotRow.id == TransferRow.lot_id)
+        .where(TransferRow.to_address == address, LotRow.mine_id.is_not(None))
+        .limit(1)
+    )
+    with Database(index.engine).session() as session:
+        return session.scalar(query) is not None
+
+
 def plant_dashboard(index: Index, plant: str, rules: FlagRules = DEFAULT_RULES) -> PlantDashboard:
     """The dashboard of the plant at `plant`, as the index stands.
 

@@ -29,6 +29,8 @@ from filon.passport._schema import Receipt
 from filon.passport._store import DocumentStore
 
 _RECEIPT = ("receipt",)
+TONNE_MG = 1_000_000_000
+"""Milligrams in a (metric) tonne."""
 
 
 @dataclass(frozen=True)
