@@ -299,3 +299,36 @@ def test_the_flags_of_an_unknown_lot(world: World, sqlite_url: str) -> None:
             with pytest.raises(filon.UnknownLot) as unknown:
                 assay_flags(index, LotId(lot))
             assert str(unknown.value) == f"No lot has id {lot}."
+
+
+def test_only_the_latest_version_counts_and_a_package_failing_its_root_is_not_kept(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, "ore"))
+    miner.transfer(lot, roles.plant.address)
+    assayed = plant.record_assay(
+        lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
+    )
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 1
+        with Database(index.engine).session() as session:
+            assert receipts_of(session, [lot])[lot].version == 2
+        # Version 3 names version 2's package under another root: it fails its check, and the lot has no
+        # receipt in the index (its latest version's is unknown), however often it is read.
+        plant.record_passport(lot, b"\7" * 32, assayed.uri)
+        index.sync()
+        assert index.resolve_records(store) == 0
+        assert index.resolve_records(store) == 0
+        with Database(index.engine).session() as session:
+            assert receipts_of(session, [lot]) == {}
+        # Version 4 records version 2's root and package again: read, checked and kept.
+        plant.record_passport(lot, assayed.root, assayed.uri)
+        index.sync()
+        assert index.resolve_records(store) == 1
+        with Database(index.engine).session() as session:
+            found = receipts_of(session, [lot])[lot]
+        assert (found.version, found.sample, found.head_grade_g_t) == (4, ("SGS Lima", 10.0), 10.0)
