@@ -16,6 +16,7 @@ from filon.index._assay_flags import (
     assay_flags,
     campaign_flags,
     grade_flags,
+    mine_assay_flags,
     outlier_score,
     receipt_flags,
 )
@@ -260,6 +261,15 @@ def test_receipts_in_the_index_the_flags_of_a_provenance_and_a_plants_dashboard(
             f"The campaign of ore lots {lots['mismatch']} into {poor} recovered 8.000 g of the 12.000 g its "
             "ore held by assay: 66.7%, outside the plausible 70.0% to 100.0%."
         )
+
+        # A mine page's receipt flags: every receipt of its lots, each against the mine's earlier ones.
+        (rich,) = mine_assay_flags(index, MineId(1))
+        assert rich.message.startswith(f"Ore lot {lots['rich']} assays 18 g/t, far above mine 1's 5 earlier")
+        assert _codes(mine_assay_flags(index, MineId(2))) == [
+            "ASSAY_DECLARATION_MISMATCH",
+            "ASSAY_SAMPLE_DISAGREEMENT",
+        ]
+        assert mine_assay_flags(index, MineId(3)) == []
 
         dashboard = plant_dashboard(index, roles.plant.address.lower())
         assert dashboard.plant == roles.plant.address

@@ -58,7 +58,7 @@ from filon.index import (
     mine_flags,
     settled_flags,
 )
-from filon.index._assay_flags import assay_flags
+from filon.index._assay_flags import assay_flags, mine_assay_flags
 from filon.index._carbon import Emissions
 from filon.index._flags import Citations, Cited
 from filon.index._risk import burst_flags, projection_flags
@@ -549,8 +549,8 @@ def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -
 
 
 def mine(explorer: Explorer, mine_id: int) -> MineOut:
-    """The mine page: permit, capacity used this year, flags (its record's and its pace's), and the lots it
-    declared.
+    """The mine page: permit, capacity used this year, flags (its record's, its pace's and its receipts'), and
+    the lots it declared.
 
     Raises:
         UnknownMine: The index has no such mine.
@@ -581,6 +581,7 @@ def mine(explorer: Explorer, mine_id: int) -> MineOut:
                 *mine_flags(record, explorer.rules),
                 *projection_flags(record, now, explorer.rules),
                 *burst_flags(index, record.id, now, explorer.rules),
+                *mine_assay_flags(index, record.id, explorer.rules),
                 *attestation_flags(credentials),
             ]
         ),

@@ -244,6 +244,14 @@ def assay_flags(index: Index, lot_id: LotId, rules: FlagRules = DEFAULT_RULES) -
     return flags + [flag for campaign in found for flag in campaign_flags(campaign, rules)]
 
 
+def mine_assay_flags(index: Index, mine_id: MineId, rules: FlagRules = DEFAULT_RULES) -> list[RedFlag]:
+    """The receipt flags and `GRADE_ABOVE_HISTORY` of every receipt of a mine's ore lots, in the order of
+    declaration: what its page shows of its grade history."""
+    with Database(index.engine).session() as session:
+        histories = mine_receipts(session, [mine_id])
+    return received_flags(histories, {receipt.lot_id for receipt in histories[mine_id]}, rules)
+
+
 def received_flags(
     histories: Mapping[MineId, Sequence[IndexedReceipt]],
     lots: Collection[int],
