@@ -141,11 +141,9 @@ def plant_dashboard(index: Index, plant: str, rules: FlagRules = DEFAULT_RULES) 
     if not Web3.is_address(plant):
         raise InvalidInput(f"{plant!r} is not an Ethereum address")
     address = Web3.to_checksum_address(plant)
+    admitted = select(ParticipantRow.account).where(ParticipantRow.account == address).limit(1)
     with Database(index.engine).session() as session:
-        if (
-            session.scalar(select(ParticipantRow.account).where(ParticipantRow.account == address).limit(1))
-            is None
-        ):
+        if session.scalar(admitted) is None:
             raise NotAPlant(f"{address} was never an admitted participant")
         received = [
             (row.id, row.mine_id, row.fine_gold_mg, row.received)
