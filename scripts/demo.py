@@ -220,6 +220,8 @@ def _run(rpc_url: str, stop: threading.Event, explorer_port: int) -> str | None:
     _say(f"Manifest         {MANIFEST}")
     _say(f"Parties          {PARTIES} (each party's own folder: its cache of the shared store, its salts)")
     _say(f"Explorer         {explorer.url}/lots/{bars[0]} (the bar's page; search, upload a document)")
+    plant = _scenario.Cast.dev().plant.address
+    _say(f"Plant dashboard  {explorer.url}/plants/{plant} (intake per mine and month, recoveries, flags)")
     laboratory = _scenario.Cast.dev().laboratory.address
     _say(f"Status list      {explorer.url}/status/{laboratory} (revocations of the laboratory's credentials)")
     # From here on Ctrl-C only asks to stop: it never interrupts a line being printed.

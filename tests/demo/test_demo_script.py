@@ -93,10 +93,13 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     pages: list[str] = []
 
     def open_the_bar_page(output: str) -> None:
-        url = next(line.split()[1] for line in output.splitlines() if line.startswith("Explorer "))
-        with urllib.request.urlopen(url, timeout=10) as response:
-            assert response.status == 200
-            pages.append(response.read().decode())
+        for name in ("Explorer ", "Plant dashboard "):  # the bar's page, then the plant's dashboard
+            url = next(
+                line.removeprefix(name).split()[0] for line in output.splitlines() if line.startswith(name)
+            )
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert response.status == 200
+                pages.append(response.read().decode())
 
     code, first = _run_until_ctrl_c(env, tmp_path, while_running=open_the_bar_page)
 
@@ -117,7 +120,10 @@ def test_demo_plays_once_then_reuses_its_chain(tmp_path: Path) -> None:
     assert "    #1 Santa Rosa de Chaparra: 41.306 g (41.31%)" in first  # the bar's producers
     assert first.rstrip().endswith("Stopped.")
     assert f"Explorer         http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/lots/501 " in first
-    (page,) = pages
+    page, dashboard = pages
+    plant = sc.Cast.dev().plant.address
+    assert f"Plant dashboard  http://127.0.0.1:{env['FILON_EXPLORER_PORT']}/plants/{plant} " in first
+    assert 'class="chart intake"' in dashboard and "92.9 % recovered" in dashboard
     assert "Lot 501" in page and "ORIGIN_SUSPENDED" in page
     assert "Orfebrería Miraflores S.A.C.</a> (manufacturer)" in page and "Huanca (Ayacucho), mine 4" in page
     assert "Conformity credentials" in page and ">Assay</a>" in page and "conforms" in page

@@ -103,3 +103,18 @@ def test_a_buyer_reads_the_public_layer_and_downloads_a_cited_document(
     assert path is not None
     assert path.read_bytes() == sc.scenario_documents()["assay-bar-1.pdf"]
     assert download.suggested_filename.startswith("bafkrei")
+
+
+def test_a_plant_manager_follows_the_link_to_the_dashboard_and_sees_its_charts(
+    explored: Explored, served: str, buyer: Page
+) -> None:
+    plant = sc.Cast.dev().plant.address
+    buyer.goto(f"{served}/participants/{plant}")
+    buyer.get_by_role("link", name="its plant dashboard").click()
+    expect(buyer).to_have_url(f"{served}/plants/{plant}")
+    expect(buyer.get_by_role("heading", level=1)).to_have_text(re.compile(rf"^{re.escape(sc.PLANT_NAME)}"))
+    # One bar per month and mine (the four mines delivered in one month), per mine, and per campaign.
+    for chart, bars in (("intake", 4), ("capacity", 4), ("recovery", 1)):
+        expect(buyer.locator(f"svg.chart.{chart}")).to_have_count(1)
+        expect(buyer.locator(f"svg.chart.{chart} g.bar rect")).to_have_count(bars)
+    expect(buyer.locator("svg.chart.recovery g.bar")).to_contain_text("92.9 % recovered")

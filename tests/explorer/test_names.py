@@ -65,6 +65,7 @@ def test_the_participant_page_and_its_json(explored: Explored) -> None:
         "verified": True,
         "record_note": "Published by the registrar: the stored record matches the hash on chain.",
         "lots": body["lots"],
+        "plant": False,
     }
     assert sorted(lot["id"] for lot in body["lots"]) == sorted(explored.summary.bar_ids)
     assert f"{sc.JEWELLER_NAME} manufacturer" in text and f"Lot {explored.bar}" in text

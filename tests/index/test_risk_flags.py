@@ -34,7 +34,8 @@ def test_every_flag_carries_its_oecd_category_and_lbma_step() -> None:
         "MINE_SUSPENDED", "MINE_REVOKED", "ORIGIN_SUSPENDED", "ORIGIN_REVOKED", "MINE_OVER_CAPACITY",
         "MINE_NEAR_CAPACITY", "MINE_CAPACITY_PROJECTED", "MINE_DECLARATION_BURST",
         "DECLARED_AFTER_PERMIT_EXPIRY", "LOSS_OUT_OF_BAND", "LOT_IDLE", "ATTESTATION_REVOKED",
-        "ATTESTATION_EXPIRED", "DOCUMENT_MISSING",
+        "ATTESTATION_EXPIRED", "DOCUMENT_MISSING", "ASSAY_DECLARATION_MISMATCH", "ASSAY_SAMPLE_DISAGREEMENT",
+        "GRADE_ABOVE_HISTORY", "CAMPAIGN_RECOVERY_OUT_OF_BAND",
     }  # fmt: skip
     revoked, over = mine_flags(_mine(1_200_000, status=MineStatus.REVOKED))
     assert (revoked.code, revoked.oecd_category, revoked.lbma_step) == (

@@ -19,7 +19,7 @@ from filon._uploaders import Uploaders
 from filon.explorer import _views as views
 from filon.explorer._middleware import BodyLimit, LastLineErrors, NoSniff
 from filon.explorer._responses import filon_error, http_error, validation_error
-from filon.explorer.routes import api, documents, pages, parties, qr
+from filon.explorer.routes import api, documents, pages, parties, plants, qr
 from filon.explorer.routes import status as status_routes
 from filon.explorer.routes import store as store_routes
 from filon.explorer.routes._common import ExplorerState
@@ -154,6 +154,7 @@ def create_app(
         api.router,
         pages.router,
         parties.router,
+        plants.router,
         qr.router,
         store_routes.router,
         status_routes.router,

@@ -297,6 +297,7 @@ class ParticipantOut(BaseModel):
     verified: bool
     record_note: str = Field(description="What `record_state` means, in words.")
     lots: list[LotSummary] = Field(description="The live lots it holds.")
+    plant: bool = Field(description="It received ore lots: its dashboard is at /plants/{address}.")
 
 
 class FoundLot(LotSummary):

@@ -15,17 +15,7 @@ from typing import Literal
 
 from filon._errors import FilonError
 from filon._passports import DocumentMatch, versions_in
-from filon._types import (
-    Consumed,
-    Declared,
-    Lot,
-    LotId,
-    Mine,
-    MineId,
-    PassportRecorded,
-    Produced,
-    Transferred,
-)
+from filon._types import Consumed, Declared, Lot, LotId, Mine, MineId, PassportRecorded, Produced, Transferred
 from filon.explorer._cache import Lru, store_mark
 from filon.explorer._credentials import credentials_out
 from filon.explorer._models import (
@@ -68,6 +58,7 @@ from filon.index import (
     mine_flags,
     settled_flags,
 )
+from filon.index._assay_flags import assay_flags, mine_assay_flags
 from filon.index._carbon import Emissions
 from filon.index._flags import Citations, Cited
 from filon.index._risk import burst_flags, projection_flags
@@ -347,9 +338,10 @@ def _lot_flags(
     try:
         last = max((entry.timestamp for entry in timeline), default=None)
         flags = settled_flags(index, this, facts, mines, explorer.rules, last_activity=last, now=now)
+        flags += assay_flags(index, this.id, explorer.rules) + attestation_flags(credentials)
         recorded = versions_in(this.id, [entry.event for entry in timeline])
         missing = document_flags(this.id, recorded, explorer.store, explorer.citations)
-        return _flags([*flags, *attestation_flags(credentials), *missing]), None
+        return _flags([*flags, *missing]), None
     except IndexDatabaseError:
         raise
     except FilonError as exc:  # e.g. a passport URI that is no valid CID: the page must still show the lot
@@ -557,8 +549,8 @@ def verify(explorer: Explorer, lot_id: int, data: bytes, filename: str | None) -
 
 
 def mine(explorer: Explorer, mine_id: int) -> MineOut:
-    """The mine page: permit, capacity used this year, flags (its record's and its pace's), and the lots it
-    declared.
+    """The mine page: permit, capacity used this year, flags (its record's, its pace's and its receipts'), and
+    the lots it declared.
 
     Raises:
         UnknownMine: The index has no such mine.
@@ -589,6 +581,7 @@ def mine(explorer: Explorer, mine_id: int) -> MineOut:
                 *mine_flags(record, explorer.rules),
                 *projection_flags(record, now, explorer.rules),
                 *burst_flags(index, record.id, now, explorer.rules),
+                *mine_assay_flags(index, record.id, explorer.rules),
                 *attestation_flags(credentials),
             ]
         ),

@@ -6,11 +6,12 @@ from filon._records import record_json
 from filon.explorer._models import ParticipantOut
 from filon.explorer._names import RECORD_NOTES
 from filon.explorer._views import Explorer, lot_summary
+from filon.index._plants import received_ore
 
 
 def participant(explorer: Explorer, address: str) -> ParticipantOut:
     """The participant page: role, the registrar's record (only when verified, else why not, in words) and
-    the live lots it holds (`address` is an Ethereum address, in any case).
+    the live lots it holds (`address` is an Ethereum address, in any case), and whether it is a plant.
     """
     found = explorer.index.participant(address)
     return ParticipantOut(
@@ -23,4 +24,5 @@ def participant(explorer: Explorer, address: str) -> ParticipantOut:
         verified=found.verified,
         record_note=RECORD_NOTES[found.record_state],
         lots=[lot_summary(lot) for lot in explorer.index.lots_held_by(found.address)],
+        plant=received_ore(explorer.index, found.address),
     )

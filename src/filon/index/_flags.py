@@ -69,6 +69,15 @@ class FlagRules:
         burst_declarations: More ore lots than this declared by one mine within `burst_window_hours` is a
             burst (10: an artisanal mine delivers a few lots a week; ten in a day is worth a question).
         burst_window_hours: The window a burst is counted in, ending at the index's now (24).
+        assay_tolerance: How far the gold an ore lot's receipt implies may differ from its declared fine
+            gold, relative to the declared, before it is flagged (0.10; `filon.index._assay_flags`).
+        sample_tolerance: How far a sample's and a counter-sample's grades may differ, relative to their
+            mean, with no umpire assay, before it is flagged (0.10).
+        grade_outlier_score: The modified z-score above which a lot's head grade is far above its mine's
+            history (3.5, Iglewicz and Hoaglin's mark).
+        grade_history: The fewest earlier receipts of a mine its history is judged by (5).
+        recovery_band: The plausible recovery of a campaign from its ore, (lowest, highest) (0.70 to 1.00):
+            outside it is flagged; above 1 is always flagged.
     """
 
     capacity_warning: float = 0.8
@@ -77,6 +86,11 @@ class FlagRules:
     projection_after_days: int = 30
     burst_declarations: int = 10
     burst_window_hours: int = 24
+    assay_tolerance: float = 0.10
+    sample_tolerance: float = 0.10
+    grade_outlier_score: float = 3.5
+    grade_history: int = 5
+    recovery_band: tuple[float, float] = (0.70, 1.00)
 
     def __post_init__(self) -> None:
         low, high = self.loss_band
@@ -94,6 +108,22 @@ class FlagRules:
             raise InvalidInput(
                 "burst_declarations and burst_window_hours are 1 or more, not "
                 f"{self.burst_declarations} and {self.burst_window_hours}"
+            )
+        self._check_assays()
+
+    def _check_assays(self) -> None:
+        """The assay thresholds (`filon.index._assay_flags`): NaN fails every comparison, so is refused."""
+        for name in ("assay_tolerance", "sample_tolerance", "grade_outlier_score"):
+            value = getattr(self, name)
+            if not 0 < value < float("inf"):
+                raise InvalidInput(f"{name} is a number above 0, not {value}")
+        if self.grade_history < 2:
+            raise InvalidInput(f"grade_history is 2 or more, not {self.grade_history}")
+        low, high = self.recovery_band
+        if not 0 <= low <= high <= 1:
+            raise InvalidInput(
+                "recovery_band is (lowest, highest) with 0 <= lowest <= highest <= 1, "
+                f"not {self.recovery_band}"
             )
 
 

@@ -192,7 +192,7 @@ class Index:
         transaction; a record the store does not hold yet is tried again next time.
 
         Returns:
-            How many records' contents it kept.
+            How many records' contents and ore lots' receipts it kept (`_records.resolve`).
         """
         return _records.resolve(self._database, store)
 

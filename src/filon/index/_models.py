@@ -8,7 +8,9 @@ Lot ids and amounts are stored as Python ints in 64-bit columns: lot ids are bel
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, LargeBinary, MetaData, String, Text
+import datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, Float, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Constraint names that Alembic can refer to on every database.
@@ -279,3 +281,46 @@ BLOCK_TABLES = (
     RegisterSnapshotRow,
     SerialRow,
 )
+
+
+class ReceiptRow(Base):
+    """The receipt (passport schema 1.1) in a passport version of an ore lot, read from the document store
+    outside the sync (`_receipts.resolve`) and checked against the version's root.
+
+    Not tagged by block, like `RecordContentRow`: a (lot, version, root) names the same package on every
+    branch of the chain, and a rewind that replaces a version leaves a row no passport row joins. A package
+    the store does not hold yet has no row; one that fails its checks has an unverified row and is read
+    again at the next resolve. Only each ore lot's latest version is read.
+
+    Attributes:
+        lot_id: The ore lot.
+        version: Its passport version.
+        root: The version's root on chain.
+        verified: The package proved its receipt field against `root` (else nothing of it is kept).
+        received_on: The day the plant weighed the lot (None: the version has no receipt).
+        wet_mass_mg: Its mass as weighed.
+        moisture_pct: Its moisture, percent of the wet mass.
+        dry_mass_mg: Its dry mass.
+        sample_lab: The laboratory of the plant's sample.
+        sample_g_t: The sample's grade, grams per dry tonne.
+        counter_lab: The laboratory of the counter-sample.
+        counter_g_t: The counter-sample's grade.
+        umpire_lab: The umpire's laboratory, if there was an umpire assay.
+        umpire_g_t: The umpire's grade.
+    """
+
+    __tablename__ = "receipts"
+    lot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    received_on: Mapped[datetime.date | None] = mapped_column(Date)
+    wet_mass_mg: Mapped[int | None] = mapped_column(BigInteger)
+    moisture_pct: Mapped[float | None] = mapped_column(Float)
+    dry_mass_mg: Mapped[int | None] = mapped_column(BigInteger)
+    sample_lab: Mapped[str | None] = mapped_column(Text)
+    sample_g_t: Mapped[float | None] = mapped_column(Float)
+    counter_lab: Mapped[str | None] = mapped_column(Text)
+    counter_g_t: Mapped[float | None] = mapped_column(Float)
+    umpire_lab: Mapped[str | None] = mapped_column(Text)
+    umpire_g_t: Mapped[float | None] = mapped_column(Float)

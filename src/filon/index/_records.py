@@ -20,6 +20,7 @@ from web3 import Web3
 from filon._record_models import MineRecord, ParticipantRecord
 from filon._records import Participant, parse_record, record_bytes, search_text
 from filon._types import MineId, RecordState, RegisterSnapshot, Role
+from filon.index import _receipts
 from filon.index._database import Database, rows_in
 from filon.index._models import (
     MineEventRow,
@@ -86,7 +87,22 @@ def _content(record_hash: bytes, kind: str, data: bytes | None) -> dict[str, Any
 
 
 def resolve(database: Database, store: DocumentStore) -> int:
-    """Reads from `store` the contents of the record hashes the index holds without them, and keeps them.
+    """Reads from `store` the contents of the record hashes the index holds without them, and keeps them;
+    then the receipts of the ore lots' latest passport versions (`filon.index._receipts.resolve`), which
+    are resolved the same way.
+
+    Returns:
+        How many contents and receipts it kept (those the store does not hold are tried again next time).
+
+    Raises:
+        StoreUnavailable: A remote store cannot be reached (what was read before stays unread; the next
+            call tries again).
+    """
+    return _resolve_records(database, store) + _receipts.resolve(database, store)
+
+
+def _resolve_records(database: Database, store: DocumentStore) -> int:
+    """Reads and keeps the records' contents (`resolve`).
 
     Returns:
         How many contents it kept (those the store does not hold are tried again next time).

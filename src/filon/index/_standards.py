@@ -64,6 +64,18 @@ STANDARDS: dict[str, Standard] = {
     "ATTESTATION_REVOKED": Standard(_ORIGIN, LbmaStep.MITIGATE),
     "ATTESTATION_EXPIRED": Standard(_ORIGIN, LbmaStep.MITIGATE),
     "DOCUMENT_MISSING": Standard(_ORIGIN, LbmaStep.MITIGATE),
+    # An assay that does not back the declaration, or two that disagree with no umpire: the declared gold
+    # may not be this ore's (gold of another origin declared through it); a question to the plant and the
+    # mine, the trade going on meanwhile.
+    "ASSAY_DECLARATION_MISMATCH": Standard(_ORIGIN, LbmaStep.MITIGATE),
+    "ASSAY_SAMPLE_DISAGREEMENT": Standard(_ORIGIN, LbmaStep.MITIGATE),
+    # Ore far richer than its mine ever delivered is the Peruvian pattern of a register holder "producing"
+    # gold of other origins: the laundering risk, to mitigate (verify the mine) before more is bought.
+    "GRADE_ABOVE_HISTORY": Standard(_LAUNDERING, LbmaStep.MITIGATE),
+    # A plant recovering more gold than its ore held has gold from elsewhere in its doré (above 100 % it
+    # cannot be a measurement error): suspend until explained. Below the band is treated the same way by
+    # one table entry per code; the message says which side.
+    "CAMPAIGN_RECOVERY_OUT_OF_BAND": Standard(_LAUNDERING, LbmaStep.SUSPEND),
 }
 """Every flag code's standards, by code."""
 
