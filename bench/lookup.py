@@ -11,7 +11,10 @@ Run: ``make bench`` or ``.venv/bin/python bench/lookup.py``. On one Anvil, build
 - ``lookup_ms``: times the provenance of each lot, 25 times each way, side by side: ``Client.provenance`` —
   a walk over raw RPC logs, one ``eth_getLogs`` per generation of ancestors (``rpc_walk_<N>_p50``/``_p95``) —
   and ``Index.provenance`` — one recursive SQL query and a few lookups, in SQLite (``index_<N>_*``) and, when
-  available, PostgreSQL (``index_postgresql_<N>_*``). Every answer is checked equal to the chain's.
+  available, PostgreSQL (``index_postgresql_<N>_*``). Every answer is checked equal to the chain's. An
+  index keeps the consumed lots it read in memory (``filon.index._consumed``), so ``index_*`` is a lot read
+  again (what an explorer serving many buyers mostly does) and ``index_*cold_*`` a lot whose ancestors this
+  process never read.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import filon
 from _results import record
 from filon.devchain import dev_accounts, start_anvil
 from filon.index import Index, open_index
+from filon.index._consumed import ConsumedLots
 
 ROOT = b"\x22" * 32
 URI = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
@@ -100,6 +104,12 @@ def _sync_rate(deployment: filon.Deployment, url: str, databases: Iterator[str])
 
 
 @contextlib.contextmanager
+def _cold(index: Index, lot_id: filon.LotId) -> object:
+    """The lot's provenance as a process that never read its ancestors reads it: nothing kept in memory."""
+    index._consumed = ConsumedLots()
+    return index.provenance(lot_id)
+
+
 def _postgres() -> Iterator[Iterator[str] | None]:
     """Fresh databases on a throwaway PostgreSQL server, or None (having said why) when there is none."""
     import servers
@@ -140,6 +150,7 @@ def main() -> None:
             assert len(on_chain.lots) == ancestors + 1, (len(on_chain.lots), ancestors)
             timings = {"rpc_walk_": _timed_ms(lambda lot_id=lot_id: reader.provenance(lot_id))}
             for prefix, index in indexes.items():
+                timings[f"index_{prefix}cold_"] = _timed_ms(lambda i=index, lot_id=lot_id: _cold(i, lot_id))
                 assert index.provenance(lot_id) == on_chain, f"index {prefix} differs from the chain"
                 timings[f"index_{prefix}"] = _timed_ms(lambda i=index, lot_id=lot_id: i.provenance(lot_id))
             shown = []

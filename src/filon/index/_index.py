@@ -42,6 +42,7 @@ from filon.index import (
 from filon.index._ancestry import Ancestry, Transformation
 from filon.index._attestations import AnchoredCredential
 from filon.index._carbon import Emissions
+from filon.index._consumed import ConsumedLots
 from filon.index._database import Database, PoolSettings, default_database_url, engine_url, open_database
 from filon.index._facts import LotFacts
 from filon.index._lots import Story, Timed
@@ -101,6 +102,7 @@ class Index:
         self.blocks_per_step = blocks_per_step
         self._database = Database(engine)
         self._sync = ChainSync(self._database, deployment, chain)
+        self._consumed = ConsumedLots()
         self.records_store: DocumentStore | None = None
         """The document store `sync` reads published records from (the explorer sets its own)."""
 
@@ -268,14 +270,15 @@ class Index:
             return _lots.children(session, lot_id)
 
     def provenance(self, lot_id: LotId) -> Provenance:
-        """The ancestry of a lot down to its mines (as `Client.provenance`), in four queries.
+        """The ancestry of a lot down to its mines (as `Client.provenance`): one recursive query, and the
+        lots that this `Index` has not read before as consumed (`filon.index._consumed`).
 
         Raises:
             UnknownLot: The index has no lot with this id.
         """
         start = _lots.checked_id(lot_id)
         with self._database.session() as session:
-            return _lots.provenance(session, start)
+            return _lots.provenance(session, start, self._consumed)
 
     def epcis(self, lot_id: LotId, *, max_lots: int = 1_000) -> dict[str, Any]:
         """The lot's history and its ancestors' as a GS1 EPCIS 2.0 document, as `Client.epcis` builds it.

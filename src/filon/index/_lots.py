@@ -18,8 +18,17 @@ from filon import _events
 from filon._errors import InvalidInput, UnknownLot
 from filon._types import Form, HistoryEvent, Lot, LotId, MineId, Provenance
 from filon.index import _mines, _rows
+from filon.index._consumed import ConsumedLots
 from filon.index._database import IN_CHUNK, rows_in
-from filon.index._models import IndexedBlock, LotRow, ParentRow, PassportRow, SerialRow, TransferRow
+from filon.index._models import (
+    IndexedBlock,
+    LotRow,
+    ParentRow,
+    PassportRow,
+    SerialRow,
+    SyncState,
+    TransferRow,
+)
 
 ZERO_ADDRESS = _events.ZERO_ADDRESS
 
@@ -101,10 +110,7 @@ def _lot_queries(ids: Collection[int] | Select[Any]) -> _LotQueries:
 def _ancestry_queries() -> _LotQueries:
     """The lot queries of a lot and all its ancestors, built once (building them took as long as running
     them), the lot's id bound as `lot_id`."""
-    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
-    tree = select(bindparam("lot_id", type_=BigInteger).label("id")).cte("ancestry", recursive=True)
-    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
-    return _lot_queries(select(tree.c.id))
+    return _lot_queries(_ancestry_ids())
 
 
 def _read_lots(session: Session, queries: _LotQueries, parameters: dict[str, Any]) -> dict[LotId, Lot]:
@@ -183,19 +189,61 @@ def children(session: Session, lot_id: int) -> list[LotId]:
     )
 
 
-def provenance(session: Session, lot_id: int) -> Provenance:
+def provenance(session: Session, lot_id: int, consumed: ConsumedLots | None = None) -> Provenance:
     """The ancestry of a lot down to its mines: one recursive query, then the lots and mines it names.
+
+    With `consumed`, the ancestors it keeps are not read again: the recursive query then gives only the
+    ancestors' ids, and the lots it does not keep are read by id (or all at once, by the recursive query,
+    when none of them is kept); what was read is kept for the next time.
 
     Raises:
         UnknownLot: The index has no lot with this id.
     """
-    found = _read_lots(session, _ancestry_queries(), {"lot_id": lot_id})
+    if consumed is None:
+        found = _read_lots(session, _ancestry_queries(), {"lot_id": lot_id})
+    else:
+        found = _ancestry_through(session, lot_id, consumed)
     if LotId(lot_id) not in found:
         raise UnknownLot(lot_id=lot_id)
     mine_ids = sorted({lot.mine_id for lot in found.values() if lot.mine_id is not None})
     mines = _mines.mines(session, mine_ids)
     edges = tuple(sorted((parent, child) for child, lot in found.items() for parent in lot.parents))
     return Provenance(lot_id=LotId(lot_id), lots=dict(sorted(found.items())), edges=edges, mines=mines)
+
+
+def _ancestry_through(session: Session, lot_id: int, consumed: ConsumedLots) -> dict[LotId, Lot]:
+    """A lot and its ancestors, the consumed ones from `consumed` where it has them."""
+    connection = session.connection()
+    # Read first: lots read after a rewind that comes later are kept under the old generation, then dropped.
+    generation = connection.execute(_GENERATION).scalar_one()
+    known = consumed.known(generation)
+    found: dict[LotId, Lot] = {}
+    missing: list[int] = []
+    for ancestor in connection.execute(_ancestry_ids(), {"lot_id": lot_id}).scalars().all():
+        kept = known.get(LotId(ancestor))
+        if kept is None:
+            missing.append(ancestor)
+        else:
+            found[kept.id] = kept
+    if not found:
+        read = _read_lots(session, _ancestry_queries(), {"lot_id": lot_id})
+    else:
+        read = lots(session, missing)
+    consumed.keep(generation, read.values())
+    found.update(read)
+    return found
+
+
+_GENERATION = select(SyncState.generation).where(SyncState.id == 1)
+
+
+@functools.cache
+def _ancestry_ids() -> Select[int]:
+    """The ids of a lot (bound as `lot_id`, whether it exists or not) and of all its ancestors."""
+    # BigInteger: PostgreSQL types the recursive CTE by its first term, which must match lot_parents' ids.
+    tree = select(bindparam("lot_id", type_=BigInteger).label("id")).cte("ancestry", recursive=True)
+    tree = tree.union(select(ParentRow.parent_id).join(tree, ParentRow.child_id == tree.c.id))
+    return select(tree.c.id)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Lot ids and amounts are stored as Python ints in 64-bit columns: lot ids are bel
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from sqlalchemy import BigInteger, Boolean, Date, Float, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -19,6 +20,11 @@ NAMING = {
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def new_generation() -> str:
+    """A fresh `SyncState.generation`: 128 random bits in hex."""
+    return secrets.token_hex(16)
 
 
 class Base(DeclarativeBase):
@@ -34,6 +40,9 @@ class SyncState(Base):
     contract: Mapped[str] = mapped_column(String(42))
     deployment_block: Mapped[int] = mapped_column(BigInteger)
     last_block: Mapped[int] = mapped_column(BigInteger)
+    generation: Mapped[str] = mapped_column(String(32), default=new_generation)
+    """Random, and new at every rewind: what a process may remember of the index holds only while it stays
+    the same (`filon.index._consumed`)."""
 
 
 class IndexedBlock(Base):

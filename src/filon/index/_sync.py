@@ -27,7 +27,7 @@ from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import _facts, _rows
 from filon.index._database import Database, IndexDatabaseError, insert_rows
-from filon.index._models import BLOCK_TABLES, IndexedBlock, SyncState
+from filon.index._models import BLOCK_TABLES, IndexedBlock, SyncState, new_generation
 
 logger = logging.getLogger("filon.index")
 
@@ -191,6 +191,7 @@ class ChainSync:
             anchor = self._anchor(session, block)
             standing = anchor.number if anchor is not None else self._deployment.deployment_block - 1
             state.last_block = min(state.last_block, standing)
+            state.generation = new_generation()
 
     def _step(self, chain: Chain, start: int, end: int) -> Counter[int] | None:
         """Stores the events of blocks `start`..`end` in one transaction; returns how many, by block. None if
