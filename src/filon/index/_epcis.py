@@ -16,18 +16,21 @@ from filon._deployment import Deployment
 from filon._errors import InvalidInput
 from filon._types import HistoryEvent, LotId, Produced
 from filon.index import _lots
+from filon.index._consumed import ConsumedLots
 from filon.passport._epcis import epcis_document
 
 
-def epcis(session: Session, deployment: Deployment, lot_id: int, max_lots: int) -> dict[str, Any]:
-    """The EPCIS document of a lot and its ancestry.
+def epcis(
+    session: Session, deployment: Deployment, lot_id: int, max_lots: int, consumed: ConsumedLots | None = None
+) -> dict[str, Any]:
+    """The EPCIS document of a lot and its ancestry (its consumed lots from `consumed` where it keeps them).
 
     Raises:
         UnknownLot: The index has no lot with this id.
         InvalidInput: The ancestry holds more than `max_lots` lots (each costs a few queries: a program
             exports such a tree with `Client.epcis` or `filon passport epcis`).
     """
-    provenance = _lots.provenance(session, lot_id)
+    provenance = _lots.provenance(session, lot_id, consumed)
     if len(provenance.lots) > max_lots:
         raise InvalidInput(
             f"Lot {lot_id}'s ancestry holds {len(provenance.lots):,} lots, more than the {max_lots:,} this "

@@ -289,7 +289,7 @@ class Index:
         """
         start = _lots.checked_id(lot_id)
         with self._database.session() as session:
-            return _epcis.epcis(session, self.deployment, start, max_lots)
+            return _epcis.epcis(session, self.deployment, start, max_lots, self._consumed)
 
     def contributions(self, lot_id: LotId) -> list[Contribution]:
         """Which mines the lot's fine gold came from (as `Client.contributions`): no walk for a lot of one
