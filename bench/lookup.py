@@ -103,13 +103,13 @@ def _sync_rate(deployment: filon.Deployment, url: str, databases: Iterator[str])
     return round(statistics.median(rates), 1), events, database
 
 
-@contextlib.contextmanager
 def _cold(index: Index, lot_id: filon.LotId) -> object:
     """The lot's provenance as a process that never read its ancestors reads it: nothing kept in memory."""
     index._consumed = ConsumedLots()
     return index.provenance(lot_id)
 
 
+@contextlib.contextmanager
 def _postgres() -> Iterator[Iterator[str] | None]:
     """Fresh databases on a throwaway PostgreSQL server, or None (having said why) when there is none."""
     import servers

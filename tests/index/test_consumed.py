@@ -27,6 +27,11 @@ def test_a_consumed_lot_a_reader_keeps_comes_back_to_life_after_a_reorg(
         syncing.sync()
         assert reading.provenance(bar).lots[ore].consumed
         assert reading.provenance(ore).lots[ore].consumed  # from memory: nothing changed
+        world.client(roles.refiner).transfer(bar, roles.trader.address)
+        syncing.sync()
+        # The live lot itself is read again each time; its kept ancestry and consumed ore are not.
+        assert reading.provenance(bar) == world.client().provenance(bar)
+        assert reading.provenance(bar).lots[bar].holder == roles.trader.address
 
         assert rpc(world.url, "evm_revert", snapshot) is True
         world.client(roles.refiner).transfer(ore, roles.trader.address)

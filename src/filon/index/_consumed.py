@@ -17,16 +17,21 @@ from collections.abc import Iterable, Mapping
 from filon._types import Lot, LotId
 
 DEFAULT_LIMIT = 200_000
-"""Lots kept at most (about 1 KB each): past it the cache starts again empty."""
+"""Lots kept at most (about 1 KB each), and ancestries a hundredth of that: past it, each starts again."""
 
 
 class ConsumedLots:
-    """Consumed lots by id, for one generation of the index at a time; safe to share between threads."""
+    """Consumed lots by id, and the ancestors of lots by id, for one generation of the index at a time; safe
+    to share between threads.
+
+    A lot's ancestors are as fixed as a consumed lot: its parents are set at its birth, and theirs at theirs.
+    """
 
     def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
         self._limit = limit
         self._generation: str | None = None
         self._lots: dict[LotId, Lot] = {}
+        self._ancestries: dict[LotId, tuple[LotId, ...]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -36,8 +41,22 @@ class ConsumedLots:
         """The lots kept for `generation`; everything kept for another one is dropped first."""
         with self._lock:
             if generation != self._generation:
-                self._generation, self._lots = generation, {}
+                self._generation, self._lots, self._ancestries = generation, {}, {}
             return self._lots
+
+    def ancestry(self, generation: str, lot_id: LotId) -> tuple[LotId, ...] | None:
+        """The lot and its ancestors, if kept for `generation` (call `known` first)."""
+        with self._lock:
+            return self._ancestries.get(lot_id) if generation == self._generation else None
+
+    def keep_ancestry(self, generation: str, lot_id: LotId, ids: tuple[LotId, ...]) -> None:
+        """Keeps the ids of an existing lot and its ancestors, read under `generation`."""
+        with self._lock:
+            if generation != self._generation:
+                return
+            if len(self._ancestries) >= self._limit // 100:
+                self._ancestries = {}
+            self._ancestries[lot_id] = ids
 
     def keep(self, generation: str, lots: Iterable[Lot]) -> None:
         """Keeps the consumed ones of `lots`, read under `generation` (nothing if the index moved on to

@@ -217,24 +217,37 @@ def _ancestry_through(session: Session, lot_id: int, consumed: ConsumedLots) -> 
     # Read first: lots read after a rewind that comes later are kept under the old generation, then dropped.
     generation = connection.execute(_GENERATION).scalar_one()
     known = consumed.known(generation)
+    ids = consumed.ancestry(generation, LotId(lot_id))
+    if ids is None:
+        ids = tuple(LotId(i) for i in connection.execute(_ancestry_ids(), {"lot_id": lot_id}).scalars())
     found: dict[LotId, Lot] = {}
     missing: list[int] = []
-    for ancestor in connection.execute(_ancestry_ids(), {"lot_id": lot_id}).scalars().all():
-        kept = known.get(LotId(ancestor))
+    for ancestor in ids:
+        kept = known.get(ancestor)
         if kept is None:
             missing.append(ancestor)
         else:
             found[kept.id] = kept
     if not found:
         read = _read_lots(session, _ancestry_queries(), {"lot_id": lot_id})
+    elif missing == [lot_id]:  # the lot itself, live: its ancestors are all consumed
+        read = _read_lots(session, _one_lot_queries(), {"lot_id": lot_id})
     else:
         read = lots(session, missing)
     consumed.keep(generation, read.values())
     found.update(read)
+    if LotId(lot_id) in found:
+        consumed.keep_ancestry(generation, LotId(lot_id), ids)
     return found
 
 
 _GENERATION = select(SyncState.generation).where(SyncState.id == 1)
+
+
+@functools.cache
+def _one_lot_queries() -> _LotQueries:
+    """The lot queries of one lot, its id bound as `lot_id`, built once."""
+    return _lot_queries(select(bindparam("lot_id", type_=BigInteger)))
 
 
 @functools.cache
