@@ -11,11 +11,11 @@ import datetime
 from collections.abc import Collection
 from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from filon._types import Mine, MineId, MineStatus, Role
-from filon.index._database import rows_in
+from filon.index._database import IN_CHUNK
 from filon.index._models import MINE_RECORD_COLUMNS, IndexedBlock, LotRow, MineEventRow, ParticipantRow
 from filon.index._records import mine_records
 
@@ -30,9 +30,24 @@ def _year_start(year: int) -> int:
     return int(datetime.datetime(year, 1, 1, tzinfo=datetime.UTC).timestamp())
 
 
+# Built once: building a statement costs about as much as SQLite running these (a provenance reads its mines).
+_HEAD_TIME = select(IndexedBlock.timestamp).order_by(IndexedBlock.number.desc()).limit(1)
+_EVENTS = select(MineEventRow.__table__).where(MineEventRow.mine_id.in_(bindparam("ids", expanding=True)))
+_DECLARED = (
+    select(LotRow.mine_id, func.sum(LotRow.fine_gold_mg))
+    .join(IndexedBlock, IndexedBlock.number == LotRow.block_number)
+    .where(LotRow.mine_id.in_(bindparam("ids", expanding=True)), IndexedBlock.timestamp >= bindparam("since"))
+    .group_by(LotRow.mine_id)
+)
+
+
 def head_time(session: Session) -> int:
     """The time of the last block indexed (Unix seconds): the index's "now"; 0 before the first sync."""
-    return int(session.scalar(select(IndexedBlock.timestamp).order_by(IndexedBlock.number.desc())) or 0)
+    return int(session.connection().execute(_HEAD_TIME).scalar() or 0)
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + IN_CHUNK] for start in range(0, len(ids), IN_CHUNK)]
 
 
 def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None) -> dict[MineId, Mine]:
@@ -41,8 +56,9 @@ def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None
     wanted = sorted(set(mine_ids))
     if not wanted:
         return {}
+    connection = session.connection()
     events = sorted(
-        rows_in(session, select(MineEventRow.__table__), MineEventRow.mine_id, wanted),
+        (row for ids in _chunks(wanted) for row in connection.execute(_EVENTS, {"ids": ids})),
         key=lambda row: (row.block_number, row.log_index),
     )
     state: dict[int, dict[str, Any]] = {}
@@ -55,14 +71,9 @@ def mines(session: Session, mine_ids: Collection[int], *, now: int | None = None
     year = _year(head_time(session) if now is None else now)
     since = _year_start(year)
     declared: dict[int, int] = {}
-    query = (
-        select(LotRow.mine_id, func.sum(LotRow.fine_gold_mg))
-        .join(IndexedBlock, IndexedBlock.number == LotRow.block_number)
-        .where(LotRow.mine_id.in_(wanted), IndexedBlock.timestamp >= since)
-        .group_by(LotRow.mine_id)
-    )
-    for mine_id, total in session.execute(query):
-        declared[int(cast(int, mine_id))] = int(total)
+    for ids in _chunks(wanted):
+        for mine_id, total in connection.execute(_DECLARED, {"ids": ids, "since": since}):
+            declared[int(cast(int, mine_id))] = int(total)
     records = mine_records(session, {record.get("passport_hash", _ZERO_HASH) for record in state.values()})
     return {
         MineId(mine_id): Mine(

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -147,15 +147,21 @@ def _resolve_records(database: Database, store: DocumentStore) -> int:
     return len(rows)
 
 
+# Built once: every page and provenance that shows a mine or a participant reads its record's contents.
+_CONTENTS = select(RecordContentRow).where(
+    RecordContentRow.kind == bindparam("kind"),
+    RecordContentRow.record_hash.in_(bindparam("hashes", expanding=True)),
+)
+
+
 def _contents(session: Session, kind: str, hashes: Iterable[bytes]) -> dict[bytes, RecordContentRow]:
     wanted = sorted(set(hashes))
     if not wanted:
         return {}
-    query = select(RecordContentRow).where(RecordContentRow.kind == kind)
     found: dict[bytes, RecordContentRow] = {}
     for start in range(0, len(wanted), 500):
-        chunk = query.where(RecordContentRow.record_hash.in_(wanted[start : start + 500]))
-        found.update((bytes(row.record_hash), row) for row in session.scalars(chunk))
+        chunk = {"kind": kind, "hashes": wanted[start : start + 500]}
+        found.update((bytes(row.record_hash), row) for row in session.scalars(_CONTENTS, chunk))
     return found
 
 
