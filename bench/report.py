@@ -91,8 +91,10 @@ SIZES = ("tx_bytes", "calldata_bytes")
 # How a provenance is read: (key prefix in lookup_ms, column title).
 LOOKUP_WAYS = [
     ("rpc_walk_", "raw RPC walk"),
-    ("index_", "index, SQLite"),
-    ("index_postgresql_", "index, PostgreSQL"),
+    ("index_cold_", "index, SQLite, first read"),
+    ("index_", "index, SQLite, read again"),
+    ("index_postgresql_cold_", "index, PostgreSQL, first read"),
+    ("index_postgresql_", "index, PostgreSQL, read again"),
 ]
 
 
