@@ -13,6 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from filon._cli._rules import flag_rules
+from filon.index import FlagRules
+
 from .conftest import Explored
 
 FILON = Path(sys.executable).parent / "filon"
@@ -94,6 +97,33 @@ def test_a_busy_port_is_one_line_before_any_sync(explored: Explored, tmp_path: P
         f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use (choose another --port)\n"
     )
     assert not (tmp_path / "served.sqlite").exists()
+
+
+def test_thresholds_the_flags_refuse_are_one_line_before_any_sync(explored: Explored, tmp_path: Path) -> None:
+    server = _serve(
+        explored,
+        tmp_path,
+        "--rpc",
+        explored.rpc_url,
+        "--port",
+        str(_free_port()),
+        "--rule",
+        "recovery_band=0.9,1.2",
+    )
+    out, err = server.communicate(timeout=60)
+    assert (server.returncode, out) == (1, "")
+    assert err == (
+        "Error: --rule: recovery_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not (0.9, 1.2)\n"
+    )
+    assert not (tmp_path / "served.sqlite").exists()
+
+
+def test_a_rule_sets_any_threshold_and_the_last_one_wins() -> None:
+    settings = (("assay_tolerance", 0.05), ("loss_band", (0.0, 0.2)), ("assay_tolerance", 0.07))
+    assert flag_rules(10.0, 12, settings) == FlagRules(
+        loss_band=(0.0, 0.2), idle_days=12, assay_tolerance=0.07
+    )
+    assert flag_rules(10.0, 30, ()) == FlagRules()
 
 
 def test_without_rpc_it_serves_the_index_read_only(explored: Explored, tmp_path: Path) -> None:

@@ -148,6 +148,16 @@ FIELDS = ("'schema_version', 'lot', 'producer', 'facility', 'production_date', '
          "--interval", "1e999999 is not from 0.05 to 86,400 seconds"),
         (("explorer", "serve", "--max-loss", "nan"), "--max-loss", "'nan' is not a number"),
         (("explorer", "serve", "--max-loss", "150"), "--max-loss", "150 is not from 0 to 100 percent"),
+        (("explorer", "serve", "--rule", "assay_tolerance"), "--rule",
+         "'assay_tolerance' is not NAME=VALUE with NAME one of capacity_warning, loss_band, idle_days, "
+         "projection_after_days, burst_declarations, burst_window_hours, assay_tolerance, sample_tolerance, "
+         "grade_outlier_score, grade_history, recovery_band"),
+        (("explorer", "serve", "--rule", "assay_tolerance=nan"), "--rule",
+         "assay_tolerance takes a number: 'nan' is not a number"),
+        (("explorer", "serve", "--rule", "recovery_band=0.9"), "--rule",
+         "recovery_band takes two numbers, LOW,HIGH: '0.9' is not two numbers, LOW,HIGH"),
+        (("explorer", "serve", "--rule", "idle_days=1.5"), "--rule",
+         "idle_days takes a whole number: '1.5' is not a whole number in the digits 0-9"),
         (("passport", "disclose", "1", "carbon", "salts", "--out", "c.json"), "FIELDS...",
          f"'salts' is not one of {FIELDS}."),
         # Mines: hostile capacities and permit expiries.

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import click
 
 from filon._cli._common import confirmations_option, database_option, deployment_option, fail, rpc_option
+from filon._cli._rules import RuleSetting, flag_rules
 from filon._cli._types import MAX_SYNC_INTERVAL, PERCENT, Bounded
+from filon._errors import InvalidInput
 from filon._extras import MissingExtra, missing_package
 from filon.passport import DocumentStore
 from filon.passport._remote import DEFAULT_FOLDER, STORE_ENV, is_remote
@@ -72,6 +75,15 @@ def explorer() -> None:
     type=click.IntRange(min=1),
     help="A live lot with no event for longer than this is flagged.",
 )
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    type=RuleSetting(),
+    metavar="NAME=VALUE",
+    help='Any red flag\'s threshold by its name (docs/explorer.md, "Red flags"), e.g. --rule '
+    "assay_tolerance=0.05 --rule recovery_band=0.8,1; repeatable, the last one wins.",
+)
 def serve(
     rpc: str | None,
     deployment: Path,
@@ -85,6 +97,7 @@ def serve(
     confirmations: int,
     max_loss: float,
     idle_days: int,
+    rules: tuple[tuple[str, Any], ...],
 ) -> None:
     """Serve the explorer until Ctrl-C, keeping its index in step with the chain.
 
@@ -95,8 +108,12 @@ def serve(
     import uvicorn
 
     from filon.explorer import Uploaders, create_app
-    from filon.index import FlagRules, open_index
+    from filon.index import open_index
 
+    try:
+        thresholds = flag_rules(max_loss, idle_days, rules)
+    except InvalidInput as exc:
+        fail(str(exc))
     folder = store if store is not None else str(DEFAULT_FOLDER)
     if is_remote(folder):
         fail(f"The explorer serves its own store, a folder: give --store FOLDER, not a URL ({STORE_ENV})")
@@ -117,11 +134,10 @@ def serve(
         click.echo(f"Index {index.url}: blocks up to {report.to_block} ({report.events} new events)")
     else:
         click.echo(f"Index {index.url} (read-only: no --rpc, so it is not synced)")
-    rules = FlagRules(loss_band=(0.0, max_loss / 100), idle_days=idle_days)
     app = create_app(
         index,
         DocumentStore(folder),
-        rules=rules,
+        rules=thresholds,
         public_url=public_url,
         sync_interval=sync_interval if rpc is not None else None,
         uploaders=uploaders,
