@@ -23,7 +23,7 @@ from filon.index._assay_flags import (
 from filon.index._database import Database
 from filon.index._flags import FlagRules, RedFlag
 from filon.index._plants import MonthIntake, NotAPlant, SupplyingMine, plant_dashboard
-from filon.index._receipts import IndexedReceipt, receipts_of
+from filon.index._receipts import IndexedReceipt, mine_receipts, receipts_of
 from filon.passport import Facility, Party, Quantity
 
 from .helpers import CAPACITY_MG, World, block_time
@@ -45,6 +45,7 @@ def _receipt(
         mine_id=MineId(1),
         fine_gold_mg=declared,
         version=2,
+        recorded_by="0x" + "22" * 20,
         received_on=datetime.date(2027, 3, 1),
         wet_mass_mg=TONNE_MG,
         moisture_pct=0.0,
@@ -241,6 +242,7 @@ def test_receipts_in_the_index_the_flags_of_a_provenance_and_a_plants_dashboard(
                 mine_id=MineId(2),
                 fine_gold_mg=11_000,
                 version=2,
+                recorded_by=roles.plant.address,
                 received_on=datetime.date(2026, 11, 20),
                 wet_mass_mg=TONNE_MG,
                 moisture_pct=0.0,
@@ -342,3 +344,43 @@ def test_only_the_latest_version_counts_and_a_package_failing_its_root_is_not_ke
         with Database(index.engine).session() as session:
             found = receipts_of(session, [lot])[lot]
         assert (found.version, found.sample, found.head_grade_g_t) == (4, ("SGS Lima", 10.0), 10.0)
+
+
+def test_a_receipt_counts_only_from_a_holder_other_than_the_lots_issuer(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner = world.client(roles.miner, store=store)
+    refiner = world.client(roles.refiner, store=store)
+    # The miner records a receipt of its own lot before handing it over (its samples disagree, 10 and 12
+    # g/t): the index never reads it, so it gives no figures, no flag and no history.
+    own = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, "own"))
+    miner.record_assay(own, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 12), moisture_pct=0)
+    miner.transfer(own, roles.plant.address)
+    # The refiner assays a lot while it holds it (30 g/t against 12 g declared), then passes it to the
+    # plant: a receipt in the index, but the refiner's, not the plant's.
+    passed = miner.declare_lot_with_passport(MineId(1), _passport(1, 12_000, "passed"))
+    miner.transfer(passed, roles.refiner.address)
+    refiner.record_assay(
+        passed, filon.LabAssay("SGS Lima", 30), filon.LabAssay("ALS Lima", 30), moisture_pct=0
+    )
+    refiner.transfer(passed, roles.plant.address)
+    month = datetime.datetime.fromtimestamp(block_time(world.url), tz=datetime.UTC).strftime("%Y-%m")
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 1
+        with Database(index.engine).session() as session:
+            assert receipts_of(session, [own]) == {}
+            (history,) = mine_receipts(session, [MineId(1)]).values()
+        assert [(r.lot_id, r.recorded_by, r.head_grade_g_t) for r in history] == [
+            (passed, roles.refiner.address, 30.0)
+        ]
+        assert assay_flags(index, own) == []
+        assert _codes(assay_flags(index, passed)) == ["ASSAY_DECLARATION_MISMATCH"]
+        at_plant = plant_dashboard(index, roles.plant.address)
+        assert at_plant.intake == [MonthIntake(month, MineId(1), 2, 22_000, 0, None)]
+        assert at_plant.flags == []
+        at_refiner = plant_dashboard(index, roles.refiner.address)
+        assert at_refiner.intake == [MonthIntake(month, MineId(1), 1, 12_000, TONNE_MG, 30.0)]
+        assert _codes(at_refiner.flags) == ["ASSAY_DECLARATION_MISMATCH"]
