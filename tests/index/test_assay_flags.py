@@ -154,7 +154,21 @@ def test_a_campaign_recovery_outside_its_band() -> None:
     assert _codes(campaign_flags(_campaign(10_001))) == ["CAMPAIGN_RECOVERY_OUT_OF_BAND"]
     assert campaign_flags(_campaign(1, ore_gold=None)) == []  # an input without a receipt: unknown
     assert _campaign(9_000).recovery == 0.9
-    assert campaign_flags(_campaign(8_500), FlagRules(recovery_band=(0.9, 1.0))) != []
+    assert _codes(campaign_flags(_campaign(8_500), FlagRules(recovery_band=(0.9, 1.0)))) == [
+        "CAMPAIGN_RECOVERY_OUT_OF_BAND"
+    ]
+
+
+def test_gold_recovered_from_ore_whose_assays_show_none_is_flagged() -> None:
+    # Ore assayed at 0 g/t holds no gold: its recovery has no ratio (None), but any gold out of it is flagged.
+    assert _campaign(1, ore_gold=0.0).recovery is None
+    (none,) = campaign_flags(_campaign(1, ore_gold=0.0))
+    assert (none.code, none.message) == (
+        "CAMPAIGN_RECOVERY_OUT_OF_BAND",
+        "The campaign of ore lots 1, 2 into 5 recovered 0.001 g of gold from ore whose assays show no gold, "
+        "outside the plausible 70.0% to 100.0%.",
+    )
+    assert campaign_flags(_campaign(0, ore_gold=0.0)) == []  # none in, none out
 
 
 @pytest.mark.parametrize(

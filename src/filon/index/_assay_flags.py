@@ -66,8 +66,9 @@ class Campaign:
 
     @property
     def recovery(self) -> float | None:
-        """`fine_out_mg` over `ore_gold_mg` (None without every receipt, or for ore that held no gold)."""
-        if not self.ore_gold_mg:
+        """`fine_out_mg` over `ore_gold_mg` (None without every receipt, and for ore whose assays show no
+        gold: no ratio, though gold out of it is flagged by `campaign_flags`)."""
+        if self.ore_gold_mg is None or self.ore_gold_mg == 0:
             return None
         return self.fine_out_mg / self.ore_gold_mg
 
@@ -146,18 +147,32 @@ def grade_flags(
 
 
 def campaign_flags(campaign: Campaign, rules: FlagRules = DEFAULT_RULES) -> list[RedFlag]:
-    """`CAMPAIGN_RECOVERY_OUT_OF_BAND` of a campaign (quiet when its recovery is unknown)."""
-    recovery = campaign.recovery
-    low, high = rules.recovery_band
-    if recovery is None or low <= recovery <= high:  # high is at most 1 (`FlagRules`)
+    """`CAMPAIGN_RECOVERY_OUT_OF_BAND` of a campaign (quiet when its ore's gold is unknown, and when ore
+    whose assays show no gold gave none)."""
+    held, low, high = campaign.ore_gold_mg, *rules.recovery_band
+    if held is None:
         return []
-    assert campaign.ore_gold_mg is not None
+    lots = (
+        f"The campaign of ore lots {', '.join(map(str, campaign.inputs))} into "
+        f"{', '.join(map(str, campaign.outputs))} recovered {_grams(campaign.fine_out_mg)}"
+    )
+    if held == 0:  # any gold out of ore that held none came from elsewhere
+        if campaign.fine_out_mg == 0:
+            return []
+        return [
+            RedFlag(
+                "CAMPAIGN_RECOVERY_OUT_OF_BAND",
+                f"{lots} of gold from ore whose assays show no gold, outside the plausible "
+                f"{_percent(low)} to {_percent(high)}.",
+            )
+        ]
+    recovery = campaign.fine_out_mg / held
+    if low <= recovery <= high:  # high is at most 1 (`FlagRules`)
+        return []
     return [
         RedFlag(
             "CAMPAIGN_RECOVERY_OUT_OF_BAND",
-            f"The campaign of ore lots {', '.join(map(str, campaign.inputs))} into "
-            f"{', '.join(map(str, campaign.outputs))} recovered {_grams(campaign.fine_out_mg)} of the "
-            f"{_grams(campaign.ore_gold_mg)} its ore held by assay: {_percent(recovery)}, outside the "
+            f"{lots} of the {_grams(held)} its ore held by assay: {_percent(recovery)}, outside the "
             f"plausible {_percent(low)} to {_percent(high)}.",
         )
     ]
