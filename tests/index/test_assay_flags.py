@@ -5,9 +5,11 @@ and a plant's dashboard with exact figures."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 import filon
 from filon import LotId, MineId
@@ -19,11 +21,13 @@ from filon.index._assay_flags import (
     mine_assay_flags,
     outlier_score,
     receipt_flags,
+    received_flags,
 )
 from filon.index._database import Database
 from filon.index._flags import FlagRules, RedFlag
+from filon.index._index import Index
 from filon.index._plants import MonthIntake, NotAPlant, SupplyingMine, plant_dashboard
-from filon.index._receipts import IndexedReceipt, mine_receipts, receipts_of
+from filon.index._receipts import IndexedReceipt, mine_receipts, mine_receipts_around, receipts_of
 from filon.passport import Facility, Party, Quantity
 
 from .helpers import CAPACITY_MG, World, block_time
@@ -121,6 +125,21 @@ def test_the_grade_above_history_by_median_and_mad() -> None:
     ]
 
 
+def test_a_grade_is_judged_by_the_last_window_of_its_mines_earlier_receipts() -> None:
+    # Ten early lots at 30 g/t, then fifty at 10 to 14 g/t, then one at 18 g/t. The last 50 have median 12
+    # and MAD 1: a score of 4.05, flagged. The whole 60 have median 13 and MAD 2: 1.69, quiet.
+    grades = [30.0] * 10 + [10.0 + lot % 5 for lot in range(50)] + [18.0]
+    history = [
+        _receipt(grade, grade, declared=round(grade * 1000), lot=lot) for lot, grade in enumerate(grades)
+    ]
+    (high,) = received_flags({MineId(1): history}, {60})
+    assert high.message == (
+        "Ore lot 60 assays 18 g/t, far above mine 1's 50 earlier receipts (median 12 g/t): a modified "
+        "z-score of 4.05, over 3.5."
+    )
+    assert received_flags({MineId(1): history}, {60}, FlagRules(history_window=60)) == []
+
+
 def test_a_mad_of_zero_falls_back_to_the_mean_absolute_deviation_then_to_any_grade_above() -> None:
     # 10, 10, 10, 11, 12: median 10, MAD 0; mean absolute deviation 0.6, so the score is
     # (grade - 10) / (1.253314 x 0.6): 12.6 scores 3.4575, 12.7 scores 3.5905.
@@ -178,6 +197,7 @@ def test_gold_recovered_from_ore_whose_assays_show_none_is_flagged() -> None:
         ({"sample_tolerance": float("nan")}, "sample_tolerance is a number above 0, not nan"),
         ({"grade_outlier_score": float("inf")}, "grade_outlier_score is a number above 0, not inf"),
         ({"grade_history": 1}, "grade_history is 2 or more, not 1"),
+        ({"history_window": 4}, "history_window is grade_history (5) or more, not 4"),
         (
             {"recovery_band": (0.8, 1.1)},
             "recovery_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not (0.8, 1.1)",
@@ -398,3 +418,54 @@ def test_a_receipt_counts_only_from_a_holder_other_than_the_lots_issuer(
         at_refiner = plant_dashboard(index, roles.refiner.address)
         assert at_refiner.intake == [MonthIntake(month, MineId(1), 1, 12_000, TONNE_MG, 30.0)]
         assert _codes(at_refiner.flags) == ["ASSAY_DECLARATION_MISMATCH"]
+
+
+def _statements(index: Index, read: Callable[[], object]) -> int:
+    """How many SQL statements `read` sends to the index database."""
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(index.engine, "before_cursor_execute", count)
+    try:
+        read()
+    finally:
+        event.remove(index.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_a_lots_flags_read_a_bounded_history_of_its_mine(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    rules = FlagRules(grade_history=5, history_window=5)
+
+    def deliver(count: int) -> list[LotId]:
+        lots = []
+        for _ in range(count):
+            lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, f"ore-{len(lots)}"))
+            miner.transfer(lot, roles.plant.address)
+            plant.record_assay(
+                lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
+            )
+            lots.append(lot)
+        return lots
+
+    first = deliver(7)
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 7
+        before = _statements(index, lambda: assay_flags(index, first[-1], rules))
+        more = deliver(7)
+        index.sync()
+        assert index.resolve_records(store) == 7
+        assert _statements(index, lambda: assay_flags(index, more[-1], rules)) == before
+        with Database(index.engine).session() as session:
+            (around,) = mine_receipts_around(session, [more[-1]], 5).values()
+            (spanned,) = mine_receipts_around(session, [first[-1], more[1]], 5).values()
+        # The last lot and its 5 earlier; two lots and everything between them, with the first's 5 earlier.
+        assert [receipt.lot_id for receipt in around] == (first + more)[-6:]
+        assert [receipt.lot_id for receipt in spanned] == [*first[1:], *more[:2]]

@@ -333,12 +333,14 @@ def _lot_flags(
     timeline: Sequence[Timed],
     now: int,
     credentials: Sequence[CredentialOnRecord],
+    ancestry: Ancestry,
 ) -> tuple[list[FlagOut], str | None]:
     index = explorer.index
     try:
         last = max((entry.timestamp for entry in timeline), default=None)
         flags = settled_flags(index, this, facts, mines, explorer.rules, last_activity=last, now=now)
-        flags += assay_flags(index, this.id, explorer.rules) + attestation_flags(credentials)
+        flags += assay_flags(index, this.id, explorer.rules, ancestry.representative)  # walked, bounded
+        flags += attestation_flags(credentials)
         recorded = versions_in(this.id, [entry.event for entry in timeline])
         missing = document_flags(this.id, recorded, explorer.store, explorer.citations)
         return _flags([*flags, *missing]), None
@@ -460,7 +462,7 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
     carbon, carbon_note = _carbon(explorer, this, ancestry)
     # about the lot, the ancestors the page walked and the mines of its gold
     credentials = credentials_about(index, ancestry.representative, facts.origins, explorer.store, now)
-    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now, credentials)
+    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now, credentials, ancestry)
     return LotOut(
         id=this.id,
         holder=this.holder,

@@ -7,10 +7,11 @@ declaration and its mine's history, and a campaign's recovery.
   sample's and the counter-sample's (`IndexedReceipt.head_grade_g_t`).
 - `ASSAY_SAMPLE_DISAGREEMENT`: with no umpire assay, |sample - counter| / ((sample + counter) / 2) exceeds
   `FlagRules.sample_tolerance` (relative to their mean, so neither assay is taken as the true one).
-- `GRADE_ABOVE_HISTORY`: the lot's head grade is far above its mine's earlier receipts (lots declared
-  before it): the modified z-score 0.6745 x (grade - median) / MAD over them (Iglewicz and Hoaglin; MAD the
-  median absolute deviation from the median) exceeds `FlagRules.grade_outlier_score`, judged only with at
-  least `FlagRules.grade_history` earlier receipts. When MAD is 0 (at least half the earlier grades equal)
+- `GRADE_ABOVE_HISTORY`: the lot's head grade is far above its mine's earlier receipts (the last
+  `FlagRules.history_window` of the lots declared before it): the modified z-score
+  0.6745 x (grade - median) / MAD over them (Iglewicz and Hoaglin; MAD the median absolute deviation from
+  the median) exceeds `FlagRules.grade_outlier_score`, judged only with at least `FlagRules.grade_history`
+  earlier receipts. When MAD is 0 (at least half the earlier grades equal)
   the score uses the mean absolute deviation instead, (grade - median) / (1.253314 x MeanAD), Iglewicz and
   Hoaglin's own fallback; when that is 0 too (every earlier grade equal) any grade above them is flagged.
 - `CAMPAIGN_RECOVERY_OUT_OF_BAND`: a campaign is a transformation whose inputs are all ore lots (a plant
@@ -33,11 +34,14 @@ from filon._types import LotId, MineId
 from filon.index._database import Database, rows_in
 from filon.index._flags import FlagRules, RedFlag
 from filon.index._index import Index
-from filon.index._lots import ancestors, checked_id
+from filon.index._lots import checked_id
 from filon.index._models import LotFactsRow, LotRow, ParentRow
-from filon.index._receipts import IndexedReceipt, mine_receipts, receipts_of
+from filon.index._receipts import IndexedReceipt, mine_receipts, mine_receipts_around, receipts_of
 
 DEFAULT_RULES = FlagRules()
+MAX_ANCESTRY = 2_000
+"""The most transformations and ore lots of a lot's ancestry `assay_flags` walks when its caller gives none
+(as the explorer's lot page, `MAX_WALK`): its bound on work."""
 _MAD_SCALE = 0.6745
 _MEAN_AD_SCALE = 1.253314
 
@@ -236,23 +240,39 @@ def campaigns(
     return found
 
 
-def assay_flags(index: Index, lot_id: LotId, rules: FlagRules = DEFAULT_RULES) -> list[RedFlag]:
-    """The assay and campaign flags of a lot over its whole provenance: of each ore lot in it with a
-    receipt, and of each campaign in it.
+def assay_flags(
+    index: Index,
+    lot_id: LotId,
+    rules: FlagRules = DEFAULT_RULES,
+    ancestry: Collection[int] | None = None,
+) -> list[RedFlag]:
+    """The assay and campaign flags of a lot over its provenance: of each ore lot in it with a receipt, and
+    of each campaign in it.
+
+    Args:
+        index: The index.
+        lot_id: The lot.
+        rules: The thresholds.
+        ancestry: The lots of its provenance to judge, the lot among them: the ancestry its caller walked
+            (the explorer's lot page passes the one it walked up to its bound). None: walked here, up to
+            `MAX_ANCESTRY` transformations and ore lots.
 
     Raises:
         UnknownLot: The index has no such lot.
         InvalidInput: `lot_id` is not a whole number.
     """
-    with Database(index.engine).session() as session:  # one session: a lot page pays a few statements
+    with Database(index.engine).session() as session:
         if session.get(LotRow, checked_id(lot_id)) is None:
             raise UnknownLot(lot_id=lot_id)
-        lots = [lot_id, *ancestors(session, lot_id)]
+    if ancestry is None:
+        ancestry = index.ancestry(lot_id, limit=MAX_ANCESTRY).representative
+    lots = sorted({lot_id, *ancestry})
+    with Database(index.engine).session() as session:  # one session: a lot page pays a few statements
         receipts = receipts_of(session, lots)
         if not receipts:  # no receipt in the provenance: neither a grade nor a recovery to judge
             return []
-        histories = mine_receipts(session, {receipt.mine_id for receipt in receipts.values()})
-        produced = rows_in(session, select(LotFactsRow.produced_by), LotFactsRow.lot_id, sorted(set(lots)))
+        histories = mine_receipts_around(session, list(receipts), rules.history_window)
+        produced = rows_in(session, select(LotFactsRow.produced_by), LotFactsRow.lot_id, lots)
         made = {row.produced_by for row in produced if row.produced_by is not None}
         found = campaigns(session, made, receipts)  # the inputs of its campaigns are lots of `lots`
     flags = received_flags(histories, set(receipts), rules)
@@ -272,12 +292,14 @@ def received_flags(
     lots: Collection[int],
     rules: FlagRules = DEFAULT_RULES,
 ) -> list[RedFlag]:
-    """The receipt flags and `GRADE_ABOVE_HISTORY` of the receipts of `lots` among mines' whole histories
-    (`mine_receipts`), each judged by its mine's earlier receipts; by mine, then in order of declaration."""
+    """The receipt flags and `GRADE_ABOVE_HISTORY` of the receipts of `lots` among mines' histories in order
+    of declaration (`mine_receipts`, or `mine_receipts_around` these lots), each judged by the last
+    `FlagRules.history_window` earlier receipts of its mine; by mine, then in order of declaration."""
     flags: list[RedFlag] = []
     for _, history in sorted(histories.items()):
         for position, receipt in enumerate(history):
             if receipt.lot_id in lots:
+                earlier = history[max(0, position - rules.history_window) : position]
                 flags.extend(receipt_flags(receipt, rules))
-                flags.extend(grade_flags(receipt, history[:position], rules))
+                flags.extend(grade_flags(receipt, earlier, rules))
     return flags

@@ -270,3 +270,42 @@ def mine_receipts(session: Session, mine_ids: Collection[int]) -> dict[MineId, l
         receipt = _receipt(row)
         found[receipt.mine_id].append(receipt)
     return found
+
+
+def _before(key: tuple[int, int], *, inclusive: bool = False) -> ColumnElement[bool]:
+    """Whether a lot (`LotRow`) was declared before the lot at `key` (block, log index), or is it."""
+    block, log = key
+    last = LotRow.log_index <= log if inclusive else LotRow.log_index < log
+    return or_(LotRow.block_number < block, and_(LotRow.block_number == block, last))
+
+
+def mine_receipts_around(
+    session: Session, lot_ids: Collection[int], window: int
+) -> dict[MineId, list[IndexedReceipt]]:
+    """For the mines of these ore lots: each mine's receipts from the `window` declared before the earliest
+    of the lots through the latest of them, in the order of declaration (as `mine_receipts`).
+
+    What judging these lots' receipts by at most `window` earlier receipts of their mines needs, in one
+    statement plus two per mine, and rows that grow with the span of the lots, not with the mines' histories.
+    """
+    spans: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+    query = select(LotRow.mine_id, LotRow.block_number, LotRow.log_index).where(LotRow.mine_id.is_not(None))
+    for row in rows_in(session, query, LotRow.id, sorted(set(lot_ids))):
+        key = (row.block_number, row.log_index)
+        first, last = spans.get(row.mine_id, (key, key))
+        spans[row.mine_id] = (min(first, key), max(last, key))
+    found: dict[MineId, list[IndexedReceipt]] = {}
+    for mine_id, (first, last) in sorted(spans.items()):
+        mine = _query().where(LotRow.mine_id == mine_id)
+        earlier = session.execute(
+            mine.where(_before(first))
+            .order_by(LotRow.block_number.desc(), LotRow.log_index.desc())
+            .limit(window)
+        ).all()
+        span = session.execute(
+            mine.where(~_before(first), _before(last, inclusive=True)).order_by(
+                LotRow.block_number, LotRow.log_index
+            )
+        ).all()
+        found[MineId(mine_id)] = [_receipt(row) for row in [*reversed(earlier), *span]]
+    return found
