@@ -87,6 +87,9 @@ def test_the_declaration_mismatch_fires_beyond_its_tolerance_on_either_side() ->
 def test_the_sample_disagreement_fires_beyond_its_tolerance_without_an_umpire() -> None:
     # |10.5 - 9.5| / 10 = 10 %: at the tolerance, quiet; 1.1 / 10.05 = 10.9 %: flagged.
     assert receipt_flags(_receipt(10.5, 9.5)) == []
+    # 1.05 - 0.95 is 0.10000000000000009 in floats: the gap, rounded to 9 decimals, is at 10 %, quiet.
+    assert receipt_flags(_receipt(1.05, 0.95, declared=1_000)) == []
+    assert _codes(receipt_flags(_receipt(1.05, 0.949, declared=1_000))) == ["ASSAY_SAMPLE_DISAGREEMENT"]
     (apart,) = receipt_flags(_receipt(10.6, 9.5))
     assert (apart.code, apart.message) == (
         "ASSAY_SAMPLE_DISAGREEMENT",

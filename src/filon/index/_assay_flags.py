@@ -18,6 +18,8 @@ declaration and its mine's history, and a campaign's recovery.
   processing the ore it received); when every input has a receipt, its recovery is its outputs' fine gold
   over the gold its ore held, sum(dry tonnes x head grade), and a recovery outside `FlagRules.recovery_band`
   is flagged (above 1 always: no plant recovers more gold than its ore held).
+- Each ratio (the declaration's gap, the samples' gap, the recovery) is rounded to 9 decimals before it is
+  compared with its threshold, so that a ratio at the threshold stays quiet despite float error.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ MAX_ANCESTRY = 2_000
 (as the explorer's lot page, `MAX_WALK`): its bound on work."""
 _MAD_SCALE = 0.6745
 _MEAN_AD_SCALE = 1.253314
+_RATIO_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,12 @@ class Campaign:
         return self.fine_out_mg / self.ore_gold_mg
 
 
+def _ratio(value: float) -> float:
+    """A ratio as it is compared with its threshold: rounded to 9 decimals, so that float error in its
+    operands (1.05 - 0.95 is 0.10000000000000009) does not carry a ratio at a threshold beyond it."""
+    return round(value, _RATIO_DECIMALS)
+
+
 def _percent(share: float) -> str:
     return f"{share * 100:.1f}%"
 
@@ -89,7 +98,7 @@ def receipt_flags(receipt: IndexedReceipt, rules: FlagRules = DEFAULT_RULES) -> 
     """`ASSAY_DECLARATION_MISMATCH` and `ASSAY_SAMPLE_DISAGREEMENT` of one receipt."""
     flags = []
     declared, implied = receipt.fine_gold_mg, receipt.implied_gold_mg
-    off = abs(implied - declared) / declared if declared else float("inf") if implied else 0.0
+    off = _ratio(abs(implied - declared) / declared) if declared else float("inf") if implied else 0.0
     if off > rules.assay_tolerance:
         flags.append(
             RedFlag(
@@ -102,7 +111,7 @@ def receipt_flags(receipt: IndexedReceipt, rules: FlagRules = DEFAULT_RULES) -> 
         )
     (sample_lab, sample), (counter_lab, counter) = receipt.sample, receipt.counter_sample
     mean = (sample + counter) / 2
-    apart = abs(sample - counter) / mean if mean else 0.0
+    apart = _ratio(abs(sample - counter) / mean) if mean else 0.0
     if receipt.umpire is None and apart > rules.sample_tolerance:
         flags.append(
             RedFlag(
@@ -170,7 +179,7 @@ def campaign_flags(campaign: Campaign, rules: FlagRules = DEFAULT_RULES) -> list
                 f"{_percent(low)} to {_percent(high)}.",
             )
         ]
-    recovery = campaign.fine_out_mg / held
+    recovery = _ratio(campaign.fine_out_mg / held)
     if low <= recovery <= high:  # high is at most 1 (`FlagRules`)
         return []
     return [
