@@ -17,6 +17,7 @@ from filon.index._assay_flags import (
     Campaign,
     assay_flags,
     campaign_flags,
+    campaigns,
     grade_flags,
     mine_assay_flags,
     outlier_score,
@@ -472,3 +473,28 @@ def test_a_lots_flags_read_a_bounded_history_of_its_mine(
         # The last lot and its 5 earlier; two lots and everything between them, with the first's 5 earlier.
         assert [receipt.lot_id for receipt in around] == (first + more)[-6:]
         assert [receipt.lot_id for receipt in spanned] == [*first[1:], *more[:2]]
+
+
+def test_a_split_or_merge_that_keeps_the_ore_is_no_campaign(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    ore = []
+    for batch in ("a", "b"):
+        lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, batch))
+        miner.transfer(lot, roles.plant.address)
+        plant.record_assay(
+            lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
+        )
+        ore.append(lot)
+    # 20 g of ore gold by assay merged into ore of 10 g: a 50 % "recovery", but nothing was processed.
+    (merged,) = plant.transform(ore, [filon.LotOutput(filon.Form.ORE, 10_000, 2 * TONNE_MG)], b"\3" * 32)
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 2
+        with Database(index.engine).session() as session:
+            assert campaigns(session, [merged]) == []
+        assert assay_flags(index, merged) == []
+        assert plant_dashboard(index, roles.plant.address).campaigns == []

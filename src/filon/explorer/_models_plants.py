@@ -34,7 +34,7 @@ class SupplyingMineOut(BaseModel):
 
 
 class CampaignOut(BaseModel):
-    """A campaign: a transformation of the plant whose inputs are all ore lots."""
+    """A campaign: a transformation of the plant whose inputs are all ore lots and outputs not ore."""
 
     first_output: int = Field(description="Its first output, which names it.")
     inputs: list[int] = Field(description="Its ore lots.")

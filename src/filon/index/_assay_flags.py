@@ -14,8 +14,9 @@ declaration and its mine's history, and a campaign's recovery.
   earlier receipts. When MAD is 0 (at least half the earlier grades equal)
   the score uses the mean absolute deviation instead, (grade - median) / (1.253314 x MeanAD), Iglewicz and
   Hoaglin's own fallback; when that is 0 too (every earlier grade equal) any grade above them is flagged.
-- `CAMPAIGN_RECOVERY_OUT_OF_BAND`: a campaign is a transformation whose inputs are all ore lots (a plant
-  processing the ore it received); when every input has a receipt, its recovery is its outputs' fine gold
+- `CAMPAIGN_RECOVERY_OUT_OF_BAND`: a campaign is a transformation whose inputs are all ore lots and whose
+  outputs are none of them ore (a plant processing the ore it received; a split or merge of ore lots that
+  keeps the ore is not one); when every input has a receipt, its recovery is its outputs' fine gold
   over the gold its ore held, sum(dry tonnes x head grade), and a recovery outside `FlagRules.recovery_band`
   is flagged (above 1 always: no plant recovers more gold than its ore held).
 - Each ratio (the declaration's gap, the samples' gap, the recovery) is rounded to 9 decimals before it is
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from filon._errors import UnknownLot
-from filon._types import LotId, MineId
+from filon._types import Form, LotId, MineId
 from filon.index._database import Database, rows_in
 from filon.index._flags import FlagRules, RedFlag
 from filon.index._index import Index
@@ -51,7 +52,8 @@ _RATIO_DECIMALS = 9
 
 @dataclass(frozen=True)
 class Campaign:
-    """A transformation whose inputs are all ore lots: a plant processing ore into doré (or bars).
+    """A transformation whose inputs are all ore lots and whose outputs are not ore: a plant processing ore
+    into concentrate, doré or bars (a split or merge that keeps the ore is not a campaign).
 
     Attributes:
         first_output: Its first output, which names it (`LotFactsRow`).
@@ -225,9 +227,16 @@ def campaigns(
         if all(mine is not None for _, mine in group)
     }
     outputs: dict[int, list[int]] = {}
-    query = select(LotFactsRow.produced_by, LotFactsRow.lot_id)
+    kept_ore: set[int] = set()
+    query = select(LotFactsRow.produced_by, LotFactsRow.lot_id, LotRow.form).join(
+        LotRow, LotRow.id == LotFactsRow.lot_id
+    )
     for row in rows_in(session, query, LotFactsRow.produced_by, sorted(made)):
         outputs.setdefault(row.produced_by, []).append(row.lot_id)
+        if row.form == Form.ORE:
+            kept_ore.add(row.produced_by)
+    for first in kept_ore:  # a split or merge that keeps the ore processed nothing: no recovery to judge
+        del made[first]
     if receipts is None:
         receipts = receipts_of(session, [lot for group in made.values() for lot in group])
     found = []

@@ -8,7 +8,7 @@ block time). Fine gold is the lots' declared fine gold (on chain); dry mass and 
 receipts as the index resolved them (`filon.index._receipts`), counting only a receipt the plant recorded
 itself (a version recorded while it held the lot): a month's dry mass and average grade count only its lots
 with such a receipt, the grade weighted by dry mass, and the receipt flags are those of such receipts.
-Its campaigns are the transformations it made whose inputs are all ore lots
+Its campaigns are the transformations it made whose inputs are all ore lots and whose outputs are not ore
 (`filon.index._assay_flags.Campaign`).
 """
 
