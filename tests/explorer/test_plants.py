@@ -11,6 +11,7 @@ import pytest
 from web3 import Web3
 
 import _scenario as sc
+import filon
 from filon.explorer._models_plants import CampaignOut, PlantOut
 from filon.explorer._views_plants import recovery_svg
 
@@ -163,3 +164,15 @@ def test_the_recovery_chart_of_ore_whose_assays_show_no_gold() -> None:
     assert "1.500 g out of ore whose assays show no gold" in none and "unknown" not in none
     assert "unknown (an ore lot without a receipt)" in chart(campaign(None, None))
     assert "75.0 % recovered" in chart(campaign(2_000.0, 0.75))
+
+
+def test_only_no_such_plant_is_a_404(explored: Explored, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: object) -> None:
+        raise filon.InvalidInput("history_window is grade_history (5) or more, not 4")
+
+    monkeypatch.setattr("filon.explorer._views_plants.plant_dashboard", refused)
+    answer = explored.client.get(f"/api/plants/{_plant(explored)}")
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"detail": "history_window is grade_history (5) or more, not 4"},
+    )
