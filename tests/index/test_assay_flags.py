@@ -5,14 +5,17 @@ and a plant's dashboard with exact figures."""
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 import filon
 from filon import LotId, MineId
+from filon.explorer import create_app
 from filon.index._assay_flags import (
     Campaign,
     assay_flags,
@@ -498,3 +501,22 @@ def test_a_split_or_merge_that_keeps_the_ore_is_no_campaign(
             assert campaigns(session, [merged]) == []
         assert assay_flags(index, merged) == []
         assert plant_dashboard(index, roles.plant.address).campaigns == []
+
+
+def test_a_kept_lot_page_shows_a_receipt_resolved_after_it_was_kept(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, "ore"))
+    miner.transfer(lot, roles.plant.address)
+    plant.record_assay(lot, filon.LabAssay("SGS Lima", 12), filon.LabAssay("ALS Lima", 12), moisture_pct=0)
+    os.utime(store.path, ns=(10**18, 10**18))  # long unchanged: the store's mark is trusted, pages are kept
+    with world.index(sqlite_url) as index:
+        index.sync()
+        client = TestClient(create_app(index, store))
+        assert client.get(f"/api/lots/{lot}").json()["flags"] == []  # kept, the receipt not resolved yet
+        assert index.resolve_records(store) == 1  # moves neither the index's position nor the store's mark
+        flags = client.get(f"/api/lots/{lot}").json()["flags"]
+        assert [flag["code"] for flag in flags] == ["ASSAY_DECLARATION_MISMATCH"]

@@ -60,7 +60,9 @@ from filon.index import (
 )
 from filon.index._assay_flags import assay_flags, mine_assay_flags
 from filon.index._carbon import Emissions
+from filon.index._database import Database
 from filon.index._flags import Citations, Cited
+from filon.index._receipts import receipts_mark
 from filon.index._risk import burst_flags, projection_flags
 from filon.passport import DocumentStore
 
@@ -84,8 +86,9 @@ MAX_BODY_CACHED = 128 * 1024
 """A larger page (a vast ancestry's graph) is rendered again each time rather than kept, so that what the
 kept bodies weigh is bounded by design (`BODIES_CACHED` of them: 128 MiB at most, a few MiB in practice)."""
 
-Mark = tuple[Position, int | None]
-"""Where the index stood (`Index.position`) and the document store's mark (`store_mark`)."""
+Mark = tuple[Position, int | None, int]
+"""Where the index stood (`Index.position`), the document store's mark (`store_mark`) and the index's
+receipts' (`receipts_mark`: receipts are resolved after a sync, without moving the position)."""
 
 
 @dataclass(frozen=True)
@@ -400,8 +403,8 @@ def lot_body(
     explorer: Explorer, lot_id: int, links: Links, kind: str, render: Callable[[LotOut], bytes]
 ) -> bytes:
     """The lot page as `render` turns it into bytes (its JSON, or its HTML under one root path: `kind` names
-    which), kept like the page's data while the index and store marks are unchanged: a lot many buyers
-    look at costs one position query and no serializing or templating (`_cache`).
+    which), kept like the page's data while its marks are unchanged: a lot many buyers look at costs the
+    position and receipts queries and no serializing or templating (`_cache`).
 
     Raises:
         UnknownLot: The index has no such lot.
@@ -418,7 +421,8 @@ def lot_body(
 
 
 def _mark(explorer: Explorer) -> Mark:
-    return explorer.index.position(), store_mark(explorer.store)
+    index = explorer.index
+    return index.position(), store_mark(explorer.store), receipts_mark(Database(index.engine))
 
 
 def _page(explorer: Explorer, lot_id: int, links: Links, mark: Mark) -> LotOut:

@@ -22,7 +22,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, delete, exists, insert, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from filon._errors import PassportUnavailable
@@ -210,6 +210,14 @@ def resolve(database: Database, store: DocumentStore) -> int:
         if rows:
             session.execute(insert(ReceiptRow), rows)
     return sum(1 for row in rows if row["verified"])
+
+
+def receipts_mark(database: Database) -> int:
+    """What changes whenever `resolve` keeps a verified receipt row: their count. A verified row is never
+    removed (`resolve` reads only versions without one), so a cache keyed by it and by the index's position
+    (which any new passport version changes) misses no receipt resolved after it was filled."""
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(ReceiptRow).where(ReceiptRow.verified)) or 0
 
 
 def _query() -> Select[ReceiptRow, int | None, int, str]:
