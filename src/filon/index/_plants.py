@@ -5,7 +5,9 @@ supply.
 A plant is a participant that received ore lots (a transfer of an ore lot to it). A lot counts in the UTC
 month of its first transfer to the plant, by block time (the intake report counts a lot in a period when any
 transfer of it to the plant falls in the period). A supplying mine's capacity used is what it declared this
-UTC year over its capacity (the report's is what the plant received in the period over the capacity). Fine gold is the lots' declared fine gold (on chain); dry mass and grade come from their
+UTC year over its capacity (the report's is what the plant received in the period over the capacity).
+
+Fine gold is the lots' declared fine gold (on chain); dry mass and grade come from their
 receipts as the index resolved them (`filon.index._receipts`), counting only a receipt the plant recorded
 itself (a version recorded while it held the lot): a month's dry mass and average grade count only its lots
 with such a receipt, the grade weighted by dry mass, and the receipt flags are those of such receipts.
