@@ -18,7 +18,7 @@ it hands the lot over, is never read.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,6 +218,21 @@ def receipts_mark(database: Database) -> int:
     (which any new passport version changes) misses no receipt resolved after it was filled."""
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(ReceiptRow).where(ReceiptRow.verified)) or 0
+
+
+def recorded_by(session: Session, holder: str, lot_ids: Sequence[int]) -> dict[int, PassportVersion]:
+    """The latest passport versions of these ore lots that `holder` recorded while it held the lot (other
+    than their issuer), by lot: the versions whose receipts are `holder`'s own."""
+    holder_then = _holder()
+    query = (
+        select(PassportRow.lot_id, PassportRow.version, PassportRow.root, PassportRow.uri)
+        .join(LotRow, LotRow.id == PassportRow.lot_id)
+        .where(_receivable(holder_then), holder_then == holder)
+    )
+    return {
+        row.lot_id: PassportVersion(LotId(row.lot_id), row.version, bytes(row.root), row.uri)
+        for row in rows_in(session, query, PassportRow.lot_id, lot_ids)
+    }
 
 
 def _query() -> Select[ReceiptRow, int | None, int, str]:
