@@ -11,9 +11,9 @@ declaration and its mine's history, and a campaign's recovery.
   `FlagRules.history_window` of the lots declared before it): the modified z-score
   0.6745 x (grade - median) / MAD over them (Iglewicz and Hoaglin; MAD the median absolute deviation from
   the median) exceeds `FlagRules.grade_outlier_score`, judged only with at least `FlagRules.grade_history`
-  earlier receipts. When MAD is 0 (at least half the earlier grades equal)
-  the score uses the mean absolute deviation instead, (grade - median) / (1.253314 x MeanAD), Iglewicz and
-  Hoaglin's own fallback; when that is 0 too (every earlier grade equal) any grade above them is flagged.
+  earlier receipts. When MAD is 0 (at least half the earlier grades equal) the score uses the mean absolute
+  deviation instead, (grade - median) / (1.253314 x MeanAD), Iglewicz and Hoaglin's own fallback; when that
+  is 0 too (every earlier grade equal) any grade above them is flagged.
 - `CAMPAIGN_RECOVERY_OUT_OF_BAND`: a campaign is a transformation whose inputs are all ore lots and whose
   outputs are none of them ore (a plant processing the ore it received; a split or merge of ore lots that
   keeps the ore is not one); when every input has a receipt, its recovery is its outputs' fine gold
