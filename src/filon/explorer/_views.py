@@ -60,9 +60,7 @@ from filon.index import (
 )
 from filon.index._assay_flags import assay_flags, mine_assay_flags
 from filon.index._carbon import Emissions
-from filon.index._database import Database
 from filon.index._flags import Citations, Cited
-from filon.index._receipts import receipts_mark
 from filon.index._risk import burst_flags, projection_flags
 from filon.passport import DocumentStore
 
@@ -86,9 +84,9 @@ MAX_BODY_CACHED = 128 * 1024
 """A larger page (a vast ancestry's graph) is rendered again each time rather than kept, so that what the
 kept bodies weigh is bounded by design (`BODIES_CACHED` of them: 128 MiB at most, a few MiB in practice)."""
 
-Mark = tuple[Position, int | None, int]
-"""Where the index stood (`Index.position`), the document store's mark (`store_mark`) and the index's
-receipts' (`receipts_mark`: receipts are resolved after a sync, without moving the position)."""
+Mark = tuple[Position, int | None]
+"""Where the index stood (`Index.position`, which moves too when contents are resolved from the store after a
+sync) and the document store's mark (`store_mark`)."""
 
 
 @dataclass(frozen=True)
@@ -404,7 +402,7 @@ def lot_body(
 ) -> bytes:
     """The lot page as `render` turns it into bytes (its JSON, or its HTML under one root path: `kind` names
     which), kept like the page's data while its marks are unchanged: a lot many buyers look at costs the
-    position and receipts queries and no serializing or templating (`_cache`).
+    position query and no serializing or templating (`_cache`).
 
     Raises:
         UnknownLot: The index has no such lot.
@@ -421,8 +419,7 @@ def lot_body(
 
 
 def _mark(explorer: Explorer) -> Mark:
-    index = explorer.index
-    return index.position(), store_mark(explorer.store), receipts_mark(Database(index.engine))
+    return explorer.index.position(), store_mark(explorer.store)
 
 
 def _page(explorer: Explorer, lot_id: int, links: Links, mark: Mark) -> LotOut:

@@ -43,6 +43,8 @@ class SyncState(Base):
     generation: Mapped[str] = mapped_column(String(32), default=new_generation)
     """Random, and new at every rewind: what a process may remember of the index holds only while it stays
     the same (`filon.index._consumed`)."""
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+    """How many times contents were resolved from the store after a sync (`mark_resolved`)."""
 
 
 class IndexedBlock(Base):

@@ -22,13 +22,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, delete, exists, func, insert, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from filon._errors import PassportUnavailable
 from filon._passports import PassportVersion, published_package
 from filon._types import LotId, MineId
-from filon.index._database import Database, rows_in
+from filon.index._database import Database, mark_resolved, rows_in
 from filon.index._models import LotRow, PassportRow, ReceiptRow, TransferRow
 from filon.passport._disclosure import DisclosureMismatch
 from filon.passport._schema import Receipt
@@ -209,15 +209,8 @@ def resolve(database: Database, store: DocumentStore) -> int:
             )
         if rows:
             session.execute(insert(ReceiptRow), rows)
+            mark_resolved(session)
     return sum(1 for row in rows if row["verified"])
-
-
-def receipts_mark(database: Database) -> int:
-    """What changes whenever `resolve` keeps a verified receipt row: their count. A verified row is never
-    removed (`resolve` reads only versions without one), so a cache keyed by it and by the index's position
-    (which any new passport version changes) misses no receipt resolved after it was filled."""
-    with database.session() as session:
-        return session.scalar(select(func.count()).select_from(ReceiptRow).where(ReceiptRow.verified)) or 0
 
 
 def recorded_by(session: Session, holder: str, lot_ids: Sequence[int]) -> dict[int, PassportVersion]:
