@@ -11,6 +11,9 @@ import pytest
 from web3 import Web3
 
 import _scenario as sc
+import filon
+from filon.explorer._models_plants import CampaignOut, PlantOut
+from filon.explorer._views_plants import recovery_svg
 
 from .conftest import Explored
 
@@ -137,3 +140,39 @@ def test_the_dashboard_page_its_link_and_its_404s(explored: Explored) -> None:
     assert explored.client.get("/api/plants/nobody").json() == {
         "detail": "'nobody' is not an Ethereum address"
     }
+
+
+def test_the_recovery_chart_of_ore_whose_assays_show_no_gold() -> None:
+    def campaign(ore_gold_mg: float | None, recovery: float | None) -> CampaignOut:
+        return CampaignOut(
+            first_output=9,
+            inputs=[1],
+            outputs=[9],
+            fine_in_mg=1_000,
+            fine_out_mg=1_500,
+            ore_gold_mg=ore_gold_mg,
+            recovery=recovery,
+        )
+
+    def chart(*campaigns: CampaignOut) -> str:
+        page = PlantOut(
+            address="0x" + "22" * 20, name=None, intake=[], mines=[], campaigns=list(campaigns), flags=[]
+        )
+        return str(recovery_svg(page))
+
+    none = chart(campaign(0.0, None))
+    assert "1.500 g out of ore whose assays show no gold" in none and "unknown" not in none
+    assert "unknown (an ore lot without a receipt)" in chart(campaign(None, None))
+    assert "75.0 % recovered" in chart(campaign(2_000.0, 0.75))
+
+
+def test_only_no_such_plant_is_a_404(explored: Explored, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: object) -> None:
+        raise filon.InvalidInput("history_window is grade_history (5) or more, not 4")
+
+    monkeypatch.setattr("filon.explorer._views_plants.plant_dashboard", refused)
+    answer = explored.client.get(f"/api/plants/{_plant(explored)}")
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"detail": "history_window is grade_history (5) or more, not 4"},
+    )

@@ -5,25 +5,33 @@ and a plant's dashboard with exact figures."""
 from __future__ import annotations
 
 import datetime
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 import filon
 from filon import LotId, MineId
+from filon.explorer import create_app
 from filon.index._assay_flags import (
     Campaign,
     assay_flags,
     campaign_flags,
+    campaigns,
     grade_flags,
     mine_assay_flags,
     outlier_score,
     receipt_flags,
+    received_flags,
 )
 from filon.index._database import Database
 from filon.index._flags import FlagRules, RedFlag
+from filon.index._index import Index
 from filon.index._plants import MonthIntake, NotAPlant, SupplyingMine, plant_dashboard
-from filon.index._receipts import IndexedReceipt, receipts_of
+from filon.index._receipts import IndexedReceipt, mine_receipts, mine_receipts_around, receipts_of
 from filon.passport import Facility, Party, Quantity
 
 from .helpers import CAPACITY_MG, World, block_time
@@ -45,6 +53,7 @@ def _receipt(
         mine_id=MineId(1),
         fine_gold_mg=declared,
         version=2,
+        recorded_by="0x" + "22" * 20,
         received_on=datetime.date(2027, 3, 1),
         wet_mass_mg=TONNE_MG,
         moisture_pct=0.0,
@@ -82,6 +91,9 @@ def test_the_declaration_mismatch_fires_beyond_its_tolerance_on_either_side() ->
 def test_the_sample_disagreement_fires_beyond_its_tolerance_without_an_umpire() -> None:
     # |10.5 - 9.5| / 10 = 10 %: at the tolerance, quiet; 1.1 / 10.05 = 10.9 %: flagged.
     assert receipt_flags(_receipt(10.5, 9.5)) == []
+    # 1.05 - 0.95 is 0.10000000000000009 in floats: the gap, rounded to 9 decimals, is at 10 %, quiet.
+    assert receipt_flags(_receipt(1.05, 0.95, declared=1_000)) == []
+    assert _codes(receipt_flags(_receipt(1.05, 0.949, declared=1_000))) == ["ASSAY_SAMPLE_DISAGREEMENT"]
     (apart,) = receipt_flags(_receipt(10.6, 9.5))
     assert (apart.code, apart.message) == (
         "ASSAY_SAMPLE_DISAGREEMENT",
@@ -120,6 +132,21 @@ def test_the_grade_above_history_by_median_and_mad() -> None:
     ]
 
 
+def test_a_grade_is_judged_by_the_last_window_of_its_mines_earlier_receipts() -> None:
+    # Ten early lots at 30 g/t, then fifty at 10 to 14 g/t, then one at 18 g/t. The last 50 have median 12
+    # and MAD 1: a score of 4.05, flagged. The whole 60 have median 13 and MAD 2: 1.69, quiet.
+    grades = [30.0] * 10 + [10.0 + lot % 5 for lot in range(50)] + [18.0]
+    history = [
+        _receipt(grade, grade, declared=round(grade * 1000), lot=lot) for lot, grade in enumerate(grades)
+    ]
+    (high,) = received_flags({MineId(1): history}, {60})
+    assert high.message == (
+        "Ore lot 60 assays 18 g/t, far above mine 1's 50 earlier receipts (median 12 g/t): a modified "
+        "z-score of 4.05, over 3.5."
+    )
+    assert received_flags({MineId(1): history}, {60}, FlagRules(history_window=60)) == []
+
+
 def test_a_mad_of_zero_falls_back_to_the_mean_absolute_deviation_then_to_any_grade_above() -> None:
     # 10, 10, 10, 11, 12: median 10, MAD 0; mean absolute deviation 0.6, so the score is
     # (grade - 10) / (1.253314 x 0.6): 12.6 scores 3.4575, 12.7 scores 3.5905.
@@ -153,7 +180,21 @@ def test_a_campaign_recovery_outside_its_band() -> None:
     assert _codes(campaign_flags(_campaign(10_001))) == ["CAMPAIGN_RECOVERY_OUT_OF_BAND"]
     assert campaign_flags(_campaign(1, ore_gold=None)) == []  # an input without a receipt: unknown
     assert _campaign(9_000).recovery == 0.9
-    assert campaign_flags(_campaign(8_500), FlagRules(recovery_band=(0.9, 1.0))) != []
+    assert _codes(campaign_flags(_campaign(8_500), FlagRules(recovery_band=(0.9, 1.0)))) == [
+        "CAMPAIGN_RECOVERY_OUT_OF_BAND"
+    ]
+
+
+def test_gold_recovered_from_ore_whose_assays_show_none_is_flagged() -> None:
+    # Ore assayed at 0 g/t holds no gold: its recovery has no ratio (None), but any gold out of it is flagged.
+    assert _campaign(1, ore_gold=0.0).recovery is None
+    (none,) = campaign_flags(_campaign(1, ore_gold=0.0))
+    assert (none.code, none.message) == (
+        "CAMPAIGN_RECOVERY_OUT_OF_BAND",
+        "The campaign of ore lots 1, 2 into 5 recovered 0.001 g of gold from ore whose assays show no gold, "
+        "outside the plausible 70.0% to 100.0%.",
+    )
+    assert campaign_flags(_campaign(0, ore_gold=0.0)) == []  # none in, none out
 
 
 @pytest.mark.parametrize(
@@ -163,6 +204,7 @@ def test_a_campaign_recovery_outside_its_band() -> None:
         ({"sample_tolerance": float("nan")}, "sample_tolerance is a number above 0, not nan"),
         ({"grade_outlier_score": float("inf")}, "grade_outlier_score is a number above 0, not inf"),
         ({"grade_history": 1}, "grade_history is 2 or more, not 1"),
+        ({"history_window": 4}, "history_window is grade_history (5) or more, not 4"),
         (
             {"recovery_band": (0.8, 1.1)},
             "recovery_band is (lowest, highest) with 0 <= lowest <= highest <= 1, not (0.8, 1.1)",
@@ -241,6 +283,7 @@ def test_receipts_in_the_index_the_flags_of_a_provenance_and_a_plants_dashboard(
                 mine_id=MineId(2),
                 fine_gold_mg=11_000,
                 version=2,
+                recorded_by=roles.plant.address,
                 received_on=datetime.date(2026, 11, 20),
                 wet_mass_mg=TONNE_MG,
                 moisture_pct=0.0,
@@ -342,3 +385,138 @@ def test_only_the_latest_version_counts_and_a_package_failing_its_root_is_not_ke
         with Database(index.engine).session() as session:
             found = receipts_of(session, [lot])[lot]
         assert (found.version, found.sample, found.head_grade_g_t) == (4, ("SGS Lima", 10.0), 10.0)
+
+
+def test_a_receipt_counts_only_from_a_holder_other_than_the_lots_issuer(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner = world.client(roles.miner, store=store)
+    refiner = world.client(roles.refiner, store=store)
+    # The miner records a receipt of its own lot before handing it over (its samples disagree, 10 and 12
+    # g/t): the index never reads it, so it gives no figures, no flag and no history.
+    own = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, "own"))
+    miner.record_assay(own, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 12), moisture_pct=0)
+    miner.transfer(own, roles.plant.address)
+    # The refiner assays a lot while it holds it (30 g/t against 12 g declared), then passes it to the
+    # plant: a receipt in the index, but the refiner's, not the plant's.
+    passed = miner.declare_lot_with_passport(MineId(1), _passport(1, 12_000, "passed"))
+    miner.transfer(passed, roles.refiner.address)
+    refiner.record_assay(
+        passed, filon.LabAssay("SGS Lima", 30), filon.LabAssay("ALS Lima", 30), moisture_pct=0
+    )
+    refiner.transfer(passed, roles.plant.address)
+    month = datetime.datetime.fromtimestamp(block_time(world.url), tz=datetime.UTC).strftime("%Y-%m")
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 1
+        with Database(index.engine).session() as session:
+            assert receipts_of(session, [own]) == {}
+            (history,) = mine_receipts(session, [MineId(1)]).values()
+        assert [(r.lot_id, r.recorded_by, r.head_grade_g_t) for r in history] == [
+            (passed, roles.refiner.address, 30.0)
+        ]
+        assert assay_flags(index, own) == []
+        assert _codes(assay_flags(index, passed)) == ["ASSAY_DECLARATION_MISMATCH"]
+        at_plant = plant_dashboard(index, roles.plant.address)
+        assert at_plant.intake == [MonthIntake(month, MineId(1), 2, 22_000, 0, None)]
+        assert at_plant.flags == []
+        at_refiner = plant_dashboard(index, roles.refiner.address)
+        assert at_refiner.intake == [MonthIntake(month, MineId(1), 1, 12_000, TONNE_MG, 30.0)]
+        assert _codes(at_refiner.flags) == ["ASSAY_DECLARATION_MISMATCH"]
+
+
+def _statements(index: Index, read: Callable[[], object]) -> int:
+    """How many SQL statements `read` sends to the index database."""
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(index.engine, "before_cursor_execute", count)
+    try:
+        read()
+    finally:
+        event.remove(index.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def test_a_lots_flags_read_a_bounded_history_of_its_mine(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    rules = FlagRules(grade_history=5, history_window=5)
+
+    def deliver(count: int) -> list[LotId]:
+        lots = []
+        for _ in range(count):
+            lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, f"ore-{len(lots)}"))
+            miner.transfer(lot, roles.plant.address)
+            plant.record_assay(
+                lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
+            )
+            lots.append(lot)
+        return lots
+
+    first = deliver(7)
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 7
+        before = _statements(index, lambda: assay_flags(index, first[-1], rules))
+        more = deliver(7)
+        index.sync()
+        assert index.resolve_records(store) == 7
+        assert _statements(index, lambda: assay_flags(index, more[-1], rules)) == before
+        with Database(index.engine).session() as session:
+            (around,) = mine_receipts_around(session, [more[-1]], 5).values()
+            (spanned,) = mine_receipts_around(session, [first[-1], more[1]], 5).values()
+        # The last lot and its 5 earlier; two lots and everything between them, with the first's 5 earlier.
+        assert [receipt.lot_id for receipt in around] == (first + more)[-6:]
+        assert [receipt.lot_id for receipt in spanned] == [*first[1:], *more[:2]]
+
+
+def test_a_split_or_merge_that_keeps_the_ore_is_no_campaign(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    ore = []
+    for batch in ("a", "b"):
+        lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, batch))
+        miner.transfer(lot, roles.plant.address)
+        plant.record_assay(
+            lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
+        )
+        ore.append(lot)
+    # 20 g of ore gold by assay merged into ore of 10 g: a 50 % "recovery", but nothing was processed.
+    (merged,) = plant.transform(ore, [filon.LotOutput(filon.Form.ORE, 10_000, 2 * TONNE_MG)], b"\3" * 32)
+    with world.index(sqlite_url) as index:
+        index.sync()
+        assert index.resolve_records(store) == 2
+        with Database(index.engine).session() as session:
+            assert campaigns(session, [merged]) == []
+        assert assay_flags(index, merged) == []
+        assert plant_dashboard(index, roles.plant.address).campaigns == []
+
+
+def test_a_kept_lot_page_shows_a_receipt_resolved_after_it_was_kept(
+    world: World, sqlite_url: str, tmp_path: Path
+) -> None:
+    roles = world.roles
+    store = filon.DocumentStore(tmp_path / "store")
+    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
+    lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, "ore"))
+    miner.transfer(lot, roles.plant.address)
+    plant.record_assay(lot, filon.LabAssay("SGS Lima", 12), filon.LabAssay("ALS Lima", 12), moisture_pct=0)
+    os.utime(store.path, ns=(10**18, 10**18))  # long unchanged: the store's mark is trusted, pages are kept
+    with world.index(sqlite_url) as index:
+        index.sync()
+        client = TestClient(create_app(index, store))
+        assert client.get(f"/api/lots/{lot}").json()["flags"] == []  # kept, the receipt not resolved yet
+        assert index.resolve_records(store) == 1  # moves neither the index's position nor the store's mark
+        flags = client.get(f"/api/lots/{lot}").json()["flags"]
+        assert [flag["code"] for flag in flags] == ["ASSAY_DECLARATION_MISMATCH"]

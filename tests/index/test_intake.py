@@ -69,6 +69,8 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
             ("elsewhere", miner, 1, 11_000, 1_000_000_000),
         )
     }
+    # Mine 2's operator records a receipt of its own lot before handing it over: not the plant's, not read.
+    miner2.record_assay(ore["mine 2"], moisture_pct=0, **_assay(10, 10))
     for name, when in (
         ("before", start - 1),
         ("first second", start),
@@ -105,7 +107,8 @@ def test_a_period_of_whole_utc_days_with_lots_a_second_outside_it_on_both_ends(
                 capacity_used_pct=4.5,
                 flags=(),
             ),
-            # No receipt: no dry mass, no grade, and the flag that says why.
+            # No receipt of the plant's (the miner's own does not count): no dry mass, no grade, and the flag
+            # that says why.
             IntakeRow(
                 mine_id=filon.MineId(2),
                 mine_name=None,

@@ -4,9 +4,10 @@
   by its CID and checked against the root recorded on chain before use, so the figure never changes; a
   passport whose package is not in the store is not remembered (it may be added later).
 - `Explorer.pages`: each lot page's data, by lot and address, with the mark it was read at: the index's
-  position (`Index.position`: its last block and that block's hash, which any new block, event or rewind
-  changes) and the document store's (`store_mark`). It is served only while both marks are unchanged, so it
-  is exactly what the page would read again.
+  position (`Index.position`: its last block, that block's hash, which any new block, event or rewind
+  changes, and how many times contents were resolved from the store after a sync: records, receipts) and
+  the document store's (`store_mark`). It is served only while both marks are unchanged, so it is exactly
+  what the page would read again.
 - `Explorer.bodies`: the same pages as served (the API's JSON, the HTML under one root path), kept under the
   same two marks: a lot that many buyers look at is served without serializing or templating it again.
 """

@@ -34,7 +34,7 @@ class SupplyingMineOut(BaseModel):
 
 
 class CampaignOut(BaseModel):
-    """A campaign: a transformation of the plant whose inputs are all ore lots."""
+    """A campaign: a transformation of the plant whose inputs are all ore lots and outputs not ore."""
 
     first_output: int = Field(description="Its first output, which names it.")
     inputs: list[int] = Field(description="Its ore lots.")
@@ -45,7 +45,9 @@ class CampaignOut(BaseModel):
         description="The gold its ore held by assay, sum of dry tonnes x head grade; null when an input "
         "has no receipt."
     )
-    recovery: float | None = Field(description="fine_out_mg / ore_gold_mg; null when unknown.")
+    recovery: float | None = Field(
+        description="fine_out_mg / ore_gold_mg; null when unknown or when the assays show no gold."
+    )
 
 
 class PlantOut(BaseModel):

@@ -85,7 +85,8 @@ MAX_BODY_CACHED = 128 * 1024
 kept bodies weigh is bounded by design (`BODIES_CACHED` of them: 128 MiB at most, a few MiB in practice)."""
 
 Mark = tuple[Position, int | None]
-"""Where the index stood (`Index.position`) and the document store's mark (`store_mark`)."""
+"""Where the index stood (`Index.position`, which moves too when contents are resolved from the store after a
+sync) and the document store's mark (`store_mark`)."""
 
 
 @dataclass(frozen=True)
@@ -333,12 +334,14 @@ def _lot_flags(
     timeline: Sequence[Timed],
     now: int,
     credentials: Sequence[CredentialOnRecord],
+    ancestry: Ancestry,
 ) -> tuple[list[FlagOut], str | None]:
     index = explorer.index
     try:
         last = max((entry.timestamp for entry in timeline), default=None)
         flags = settled_flags(index, this, facts, mines, explorer.rules, last_activity=last, now=now)
-        flags += assay_flags(index, this.id, explorer.rules) + attestation_flags(credentials)
+        flags += assay_flags(index, this.id, explorer.rules, ancestry.representative)  # walked, bounded
+        flags += attestation_flags(credentials)
         recorded = versions_in(this.id, [entry.event for entry in timeline])
         missing = document_flags(this.id, recorded, explorer.store, explorer.citations)
         return _flags([*flags, *missing]), None
@@ -398,8 +401,8 @@ def lot_body(
     explorer: Explorer, lot_id: int, links: Links, kind: str, render: Callable[[LotOut], bytes]
 ) -> bytes:
     """The lot page as `render` turns it into bytes (its JSON, or its HTML under one root path: `kind` names
-    which), kept like the page's data while the index and store marks are unchanged: a lot many buyers
-    look at costs one position query and no serializing or templating (`_cache`).
+    which), kept like the page's data while its marks are unchanged: a lot many buyers look at costs the
+    position query and no serializing or templating (`_cache`).
 
     Raises:
         UnknownLot: The index has no such lot.
@@ -460,7 +463,7 @@ def _lot(explorer: Explorer, lot_id: int, links: Links, position: Position) -> L
     carbon, carbon_note = _carbon(explorer, this, ancestry)
     # about the lot, the ancestors the page walked and the mines of its gold
     credentials = credentials_about(index, ancestry.representative, facts.origins, explorer.store, now)
-    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now, credentials)
+    flags, flags_note = _lot_flags(explorer, this, facts, mines, story.timeline, now, credentials, ancestry)
     return LotOut(
         id=this.id,
         holder=this.holder,

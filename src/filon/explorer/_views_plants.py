@@ -108,6 +108,14 @@ def capacity_svg(page: PlantOut, root: str = "") -> Markup:
     return bar_chart(bars, title="Supplying mines' yearly capacity used this year", css_class="capacity")
 
 
+def _recovered(made: CampaignOut) -> str:
+    if made.ore_gold_mg is None:
+        return "unknown (an ore lot without a receipt)"
+    if made.recovery is None:  # the assays show no gold in the ore: there is no ratio to show
+        return f"{made.fine_out_mg / 1000:,.3f} g out of ore whose assays show no gold"
+    return f"{100 * made.recovery:.1f} % recovered"
+
+
 def recovery_svg(page: PlantOut, root: str = "") -> Markup | None:
     """The bar chart of the campaigns' recoveries (None when the plant has no campaign)."""
     if not page.campaigns:
@@ -116,9 +124,7 @@ def recovery_svg(page: PlantOut, root: str = "") -> Markup | None:
         Bar(
             label=f"Campaign into lot {made.first_output}",
             value=made.recovery or 0.0,
-            text="unknown (an ore lot without a receipt)"
-            if made.recovery is None
-            else f"{100 * made.recovery:.1f} % recovered",
+            text=_recovered(made),
             href=f"{root}/lots/{made.first_output}",
         )
         for made in page.campaigns

@@ -7,16 +7,20 @@ declaration and its mine's history, and a campaign's recovery.
   sample's and the counter-sample's (`IndexedReceipt.head_grade_g_t`).
 - `ASSAY_SAMPLE_DISAGREEMENT`: with no umpire assay, |sample - counter| / ((sample + counter) / 2) exceeds
   `FlagRules.sample_tolerance` (relative to their mean, so neither assay is taken as the true one).
-- `GRADE_ABOVE_HISTORY`: the lot's head grade is far above its mine's earlier receipts (lots declared
-  before it): the modified z-score 0.6745 x (grade - median) / MAD over them (Iglewicz and Hoaglin; MAD the
-  median absolute deviation from the median) exceeds `FlagRules.grade_outlier_score`, judged only with at
-  least `FlagRules.grade_history` earlier receipts. When MAD is 0 (at least half the earlier grades equal)
-  the score uses the mean absolute deviation instead, (grade - median) / (1.253314 x MeanAD), Iglewicz and
-  Hoaglin's own fallback; when that is 0 too (every earlier grade equal) any grade above them is flagged.
-- `CAMPAIGN_RECOVERY_OUT_OF_BAND`: a campaign is a transformation whose inputs are all ore lots (a plant
-  processing the ore it received); when every input has a receipt, its recovery is its outputs' fine gold
+- `GRADE_ABOVE_HISTORY`: the lot's head grade is far above its mine's earlier receipts (the last
+  `FlagRules.history_window` of the lots declared before it): the modified z-score
+  0.6745 x (grade - median) / MAD over them (Iglewicz and Hoaglin; MAD the median absolute deviation from
+  the median) exceeds `FlagRules.grade_outlier_score`, judged only with at least `FlagRules.grade_history`
+  earlier receipts. When MAD is 0 (at least half the earlier grades equal) the score uses the mean absolute
+  deviation instead, (grade - median) / (1.253314 x MeanAD), Iglewicz and Hoaglin's own fallback; when that
+  is 0 too (every earlier grade equal) any grade above them is flagged.
+- `CAMPAIGN_RECOVERY_OUT_OF_BAND`: a campaign is a transformation whose inputs are all ore lots and whose
+  outputs are none of them ore (a plant processing the ore it received; a split or merge of ore lots that
+  keeps the ore is not one); when every input has a receipt, its recovery is its outputs' fine gold
   over the gold its ore held, sum(dry tonnes x head grade), and a recovery outside `FlagRules.recovery_band`
   is flagged (above 1 always: no plant recovers more gold than its ore held).
+- Each ratio (the declaration's gap, the samples' gap, the recovery) is rounded to 9 decimals before it is
+  compared with its threshold, so that a ratio at the threshold stays quiet despite float error.
 """
 
 from __future__ import annotations
@@ -29,22 +33,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from filon._errors import UnknownLot
-from filon._types import LotId, MineId
+from filon._types import Form, LotId, MineId
 from filon.index._database import Database, rows_in
 from filon.index._flags import FlagRules, RedFlag
 from filon.index._index import Index
-from filon.index._lots import ancestors, checked_id
+from filon.index._lots import checked_id
 from filon.index._models import LotFactsRow, LotRow, ParentRow
-from filon.index._receipts import IndexedReceipt, mine_receipts, receipts_of
+from filon.index._receipts import IndexedReceipt, mine_receipts, mine_receipts_around, receipts_of
 
 DEFAULT_RULES = FlagRules()
+MAX_ANCESTRY = 2_000
+"""The most transformations and ore lots of a lot's ancestry `assay_flags` walks when its caller gives none
+(as the explorer's lot page, `MAX_WALK`): its bound on work."""
 _MAD_SCALE = 0.6745
 _MEAN_AD_SCALE = 1.253314
+_RATIO_DECIMALS = 9
 
 
 @dataclass(frozen=True)
 class Campaign:
-    """A transformation whose inputs are all ore lots: a plant processing ore into doré (or bars).
+    """A transformation whose inputs are all ore lots and whose outputs are not ore: a plant processing ore
+    into concentrate, doré or bars (a split or merge that keeps the ore is not a campaign).
 
     Attributes:
         first_output: Its first output, which names it (`LotFactsRow`).
@@ -66,10 +75,17 @@ class Campaign:
 
     @property
     def recovery(self) -> float | None:
-        """`fine_out_mg` over `ore_gold_mg` (None without every receipt, or for ore that held no gold)."""
-        if not self.ore_gold_mg:
+        """`fine_out_mg` over `ore_gold_mg` (None without every receipt, and for ore whose assays show no
+        gold: no ratio, though gold out of it is flagged by `campaign_flags`)."""
+        if self.ore_gold_mg is None or self.ore_gold_mg == 0:
             return None
         return self.fine_out_mg / self.ore_gold_mg
+
+
+def _ratio(value: float) -> float:
+    """A ratio as it is compared with its threshold: rounded to 9 decimals, so that float error in its
+    operands (1.05 - 0.95 is 0.10000000000000009) does not carry a ratio at a threshold beyond it."""
+    return round(value, _RATIO_DECIMALS)
 
 
 def _percent(share: float) -> str:
@@ -84,7 +100,7 @@ def receipt_flags(receipt: IndexedReceipt, rules: FlagRules = DEFAULT_RULES) -> 
     """`ASSAY_DECLARATION_MISMATCH` and `ASSAY_SAMPLE_DISAGREEMENT` of one receipt."""
     flags = []
     declared, implied = receipt.fine_gold_mg, receipt.implied_gold_mg
-    off = abs(implied - declared) / declared if declared else float("inf") if implied else 0.0
+    off = _ratio(abs(implied - declared) / declared) if declared else float("inf") if implied else 0.0
     if off > rules.assay_tolerance:
         flags.append(
             RedFlag(
@@ -97,7 +113,7 @@ def receipt_flags(receipt: IndexedReceipt, rules: FlagRules = DEFAULT_RULES) -> 
         )
     (sample_lab, sample), (counter_lab, counter) = receipt.sample, receipt.counter_sample
     mean = (sample + counter) / 2
-    apart = abs(sample - counter) / mean if mean else 0.0
+    apart = _ratio(abs(sample - counter) / mean) if mean else 0.0
     if receipt.umpire is None and apart > rules.sample_tolerance:
         flags.append(
             RedFlag(
@@ -146,18 +162,32 @@ def grade_flags(
 
 
 def campaign_flags(campaign: Campaign, rules: FlagRules = DEFAULT_RULES) -> list[RedFlag]:
-    """`CAMPAIGN_RECOVERY_OUT_OF_BAND` of a campaign (quiet when its recovery is unknown)."""
-    recovery = campaign.recovery
-    low, high = rules.recovery_band
-    if recovery is None or low <= recovery <= high:  # high is at most 1 (`FlagRules`)
+    """`CAMPAIGN_RECOVERY_OUT_OF_BAND` of a campaign (quiet when its ore's gold is unknown, and when ore
+    whose assays show no gold gave none)."""
+    held, low, high = campaign.ore_gold_mg, *rules.recovery_band
+    if held is None:
         return []
-    assert campaign.ore_gold_mg is not None
+    lots = (
+        f"The campaign of ore lots {', '.join(map(str, campaign.inputs))} into "
+        f"{', '.join(map(str, campaign.outputs))} recovered {_grams(campaign.fine_out_mg)}"
+    )
+    if held == 0:  # any gold out of ore that held none came from elsewhere
+        if campaign.fine_out_mg == 0:
+            return []
+        return [
+            RedFlag(
+                "CAMPAIGN_RECOVERY_OUT_OF_BAND",
+                f"{lots} of gold from ore whose assays show no gold, outside the plausible "
+                f"{_percent(low)} to {_percent(high)}.",
+            )
+        ]
+    recovery = _ratio(campaign.fine_out_mg / held)
+    if low <= recovery <= high:  # high is at most 1 (`FlagRules`)
+        return []
     return [
         RedFlag(
             "CAMPAIGN_RECOVERY_OUT_OF_BAND",
-            f"The campaign of ore lots {', '.join(map(str, campaign.inputs))} into "
-            f"{', '.join(map(str, campaign.outputs))} recovered {_grams(campaign.fine_out_mg)} of the "
-            f"{_grams(campaign.ore_gold_mg)} its ore held by assay: {_percent(recovery)}, outside the "
+            f"{lots} of the {_grams(held)} its ore held by assay: {_percent(recovery)}, outside the "
             f"plausible {_percent(low)} to {_percent(high)}.",
         )
     ]
@@ -197,9 +227,16 @@ def campaigns(
         if all(mine is not None for _, mine in group)
     }
     outputs: dict[int, list[int]] = {}
-    query = select(LotFactsRow.produced_by, LotFactsRow.lot_id)
+    kept_ore: set[int] = set()
+    query = select(LotFactsRow.produced_by, LotFactsRow.lot_id, LotRow.form).join(
+        LotRow, LotRow.id == LotFactsRow.lot_id
+    )
     for row in rows_in(session, query, LotFactsRow.produced_by, sorted(made)):
         outputs.setdefault(row.produced_by, []).append(row.lot_id)
+        if row.form == Form.ORE:
+            kept_ore.add(row.produced_by)
+    for first in kept_ore:  # a split or merge that keeps the ore processed nothing: no recovery to judge
+        del made[first]
     if receipts is None:
         receipts = receipts_of(session, [lot for group in made.values() for lot in group])
     found = []
@@ -221,23 +258,39 @@ def campaigns(
     return found
 
 
-def assay_flags(index: Index, lot_id: LotId, rules: FlagRules = DEFAULT_RULES) -> list[RedFlag]:
-    """The assay and campaign flags of a lot over its whole provenance: of each ore lot in it with a
-    receipt, and of each campaign in it.
+def assay_flags(
+    index: Index,
+    lot_id: LotId,
+    rules: FlagRules = DEFAULT_RULES,
+    ancestry: Collection[int] | None = None,
+) -> list[RedFlag]:
+    """The assay and campaign flags of a lot over its provenance: of each ore lot in it with a receipt, and
+    of each campaign in it.
+
+    Args:
+        index: The index.
+        lot_id: The lot.
+        rules: The thresholds.
+        ancestry: The lots of its provenance to judge, the lot among them: the ancestry its caller walked
+            (the explorer's lot page passes the one it walked up to its bound). None: walked here, up to
+            `MAX_ANCESTRY` transformations and ore lots.
 
     Raises:
         UnknownLot: The index has no such lot.
         InvalidInput: `lot_id` is not a whole number.
     """
-    with Database(index.engine).session() as session:  # one session: a lot page pays a few statements
+    with Database(index.engine).session() as session:
         if session.get(LotRow, checked_id(lot_id)) is None:
             raise UnknownLot(lot_id=lot_id)
-        lots = [lot_id, *ancestors(session, lot_id)]
+    if ancestry is None:
+        ancestry = index.ancestry(lot_id, limit=MAX_ANCESTRY).representative
+    lots = sorted({lot_id, *ancestry})
+    with Database(index.engine).session() as session:  # one session: a lot page pays a few statements
         receipts = receipts_of(session, lots)
         if not receipts:  # no receipt in the provenance: neither a grade nor a recovery to judge
             return []
-        histories = mine_receipts(session, {receipt.mine_id for receipt in receipts.values()})
-        produced = rows_in(session, select(LotFactsRow.produced_by), LotFactsRow.lot_id, sorted(set(lots)))
+        histories = mine_receipts_around(session, list(receipts), rules.history_window)
+        produced = rows_in(session, select(LotFactsRow.produced_by), LotFactsRow.lot_id, lots)
         made = {row.produced_by for row in produced if row.produced_by is not None}
         found = campaigns(session, made, receipts)  # the inputs of its campaigns are lots of `lots`
     flags = received_flags(histories, set(receipts), rules)
@@ -257,12 +310,14 @@ def received_flags(
     lots: Collection[int],
     rules: FlagRules = DEFAULT_RULES,
 ) -> list[RedFlag]:
-    """The receipt flags and `GRADE_ABOVE_HISTORY` of the receipts of `lots` among mines' whole histories
-    (`mine_receipts`), each judged by its mine's earlier receipts; by mine, then in order of declaration."""
+    """The receipt flags and `GRADE_ABOVE_HISTORY` of the receipts of `lots` among mines' histories in order
+    of declaration (`mine_receipts`, or `mine_receipts_around` these lots), each judged by the last
+    `FlagRules.history_window` earlier receipts of its mine; by mine, then in order of declaration."""
     flags: list[RedFlag] = []
     for _, history in sorted(histories.items()):
         for position, receipt in enumerate(history):
             if receipt.lot_id in lots:
+                earlier = history[max(0, position - rules.history_window) : position]
                 flags.extend(receipt_flags(receipt, rules))
-                flags.extend(grade_flags(receipt, history[:position], rules))
+                flags.extend(grade_flags(receipt, earlier, rules))
     return flags

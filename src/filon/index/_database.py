@@ -15,7 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Engine, create_engine, event, insert, text, update
 from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -238,6 +238,12 @@ class Database:
                 f"Every connection to the index database {self.url} stayed in use for {waited:g} s",
                 retry_after=max(2, round(waited)),
             ) from None
+
+
+def mark_resolved(session: Session) -> None:
+    """Counts, in the session's transaction, contents resolved from the store after a sync (records,
+    receipts): `Index.position` carries the count, so that a cache keyed by the position misses none."""
+    session.execute(update(SyncState).where(SyncState.id == 1).values(resolved=SyncState.resolved + 1))
 
 
 def rows_in(session: Session, query: Any, column: Any, values: Sequence[int]) -> list[Row[Any]]:

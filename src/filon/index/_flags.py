@@ -76,6 +76,9 @@ class FlagRules:
         grade_outlier_score: The modified z-score above which a lot's head grade is far above its mine's
             history (3.5, Iglewicz and Hoaglin's mark).
         grade_history: The fewest earlier receipts of a mine its history is judged by (5).
+        history_window: The most earlier receipts of a mine a grade is judged by: its last this many before
+            the lot (50: about a year of an artisanal mine's weekly deliveries, so a mine's grades are judged
+            by its ore of late, and a lot's page reads a bounded history however long the mine's).
         recovery_band: The plausible recovery of a campaign from its ore, (lowest, highest) (0.70 to 1.00):
             outside it is flagged; above 1 is always flagged.
     """
@@ -90,6 +93,7 @@ class FlagRules:
     sample_tolerance: float = 0.10
     grade_outlier_score: float = 3.5
     grade_history: int = 5
+    history_window: int = 50
     recovery_band: tuple[float, float] = (0.70, 1.00)
 
     def __post_init__(self) -> None:
@@ -119,6 +123,10 @@ class FlagRules:
                 raise InvalidInput(f"{name} is a number above 0, not {value}")
         if self.grade_history < 2:
             raise InvalidInput(f"grade_history is 2 or more, not {self.grade_history}")
+        if self.history_window < self.grade_history:
+            raise InvalidInput(
+                f"history_window is grade_history ({self.grade_history}) or more, not {self.history_window}"
+            )
         low, high = self.recovery_band
         if not 0 <= low <= high <= 1:
             raise InvalidInput(

@@ -63,15 +63,17 @@ class Position:
         last_block: The last block it has read.
         block_hash: That block's hash (None before the first sync).
         time: That block's time, the index's "now" (`Index.head_time`; 0 before the first sync).
+        resolved: How many times contents were resolved from the store since (records, receipts).
     """
 
     last_block: int
     block_hash: bytes | None
     time: int
+    resolved: int = 0
 
 
 _POSITION = (
-    select(SyncState.last_block, IndexedBlock.hash, IndexedBlock.timestamp)
+    select(SyncState.last_block, IndexedBlock.hash, IndexedBlock.timestamp, SyncState.resolved)
     .outerjoin(IndexedBlock, IndexedBlock.number == SyncState.last_block)
     .where(SyncState.id == 1)
 )
@@ -127,14 +129,15 @@ class Index:
     # ------------------------------------------------------------------ sync
 
     def position(self) -> Position:
-        """Where the index stands: its last block, that block's hash and time, in one query. Any new event,
-        any new block synced and any rewind changes it (a rewind and a sync back to the same height on
-        another branch change the hash), so it keys caches of what the index says."""
+        """Where the index stands: its last block, that block's hash and time, and how many times contents
+        were resolved from the store, in one query. Any new event, block synced, rewind (a rewind and a sync
+        back to the same height on another branch change the hash) or resolved record or receipt changes it,
+        so it keys caches of what the index says."""
         with self._database.session() as session:
             row = session.execute(_POSITION).one()
         if row.hash is None:  # nothing synced yet
-            return Position(int(row.last_block), None, 0)
-        return Position(int(row.last_block), bytes(row.hash), int(row.timestamp))
+            return Position(int(row.last_block), None, 0, int(row.resolved))
+        return Position(int(row.last_block), bytes(row.hash), int(row.timestamp), int(row.resolved))
 
     @property
     def last_block(self) -> int:

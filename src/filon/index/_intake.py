@@ -5,8 +5,10 @@ The lots a plant received in a period are the ore lots transferred to it by a tr
 falls in the period: whole UTC days, both ends included (from 00:00:00 UTC of the first day to 23:59:59 UTC
 of the last). A lot transferred to it twice in the period counts once. Fine gold is the lots' declared fine
 gold (on chain); dry mass and grade come from each lot's receipt (passport schema 1.1) in its latest
-passport version, read from the document store and checked against the root recorded on chain. A lot whose
-latest passport has no receipt, or whose package the store does not hold, adds nothing to the dry mass and
+passport version when the plant recorded it while it held the lot (`filon.index._receipts.recorded_by`: a
+miner's or another holder's receipt is not the plant's), read from the document store and checked against
+the root recorded on chain. A lot without such a version, whose latest passport has no receipt, or whose
+package the store does not hold, adds nothing to the dry mass and
 the grade, and its mine's row says so with the flag `RECEIPT_MISSING`.
 """
 

@@ -43,6 +43,8 @@ class SyncState(Base):
     generation: Mapped[str] = mapped_column(String(32), default=new_generation)
     """Random, and new at every rewind: what a process may remember of the index holds only while it stays
     the same (`filon.index._consumed`)."""
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+    """How many times contents were resolved from the store after a sync (`mark_resolved`)."""
 
 
 class IndexedBlock(Base):
@@ -299,7 +301,8 @@ class ReceiptRow(Base):
     Not tagged by block, like `RecordContentRow`: a (lot, version, root) names the same package on every
     branch of the chain, and a rewind that replaces a version leaves a row no passport row joins. A package
     the store does not hold yet has no row; one that fails its checks has an unverified row and is read
-    again at the next resolve. Only each ore lot's latest version is read.
+    again at the next resolve. Only each ore lot's latest version is read, and only when a holder other than
+    the lot's issuer recorded it (`_receipts`: a miner's own receipt is never read).
 
     Attributes:
         lot_id: The ore lot.

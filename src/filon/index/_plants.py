@@ -3,11 +3,16 @@ supplying mine's capacity is used, the recovery of each of its campaigns, and th
 supply.
 
 A plant is a participant that received ore lots (a transfer of an ore lot to it). A lot counts in the UTC
-month of its first transfer to the plant (as the intake report counts a period's lots by the transfer's
-block time). Fine gold is the lots' declared fine gold (on chain); dry mass and grade come from their
-receipts as the index resolved them (`filon.index._receipts`): a month's dry mass and average grade count
-only its lots with a receipt, the grade weighted by dry mass. Its campaigns are the transformations it made
-whose inputs are all ore lots (`filon.index._assay_flags.Campaign`).
+month of its first transfer to the plant, by block time (the intake report counts a lot in a period when any
+transfer of it to the plant falls in the period). A supplying mine's capacity used is what it declared this
+UTC year over its capacity (the report's is what the plant received in the period over the capacity).
+
+Fine gold is the lots' declared fine gold (on chain); dry mass and grade come from their
+receipts as the index resolved them (`filon.index._receipts`), counting only a receipt the plant recorded
+itself (a version recorded while it held the lot): a month's dry mass and average grade count only its lots
+with such a receipt, the grade weighted by dry mass, and the receipt flags are those of such receipts.
+Its campaigns are the transformations it made whose inputs are all ore lots and whose outputs are not ore
+(`filon.index._assay_flags.Campaign`).
 """
 
 from __future__ import annotations
@@ -172,7 +177,12 @@ def plant_dashboard(index: Index, plant: str, rules: FlagRules = DEFAULT_RULES) 
         ).all()
         made = campaigns(session, firsts)
     ours = {lot for lot, _, _, _ in received}
-    receipts = {r.lot_id: r for history in histories.values() for r in history if r.lot_id in ours}
+    receipts = {
+        r.lot_id: r
+        for history in histories.values()
+        for r in history
+        if r.lot_id in ours and r.recorded_by == address  # another holder's receipt is not the plant's
+    }
     now = index.head_time()
     mines = index.mines_of(mine_ids, now=now)
     names = mine_identities(index, mine_ids)
@@ -193,7 +203,7 @@ def plant_dashboard(index: Index, plant: str, rules: FlagRules = DEFAULT_RULES) 
             )
         )
     flags = [flag for mine_id in mine_ids for flag in mine_risk_flags(index, MineId(mine_id), rules)]
-    flags += received_flags(histories, ours, rules) + [
+    flags += received_flags(histories, set(receipts), rules) + [
         flag for campaign in made for flag in campaign_flags(campaign, rules)
     ]
     return PlantDashboard(address, _intake(received, receipts), supplying, made, flags)

@@ -1,10 +1,9 @@
-"""The ore lots a plant received over a span of time (`Index.received`), with their latest passport version:
-what its intake report (`filon.index._intake`) reads from the index.
+"""The ore lots a plant received over a span of time (`Index.received`), with their latest passport version
+when the plant recorded it: what its intake report (`filon.index._intake`) reads from the index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,8 +12,8 @@ from sqlalchemy.orm import Session
 from filon._errors import InvalidInput
 from filon._passports import PassportVersion
 from filon._types import LotId, MineId
-from filon.index._database import rows_in
-from filon.index._models import IndexedBlock, LotRow, ParticipantRow, PassportRow, TransferRow
+from filon.index._models import IndexedBlock, LotRow, ParticipantRow, TransferRow
+from filon.index._receipts import recorded_by
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,9 @@ class Received:
         lot_id: The lot.
         mine_id: Its mine.
         fine_gold_mg: Its declared fine gold.
-        passport: Its latest passport version (None for a lot the index has no passport row of).
+        passport: Its latest passport version, when the plant recorded it while it held the lot (None
+            otherwise: a receipt the miner or another holder recorded is not the plant's; see
+            `filon.index._receipts.recorded_by`).
     """
 
     lot_id: LotId
@@ -56,16 +57,7 @@ def received(session: Session, plant: str, since: int, until: int) -> list[Recei
         .order_by(LotRow.id)
     )
     lots = session.execute(query).all()
-    latest = _latest_passports(session, [lot.id for lot in lots])
+    latest = recorded_by(session, plant, [lot.id for lot in lots])
     return [
         Received(LotId(lot.id), MineId(lot.mine_id), lot.fine_gold_mg, latest.get(lot.id)) for lot in lots
     ]
-
-
-def _latest_passports(session: Session, lots: Sequence[int]) -> dict[int, PassportVersion]:
-    query = select(PassportRow.lot_id, PassportRow.version, PassportRow.root, PassportRow.uri)
-    latest: dict[int, PassportVersion] = {}
-    for row in rows_in(session, query, PassportRow.lot_id, lots):
-        if row.lot_id not in latest or row.version > latest[row.lot_id].version:
-            latest[row.lot_id] = PassportVersion(LotId(row.lot_id), row.version, bytes(row.root), row.uri)
-    return latest

@@ -21,7 +21,7 @@ from filon._record_models import MineRecord, ParticipantRecord
 from filon._records import Participant, parse_record, record_bytes, search_text
 from filon._types import MineId, RecordState, RegisterSnapshot, Role
 from filon.index import _receipts
-from filon.index._database import Database, rows_in
+from filon.index._database import Database, mark_resolved, rows_in
 from filon.index._models import (
     MineEventRow,
     ParticipantRecordRow,
@@ -144,6 +144,7 @@ def _resolve_records(database: Database, store: DocumentStore) -> int:
             )
         if rows:
             session.execute(insert(RecordContentRow), rows)
+            mark_resolved(session)
     return len(rows)
 
 

@@ -1,28 +1,32 @@
 """A plant's dashboard and its JSON: `/plants/{address}` and `/api/plants/{address}`.
 
-An address that was never an admitted participant, or one that received no ore lot (not a plant), is a 404
-with the reason in words.
+An address that is not one, one that was never an admitted participant, or one that received no ore lot
+(not a plant) is a 404 with the reason in words; any other bad input is the explorer's 400.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from web3 import Web3
 
-from filon._errors import InvalidInput
 from filon.explorer._models_plants import PlantOut
 from filon.explorer._responses import render
 from filon.explorer._views_plants import capacity_svg, intake_svg, plant, recovery_svg
 from filon.explorer.routes._common import NOT_FOUND, State
 from filon.explorer.routes.parties import AddressPath
+from filon.index._plants import NotAPlant
 
 router = APIRouter()
 
 
 def _page(state: State, address: str) -> PlantOut:
+    # Only "no such plant" is a 404: any other bad input is the explorer's error handling's (a 400).
+    if not Web3.is_address(address):
+        raise HTTPException(404, f"{address!r} is not an Ethereum address")
     try:
         return plant(state.explorer, address)
-    except InvalidInput as exc:  # not an address, never admitted, or no ore received (`NotAPlant`)
+    except NotAPlant as exc:  # never admitted, or no ore received
         raise HTTPException(404, str(exc)) from None
 
 
