@@ -151,7 +151,7 @@ FIELDS = ("'schema_version', 'lot', 'producer', 'facility', 'production_date', '
         (("explorer", "serve", "--rule", "assay_tolerance"), "--rule",
          "'assay_tolerance' is not NAME=VALUE with NAME one of capacity_warning, loss_band, idle_days, "
          "projection_after_days, burst_declarations, burst_window_hours, assay_tolerance, sample_tolerance, "
-         "grade_outlier_score, grade_history, recovery_band"),
+         "grade_outlier_score, grade_history, history_window, recovery_band"),
         (("explorer", "serve", "--rule", "assay_tolerance=nan"), "--rule",
          "assay_tolerance takes a number: 'nan' is not a number"),
         (("explorer", "serve", "--rule", "recovery_band=0.9"), "--rule",

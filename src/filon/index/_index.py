@@ -133,8 +133,8 @@ class Index:
         were resolved from the store, in one query. Any new event, block synced, rewind (a rewind and a sync
         back to the same height on another branch change the hash) or resolved record or receipt changes it,
         so it keys caches of what the index says."""
-        with self._database.session() as session:
-            row = session.execute(_POSITION).one()
+        with self._database.connection() as connection:  # read on every page view
+            row = connection.execute(_POSITION).one()
         if row.hash is None:  # nothing synced yet
             return Position(int(row.last_block), None, 0, int(row.resolved))
         return Position(int(row.last_block), bytes(row.hash), int(row.timestamp), int(row.resolved))
