@@ -144,7 +144,7 @@ def _log(raw: dict[str, Any]) -> Log:
     """A JSON-RPC log with its fields typed: quantities as ints, hashes and data as bytes."""
     return {
         "address": _checksummed(raw["address"]),
-        "topics": [HexStr(topic.lower()) for topic in raw["topics"]],
+        "topics": cast(list[HexStr], list(map(str.lower, raw["topics"]))),
         "data": bytes.fromhex(raw["data"][2:]),
         "blockNumber": int(raw["blockNumber"], 16),
         "blockHash": bytes.fromhex(raw["blockHash"][2:]),

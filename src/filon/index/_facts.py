@@ -13,16 +13,16 @@ the sync) has them computed on the spot by the same function, from its rows and 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from filon.index._database import insert_rows, rows_in
 from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow, MineEventRow, ParentRow
+from filon.index._rows import Rows
 
 
 @dataclass(frozen=True)
@@ -52,27 +52,61 @@ def loss_of(fine_in_mg: int, fine_out_mg: int) -> float:
     return (fine_in_mg - fine_out_mg) / fine_in_mg if fine_in_mg else 0.0
 
 
-# What `_compute` reads of each lot (typed loosely: its rows are read by column name).
+class Birth(NamedTuple):
+    """What the facts are derived from of each lot: its row's birth and fine gold."""
+
+    id: int
+    block_number: int
+    log_index: int
+    mine_id: int | None
+    fine_gold_mg: int
+
+
+# What `_compute` reads of each lot (the columns of `Birth`, in chain order).
 _BIRTH: Any = select(
     LotRow.id, LotRow.block_number, LotRow.log_index, LotRow.mine_id, LotRow.fine_gold_mg
 ).order_by(LotRow.block_number, LotRow.log_index)
 
 
-def derive(session: Session, after_block: int) -> int:
-    """Stores the facts of every lot born after `after_block`: the lots of the sync step being stored, whose
-    rows are already written in `session`'s transaction.
+def derive(session: Session, rows: Rows, timestamps: Mapping[int, int]) -> int:
+    """Stores the facts of the lots born in a sync step, whose rows (`rows`, already written in `session`'s
+    transaction) it reads in memory: only what lies outside the step (older parents, mines' permits) is read
+    from the database. `timestamps` holds the step's block times, by number.
+
+    A transformation's outputs are minted in one transaction, so the step holds all of them; so does it
+    every row a lot of the step was born with.
 
     Returns:
         How many lots it derived facts for.
     """
-    born = session.execute(_BIRTH.where(LotRow.block_number > after_block)).all()
+    born = [
+        Birth(row["id"], row["block_number"], row["log_index"], row["mine_id"], row["fine_gold_mg"])
+        for row in rows.get(LotRow, ())
+    ]
     if not born:
         return 0
-    found = _compute(session, born)
-    insert_rows(
-        session,
-        LotFactsRow,
-        [
+    edges = [(row["child_id"], row["parent_id"], row["position"]) for row in rows.get(ParentRow, ())]
+    inputs = _inputs(edges)
+    fine = {lot.id: lot.fine_gold_mg for lot in born}
+    outputs: dict[int, dict[int, int]] = {}
+    firsts = {group[0] for group in inputs.values()}
+    for child, parent, _ in edges:
+        if parent in firsts:
+            outputs.setdefault(parent, {})[child] = fine[child]
+    _read_fine(session, fine, inputs)
+    ore = [lot for lot in born if lot.mine_id is not None]
+    found = _settle(
+        born, inputs, outputs, fine, _declared_late(session, ore, timestamps), _known(session, inputs, born)
+    )
+    _store(session, found.values())
+    return len(found)
+
+
+def _store(session: Session, found: Iterable[LotFacts]) -> None:
+    facts_rows: list[dict[str, Any]] = []
+    origins: list[dict[str, Any]] = []
+    for fact in found:
+        facts_rows.append(
             {
                 "lot_id": fact.lot_id,
                 "block_number": fact.block_number,
@@ -85,17 +119,14 @@ def derive(session: Session, after_block: int) -> int:
                 "declared_late": fact.declared_late,
                 "late_below": fact.late_below,
             }
-            for fact in found.values()
-        ],
-    )
-    origins = [
-        {"lot_id": fact.lot_id, "mine_id": mine, "block_number": fact.block_number}
-        for fact in found.values()
-        for mine in sorted(fact.origins)
-    ]
+        )
+        origins.extend(
+            {"lot_id": fact.lot_id, "mine_id": mine, "block_number": fact.block_number}
+            for mine in sorted(fact.origins)
+        )
+    insert_rows(session, LotFactsRow, facts_rows)
     if origins:
         insert_rows(session, LotOriginRow, origins)
-    return len(found)
 
 
 def facts(session: Session, lot_ids: Collection[int]) -> dict[int, LotFacts]:
@@ -127,47 +158,80 @@ def facts(session: Session, lot_ids: Collection[int]) -> dict[int, LotFacts]:
     missing = [lot for lot in wanted if lot not in found]
     if missing:
         born = sorted(
-            rows_in(session, _BIRTH, LotRow.id, missing), key=lambda row: (row.block_number, row.log_index)
+            (Birth._make(row) for row in rows_in(session, _BIRTH, LotRow.id, missing)),
+            key=lambda lot: (lot.block_number, lot.log_index),
         )
         found.update(_compute(session, born))
     return found
 
 
-def _compute(session: Session, born: Sequence[Row[Any]]) -> dict[int, LotFacts]:
-    """The facts of lots from their rows, in chain order; their parents' come from `facts` (stored, or
-    computed in turn: parents are always older)."""
-    ids = [row.id for row in born]
-    parents: dict[int, list[Row[Any]]] = {}
+def _compute(session: Session, born: Sequence[Birth]) -> dict[int, LotFacts]:
+    """The facts of lots from their rows in the database, in chain order; their parents' come from `facts`
+    (stored, or computed in turn: parents are always older)."""
+    ids = [lot.id for lot in born]
     edges = select(ParentRow.child_id, ParentRow.parent_id, ParentRow.position)
-    for row in rows_in(session, edges, ParentRow.child_id, ids):
-        parents.setdefault(row.child_id, []).append(row)
-    inputs = {
-        child: tuple(edge.parent_id for edge in sorted(edges, key=lambda e: e.position))
-        for child, edges in parents.items()
-    }
-    here = set(ids)
-    found = facts(session, {p for group in inputs.values() for p in group} - here)
-    fine = {row.id: row.fine_gold_mg for row in born}
+    inputs = _inputs(tuple(row) for row in rows_in(session, edges, ParentRow.child_id, ids))
+    fine = {lot.id: lot.fine_gold_mg for lot in born}
+    _read_fine(session, fine, inputs)
+    outputs = _outputs(session, {group[0] for group in inputs.values()})
+    ore = [lot for lot in born if lot.mine_id is not None]
+    query = select(IndexedBlock.number, IndexedBlock.timestamp)
+    blocks = sorted({lot.block_number for lot in ore})
+    times = {row.number: row.timestamp for row in rows_in(session, query, IndexedBlock.number, blocks)}
+    return _settle(
+        born, inputs, outputs, fine, _declared_late(session, ore, times), _known(session, inputs, born)
+    )
+
+
+def _inputs(edges: Iterable[tuple[int, int, int]]) -> dict[int, tuple[int, ...]]:
+    """Each produced lot's inputs, in their order, from its (child, parent, position) edges."""
+    parents: dict[int, list[tuple[int, int]]] = {}
+    for child, parent, position in edges:
+        parents.setdefault(child, []).append((position, parent))
+    return {child: tuple(parent for _, parent in sorted(group)) for child, group in parents.items()}
+
+
+def _read_fine(session: Session, fine: dict[int, int], inputs: Mapping[int, tuple[int, ...]]) -> None:
+    """Adds to `fine` the fine gold of the inputs it does not hold (lots born before)."""
     outside = sorted({p for group in inputs.values() for p in group} - fine.keys())
     query = select(LotRow.id, LotRow.fine_gold_mg)
     fine.update((row.id, row.fine_gold_mg) for row in rows_in(session, query, LotRow.id, outside))
-    outputs = _outputs(session, {group[0] for group in inputs.values()})
-    late = _declared_late(session, [row for row in born if row.mine_id is not None])
-    for row in born:
-        group = inputs.get(row.id, ())
-        if row.mine_id is not None or not group:
-            found[row.id] = LotFacts(
-                lot_id=row.id,
-                block_number=row.block_number,
+
+
+def _known(
+    session: Session, inputs: Mapping[int, tuple[int, ...]], born: Sequence[Birth]
+) -> dict[int, LotFacts]:
+    """The facts of the inputs born before the lots being derived (`born`)."""
+    return facts(session, {p for group in inputs.values() for p in group} - {lot.id for lot in born})
+
+
+def _settle(
+    born: Sequence[Birth],
+    inputs: Mapping[int, tuple[int, ...]],
+    outputs: Mapping[int, Mapping[int, int]],
+    fine: Mapping[int, int],
+    late: Collection[int],
+    known: Mapping[int, LotFacts],
+) -> dict[int, LotFacts]:
+    """The facts of lots in chain order, from their inputs, each transformation's outputs (by its first
+    input) with their fine gold, the fine gold of every lot involved, the late declarations among them, and
+    the facts of the inputs born before them."""
+    found = dict(known)
+    for lot in born:
+        group = inputs.get(lot.id, ())
+        if lot.mine_id is not None or not group:
+            found[lot.id] = LotFacts(
+                lot_id=lot.id,
+                block_number=lot.block_number,
                 produced_by=None,
                 fine_in_mg=None,
                 fine_out_mg=None,
                 loss=None,
                 lowest_loss=None,
                 highest_loss=None,
-                declared_late=row.id in late,
-                late_below=row.id in late,
-                origins=frozenset([row.mine_id] if row.mine_id is not None else []),
+                declared_late=lot.id in late,
+                late_below=lot.id in late,
+                origins=frozenset([lot.mine_id] if lot.mine_id is not None else []),
             )
             continue
         made = outputs[group[0]]
@@ -177,9 +241,9 @@ def _compute(session: Session, born: Sequence[Row[Any]]) -> dict[int, LotFacts]:
         below = [found[parent] for parent in group]
         lows = [loss, *(f.lowest_loss for f in below if f.lowest_loss is not None)]
         highs = [loss, *(f.highest_loss for f in below if f.highest_loss is not None)]
-        found[row.id] = LotFacts(
-            lot_id=row.id,
-            block_number=row.block_number,
+        found[lot.id] = LotFacts(
+            lot_id=lot.id,
+            block_number=lot.block_number,
             produced_by=min(made),
             fine_in_mg=fine_in,
             fine_out_mg=fine_out,
@@ -190,7 +254,7 @@ def _compute(session: Session, born: Sequence[Row[Any]]) -> dict[int, LotFacts]:
             late_below=any(f.late_below for f in below),
             origins=frozenset().union(*(f.origins for f in below)),
         )
-    return {lot: found[lot] for lot in ids}
+    return {lot.id: found[lot.id] for lot in born}
 
 
 def _outputs(session: Session, first_inputs: Iterable[int]) -> dict[int, dict[int, int]]:
@@ -205,30 +269,25 @@ def _outputs(session: Session, first_inputs: Iterable[int]) -> dict[int, dict[in
     return made
 
 
-def _declared_late(session: Session, ore: Sequence[Row[Any]]) -> set[int]:
+def _declared_late(session: Session, ore: Sequence[Birth], times: Mapping[int, int]) -> set[int]:
     """The ore lots declared after the permit their mine had at that point of the chain had expired (the
-    contract refuses them: an index built from another deployment of the rules could hold some)."""
+    contract refuses them: an index built from another deployment of the rules could hold some). `times`
+    holds their blocks' timestamps."""
     if not ore:
         return set()
     query = select(
         MineEventRow.mine_id, MineEventRow.block_number, MineEventRow.log_index, MineEventRow.permit_expiry
     ).where(MineEventRow.permit_expiry.is_not(None))
-    permits: dict[int, list[tuple[tuple[int, int], int]]] = {}
-    for row in rows_in(session, query, MineEventRow.mine_id, sorted({lot.mine_id for lot in ore})):
+    permits: dict[int | None, list[tuple[tuple[int, int], int]]] = {}
+    mines = sorted({lot.mine_id for lot in ore if lot.mine_id is not None})
+    for row in rows_in(session, query, MineEventRow.mine_id, mines):
         permits.setdefault(row.mine_id, []).append(((row.block_number, row.log_index), row.permit_expiry))
-    times = {
-        row.number: row.timestamp
-        for row in rows_in(
-            session,
-            select(IndexedBlock.number, IndexedBlock.timestamp),
-            IndexedBlock.number,
-            sorted({lot.block_number for lot in ore}),
-        )
-    }
+    for found in permits.values():
+        found.sort()
     late = set()
     for lot in ore:
         declared = (lot.block_number, lot.log_index)
-        before = [expiry for at, expiry in sorted(permits.get(lot.mine_id, [])) if at < declared]
+        before = [expiry for at, expiry in permits.get(lot.mine_id, []) if at < declared]
         when = times.get(lot.block_number)
         if before and when is not None and when > before[-1]:
             late.add(lot.id)
