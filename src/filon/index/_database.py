@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -277,7 +276,10 @@ def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[st
     if not values:
         return
     connection = session.connection()
-    sql, order = _insert_statement(connection.dialect, model.__tablename__, tuple(values[0]))
+    dialect = connection.dialect
+    sql, order = _insert_statement(
+        (dialect.name, dialect.driver, dialect.paramstyle), dialect, model.__tablename__, tuple(values[0])
+    )
     if order is None:
         connection.exec_driver_sql(sql, list(values))
     else:
@@ -285,13 +287,20 @@ def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[st
         connection.exec_driver_sql(sql, [row_values(row) for row in values])
 
 
-@lru_cache(maxsize=256)
+_INSERTS: dict[tuple[tuple[str, str, str], str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+
+
 def _insert_statement(
-    dialect: Dialect, table: str, columns: tuple[str, ...]
+    driver: tuple[str, str, str], dialect: Dialect, table: str, columns: tuple[str, ...]
 ) -> tuple[str, tuple[str, ...] | None]:
-    """The SQL of an insert of `columns` into `table`, and the order of its positional parameters (None for
-    a driver with named parameters, such as psycopg's %(name)s): compiled once, not at every sync step (a
-    millisecond each)."""
-    statement = insert(Base.metadata.tables[table]).compile(dialect=dialect, column_keys=list(columns))
-    order = statement.positiontup
-    return statement.string, tuple(order) if order is not None else None
+    """The SQL of an insert of `columns` into `table` for a database `driver` (name, driver, parameter
+    style), and the order of its positional parameters (None for a driver with named parameters, such as
+    psycopg's %(name)s): compiled once per process, not at every sync step of every index (a millisecond
+    each)."""
+    key = (driver, table, columns)
+    found = _INSERTS.get(key)
+    if found is None:
+        statement = insert(Base.metadata.tables[table]).compile(dialect=dialect, column_keys=list(columns))
+        order = statement.positiontup
+        found = _INSERTS[key] = (statement.string, tuple(order) if order is not None else None)
+    return found

@@ -38,6 +38,8 @@ _HASH_CHECKS_PER_REQUEST = 64
 # How many times one sync goes back to a fork it found mid-way before leaving the rest to the next sync.
 _MAX_REWINDS_PER_SYNC = 3
 
+_LAST_BLOCK = select(SyncState.last_block).where(SyncState.id == 1)
+
 Headers = dict[int, tuple[bytes, int]]
 """(hash, timestamp) of blocks, by number."""
 
@@ -79,10 +81,8 @@ class ChainSync:
 
     def last_block(self) -> int:
         """The last block the index has read (the deployment block - 1 before the first sync)."""
-        with self._database.session() as session:
-            state = session.get(SyncState, 1)
-            assert state is not None
-            return state.last_block
+        with self._database.connection() as connection:  # read a few times a step: no session
+            return int(connection.execute(_LAST_BLOCK).scalar_one())
 
     def run(
         self,
