@@ -161,13 +161,18 @@ def _log(raw: dict[str, Any]) -> Log:
     """A JSON-RPC log with its fields typed: quantities as ints, hashes and data as bytes."""
     return {
         "address": _checksummed(raw["address"]),
-        "topics": cast(list[HexStr], list(map(str.lower, raw["topics"]))),
-        "data": bytes.fromhex(raw["data"][2:]),
+        "topics": cast(list[HexStr], list(map(_lower, raw["topics"]))),
+        "data": _fromhex(raw["data"][2:]),
         "blockNumber": int(raw["blockNumber"], 16),
-        "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+        "blockHash": _fromhex(raw["blockHash"][2:]),
         "logIndex": int(raw["logIndex"], 16),
-        "transactionHash": bytes.fromhex(raw["transactionHash"][2:]),
+        "transactionHash": _fromhex(raw["transactionHash"][2:]),
     }
+
+
+# Bound once: `_log` runs for every log of an index sync.
+_fromhex = bytes.fromhex
+_lower = str.lower
 
 
 def _receipt(raw: dict[str, Any]) -> Receipt:

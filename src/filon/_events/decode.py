@@ -103,18 +103,28 @@ def _fixed(word: bytes, size: int) -> bytes:
 def _tail(data: bytes, head: int, item_size: int) -> tuple[bytes, int]:
     """The content of the dynamic value whose offset is head word `head`, and its count of items of
     `item_size` bytes; the content is padded with zeros to a whole word."""
-    offset = _uint(_word(data, head))
-    if offset > len(data) - 32:
+    size = len(data)
+    at = 32 * head
+    if at + 32 > size:
+        raise ValueError(f"the data ends before its word {head}")
+    offset = int.from_bytes(data[at : at + 32], "big")
+    if offset > size - 32:
         raise ValueError(f"the offset {offset} of word {head} is past the data")
-    count = _uint(data[offset : offset + 32])
+    count = int.from_bytes(data[offset : offset + 32], "big")
     start = offset + 32
     end = start + count * item_size
     padded = start + -(-count * item_size // 32) * 32
-    if padded > len(data):
+    if padded > size:
         raise ValueError(f"{count} items at offset {offset} do not fit in the data")
-    if any(data[end:padded]):
+    if data.count(0, end, padded) != padded - end:
         raise ValueError(f"the value at offset {offset} has non-zero padding")
     return data[start:end], count
+
+
+def _head(data: bytes, words: int) -> None:
+    """Checks that the data's head holds `words` words (the decoders then read them directly)."""
+    if len(data) < 32 * words:
+        raise ValueError(f"the data ends before its word {len(data) // 32}")
 
 
 def _string(data: bytes, head: int) -> str:
@@ -141,13 +151,14 @@ def _transfer(where: Where, topics: Sequence[str], data: bytes) -> TokenTransfer
 
 def _declared(where: Where, topics: Sequence[str], data: bytes) -> LotDeclared:
     """`(uint256 fineGold, uint256 grossMass, bytes32 root, string uri, string externalRef)`."""
+    _head(data, 5)  # a declaration a block holds hundreds of: its fixed words read directly
     return LotDeclared(
         *where,
         LotId(_id(topics[1])),
         MineId(_id(topics[2])),
-        _uint(_word(data, 0)),
-        _uint(_word(data, 1)),
-        _word(data, 2),
+        int.from_bytes(data[0:32], "big"),
+        int.from_bytes(data[32:64], "big"),
+        data[64:96],
         _string(data, 3),
         _string(data, 4),
     )

@@ -13,6 +13,7 @@ the sync) has them computed on the spot by the same function, from its rows and 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -282,13 +283,13 @@ def _declared_late(session: Session, ore: Sequence[Birth], times: Mapping[int, i
     mines = sorted({lot.mine_id for lot in ore if lot.mine_id is not None})
     for row in rows_in(session, query, MineEventRow.mine_id, mines):
         permits.setdefault(row.mine_id, []).append(((row.block_number, row.log_index), row.permit_expiry))
-    for found in permits.values():
-        found.sort()
+    # Each mine's permits in chain order: the one a lot was declared under is the last one before it.
+    changes = {mine: sorted(found) for mine, found in permits.items()}
+    positions = {mine: [at for at, _ in found] for mine, found in changes.items()}
     late = set()
     for lot in ore:
-        declared = (lot.block_number, lot.log_index)
-        before = [expiry for at, expiry in permits.get(lot.mine_id, []) if at < declared]
+        earlier = bisect_left(positions.get(lot.mine_id, ()), (lot.block_number, lot.log_index))
         when = times.get(lot.block_number)
-        if before and when is not None and when > before[-1]:
+        if earlier and when is not None and when > changes[lot.mine_id][earlier - 1][1]:
             late.add(lot.id)
     return late

@@ -569,7 +569,8 @@ def open_index(
         database_url: `sqlite:///path` or a PostgreSQL DSN; by default `default_database_url(deployment)`.
         confirmations: How many blocks behind the head the sync stops (0 follows the head; a reorg deeper
             than this is still caught, by the stored block hashes).
-        blocks_per_step: Blocks per `eth_getLogs` and per database transaction.
+        blocks_per_step: Blocks per step: one database transaction, its logs read in two `eth_getLogs` sent
+            at once.
         max_log_range: The most blocks one `eth_getLogs` may span, for nodes that cap it.
         request_timeout: Seconds to wait for any single RPC response.
         pool_size: Database connections kept open for the threads that read and sync.

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,8 +37,24 @@ DEFAULT_BLOCKS_PER_STEP = 2_000
 _HASH_CHECKS_PER_REQUEST = 64
 # How many times one sync goes back to a fork it found mid-way before leaving the rest to the next sync.
 _MAX_REWINDS_PER_SYNC = 3
+# eth_getLogs requests per step, sent at once: the node answers them on as many cores. A from-scratch sync of
+# 3,400 events took 8 % less time with two than with one (24 syncs each, paired); three gained less.
+_PARTS = 2
 
 _LAST_BLOCK = select(SyncState.last_block).where(SyncState.id == 1)
+# The newest stored block at or below a height (see `ChainSync._anchor`), and at or below the last block read.
+_ANCHOR = (
+    select(IndexedBlock.number, IndexedBlock.hash)
+    .where(IndexedBlock.number <= bindparam("at_most"))
+    .order_by(IndexedBlock.number.desc())
+    .limit(1)
+)
+_LAST_ANCHOR = (
+    select(IndexedBlock.number, IndexedBlock.hash)
+    .where(IndexedBlock.number <= _LAST_BLOCK.scalar_subquery())
+    .order_by(IndexedBlock.number.desc())
+    .limit(1)
+)
 
 Headers = dict[int, tuple[bytes, int]]
 """(hash, timestamp) of blocks, by number."""
@@ -160,10 +176,8 @@ class ChainSync:
         )
 
     def _rewind_if_reorged(self, chain: Chain) -> int | None:
-        with self._database.session() as session:
-            state = session.get(SyncState, 1)
-            assert state is not None
-            stored = self._anchor(session, state.last_block)
+        with self._database.connection() as connection:  # read before every sync: no session
+            stored = connection.execute(_LAST_ANCHOR).one_or_none()
         if stored is None:  # nothing indexed yet
             return None
         if self._headers(chain, [stored.number]).get(stored.number, (b"", 0))[0] == stored.hash:
@@ -199,15 +213,20 @@ class ChainSync:
     def _step(self, chain: Chain, start: int, end: int) -> Counter[int] | None:
         """Stores the events of blocks `start`..`end` in one transaction; returns how many, by block. None if
         the chain changed meanwhile (nothing stored), nothing if another sync stored them first."""
-        with self._database.session() as session:
-            anchor = self._anchor(session, start - 1)
+        with self._database.connection() as connection:
+            anchor = connection.execute(_ANCHOR, {"at_most": start - 1}).one_or_none()
         before = self._headers(chain, [end]).get(end)
-        logs = chain.logs(self._deployment.address, [], from_block=start, to_block=end)
-        numbers = sorted({log["blockNumber"] for log in logs} | {end})
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="filon-index-decode") as worker:
-            # The node reads the headers while this process decodes (its result, or error, is used only
-            # once the headers show the logs are the chain's).
-            decoded = worker.submit(_decoded, logs)
+        with ThreadPoolExecutor(max_workers=_PARTS, thread_name_prefix="filon-index-read") as readers:
+            # The node reads the parts' logs at once (on as many cores), and the headers while this process
+            # decodes the logs (the decoding's result, or error, is used only once the headers show the logs
+            # are the chain's).
+            parts = [
+                readers.submit(chain.logs, self._deployment.address, [], from_block=first, to_block=last)
+                for first, last in _parts(start, end)
+            ]
+            logs = [log for part in parts for log in part.result()]
+            numbers = sorted({log["blockNumber"] for log in logs} | {end})
+            decoded = readers.submit(_decoded, logs)
             headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
         # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
         # and the anchor unchanged means the range continues the branch already indexed (a reorg between
@@ -256,6 +275,12 @@ def _decoded(logs: Sequence[Log]) -> tuple[list[_events.ChainEvent], _rows.Rows]
     """A step's events and the rows they make."""
     events = _events.decode_all(logs)
     return events, _rows.rows(events)
+
+
+def _parts(start: int, end: int) -> list[tuple[int, int]]:
+    """Blocks `start`..`end` in `_PARTS` ranges of about equal length (fewer for fewer blocks), in order."""
+    size = -(-(end - start + 1) // _PARTS)
+    return [(first, min(first + size - 1, end)) for first in range(start, end + 1, size)]
 
 
 @contextlib.contextmanager
