@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from filon import _events
-from filon._chain import Chain, Log
+from filon._chain import Chain
 from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon.index import _facts, _rows
@@ -217,17 +217,14 @@ class ChainSync:
             anchor = connection.execute(_ANCHOR, {"at_most": start - 1}).one_or_none()
         before = self._headers(chain, [end]).get(end)
         with ThreadPoolExecutor(max_workers=_PARTS, thread_name_prefix="filon-index-read") as readers:
-            # The node reads the parts' logs at once (on as many cores), and the headers while this process
-            # decodes the logs (the decoding's result, or error, is used only once the headers show the logs
-            # are the chain's).
+            # The node reads the parts' logs at once, on as many cores.
             parts = [
                 readers.submit(chain.logs, self._deployment.address, [], from_block=first, to_block=last)
                 for first, last in _parts(start, end)
             ]
             logs = [log for part in parts for log in part.result()]
-            numbers = sorted({log["blockNumber"] for log in logs} | {end})
-            decoded = readers.submit(_decoded, logs)
-            headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
+        numbers = sorted({log["blockNumber"] for log in logs} | {end})
+        headers = self._headers(chain, numbers + ([anchor.number] if anchor is not None else []))
         # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
         # and the anchor unchanged means the range continues the branch already indexed (a reorg between
         # two steps of one sync would otherwise stack the new branch on the old one's rows).
@@ -239,7 +236,11 @@ class ChainSync:
             header = headers.get(log["blockNumber"])
             if header is None or header[0] != log["blockHash"]:
                 return None
-        events, rows = decoded.result()
+        # Decoded only now: the logs' events and rows, or a decoding error, once the headers show the logs are
+        # the chain's. (Decoding in a thread while the headers come gained nothing: the two threads take
+        # turns on Python's lock.)
+        events = _events.decode_all(logs)
+        rows = _rows.rows(events)
         try:
             with self._database.session() as session, session.begin():
                 # Locks the row on PostgreSQL, so that two syncs of one database take turns.
@@ -269,12 +270,6 @@ class ChainSync:
         # What the new lots' births settle for good, read by every page: derived here, once per lot.
         _facts.derive(session, rows, {number: timestamp for number, (_, timestamp) in headers.items()})
         state.last_block = end
-
-
-def _decoded(logs: Sequence[Log]) -> tuple[list[_events.ChainEvent], _rows.Rows]:
-    """A step's events and the rows they make."""
-    events = _events.decode_all(logs)
-    return events, _rows.rows(events)
 
 
 def _parts(start: int, end: int) -> list[tuple[int, int]]:
