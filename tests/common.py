@@ -25,3 +25,20 @@ def rpc(url: str, method: str, *params: Any) -> Any:
     response = HTTPProvider(url).make_request(RPCEndpoint(method), list(params))
     assert "error" not in response, response
     return response["result"]
+
+
+def statements_sent(index: Any, read: Any) -> int:
+    """How many SQL statements `read()` sends to the database of `index` (a `filon.index.Index`)."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(index.engine, "before_cursor_execute", count)
+    try:
+        read()
+    finally:
+        event.remove(index.engine, "before_cursor_execute", count)
+    return len(sent)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 import filon
+from common import statements_sent
 from family_tree import FamilyTree, grow_family_tree
 from filon.devchain import dev_accounts, start_anvil
 from filon.explorer import _views as views
@@ -161,21 +161,6 @@ def test_its_mine_flags_the_burst_of_its_ore(grown: Grown) -> None:
     assert "OECD Annex II: Money laundering · LBMA step 3: mitigate</span>" in page
 
 
-def _statements(index: Index, read: Callable[[], object]) -> int:
-    """How many SQL statements `read` sends to the index database."""
-    sent: list[str] = []
-
-    def count(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    event.listen(index.engine, "before_cursor_execute", count)
-    try:
-        read()
-    finally:
-        event.remove(index.engine, "before_cursor_execute", count)
-    return len(sent)
-
-
 @pytest.mark.parametrize("path", ["/api/lots/{}", "/lots/{}"])
 def test_what_a_page_asks_the_database_does_not_grow_with_the_tree(grown: Grown, path: str) -> None:
     """Before the bounded design, the red flags alone reloaded a transformation's lots once per ancestor: a
@@ -185,7 +170,7 @@ def test_what_a_page_asks_the_database_does_not_grow_with_the_tree(grown: Grown,
         client = TestClient(create_app(grown.index, grown.store))  # a fresh explorer: nothing cached
         answers: list[Any] = []
         costs.append(
-            _statements(
+            statements_sent(
                 grown.index, lambda g=generation, c=client, a=answers: a.append(c.get(path.format(g[0])))
             )
         )

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 import filon
+from common import statements_sent
 from filon import LotId, MineId
 from filon.explorer import create_app
 from filon.index._assay_flags import (
@@ -29,7 +28,6 @@ from filon.index._assay_flags import (
 )
 from filon.index._database import Database
 from filon.index._flags import FlagRules, RedFlag
-from filon.index._index import Index
 from filon.index._plants import MonthIntake, NotAPlant, SupplyingMine, plant_dashboard
 from filon.index._receipts import IndexedReceipt, mine_receipts, mine_receipts_around, receipts_of
 from filon.passport import Facility, Party, Quantity
@@ -427,21 +425,6 @@ def test_a_receipt_counts_only_from_a_holder_other_than_the_lots_issuer(
         assert _codes(at_refiner.flags) == ["ASSAY_DECLARATION_MISMATCH"]
 
 
-def _statements(index: Index, read: Callable[[], object]) -> int:
-    """How many SQL statements `read` sends to the index database."""
-    sent: list[str] = []
-
-    def count(*args: object) -> None:
-        sent.append(str(args[2]))
-
-    event.listen(index.engine, "before_cursor_execute", count)
-    try:
-        read()
-    finally:
-        event.remove(index.engine, "before_cursor_execute", count)
-    return len(sent)
-
-
 def test_a_lots_flags_read_a_bounded_history_of_its_mine(
     world: World, sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -465,11 +448,11 @@ def test_a_lots_flags_read_a_bounded_history_of_its_mine(
     with world.index(sqlite_url) as index:
         index.sync()
         assert index.resolve_records(store) == 7
-        before = _statements(index, lambda: assay_flags(index, first[-1], rules))
+        before = statements_sent(index, lambda: assay_flags(index, first[-1], rules))
         more = deliver(7)
         index.sync()
         assert index.resolve_records(store) == 7
-        assert _statements(index, lambda: assay_flags(index, more[-1], rules)) == before
+        assert statements_sent(index, lambda: assay_flags(index, more[-1], rules)) == before
         with Database(index.engine).session() as session:
             (around,) = mine_receipts_around(session, [more[-1]], 5).values()
             (spanned,) = mine_receipts_around(session, [first[-1], more[1]], 5).values()
