@@ -7,16 +7,21 @@ other node errors into `RpcError`, unencodable arguments into `InvalidInput`.
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any, TypedDict, cast
 from urllib.parse import unquote, urlsplit
 
 import orjson
+import requests
+import urllib3
 from eth_abi.exceptions import EncodingError
 from eth_typing import BlockIdentifier, ChecksumAddress, HexStr
+from requests import PreparedRequest, Response
+from requests.adapters import HTTPAdapter
 from web3 import HTTPProvider, Web3
 from web3.exceptions import (
     ContractLogicError,
@@ -157,6 +162,33 @@ class _RawProvider(HTTPProvider):
             return HTTPProvider.decode_rpc_response(raw_response)
 
 
+class _WholeBody(HTTPAdapter):
+    """requests' transport, reading each answer's body in one call: requests reads a body in 10 KB chunks,
+    which took more CPU for the 2.5 MB of logs of a from-scratch index sync (15 ms) than orjson's parsing of
+    them; one read takes 4 ms. The body is then served from memory."""
+
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        response = super().send(request, True, timeout, verify, cert, proxies)
+        if stream:
+            return response
+        try:
+            body = response.raw.read(decode_content=True)
+        except urllib3.exceptions.HTTPError as exc:  # a timeout, a connection cut mid-body, a bad encoding
+            response.close()
+            raise requests.exceptions.ConnectionError(exc, request=request) from None
+        response.raw.release_conn()
+        response.raw = io.BytesIO(body)
+        return response
+
+
 def _log(raw: dict[str, Any]) -> Log:
     """A JSON-RPC log with its fields typed: quantities as ints, hashes and data as bytes."""
     return {
@@ -248,7 +280,10 @@ class Chain:
         self.max_log_range = max_log_range
         provider = HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout})
         # Raw reads (`logs`, `batch`) parse their answers with orjson; what web3 formats keeps its parser.
-        self._raw = _RawProvider(rpc_url, request_kwargs={"timeout": request_timeout})
+        session = requests.Session()
+        session.mount("http://", _WholeBody())
+        session.mount("https://", _WholeBody())
+        self._raw = _RawProvider(rpc_url, request_kwargs={"timeout": request_timeout}, session=session)
         # No middleware: the library formats and checks what it sends itself, and each default
         # middleware would add requests (chain id checks) or reshape responses.
         self.w3 = Web3(provider, middleware=[])

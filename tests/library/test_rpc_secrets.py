@@ -131,3 +131,43 @@ def test_scrub_removes_every_secret_part(text: str) -> None:
     scrubbed = scrub(text.replace("%73", "s"), _url(8545))
     _clean(scrubbed)
     assert "…" in scrubbed
+
+
+class _CutNode(http.server.BaseHTTPRequestHandler):
+    """Promises a body longer than the one it sends, then closes the connection."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b'{"jsonrpc":"2.0","id":1,"result":[{"address":')
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_an_answer_cut_mid_body_is_an_unreachable_node_without_secrets(world: World) -> None:
+    """The raw reads (logs, batches) read a body in one call: a connection closed before the promised
+    length is a node that cannot be reached, not half an answer."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutNode)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        chain = Chain(_url(server.server_port))
+        for call in (
+            lambda: chain.logs(world.deployment.address, [], from_block=0, to_block=10),
+            lambda: chain.batch([("eth_getBlockByNumber", ["0x1", False])]),
+        ):
+            with pytest.raises(filon.RpcUnavailable) as failure:
+                call()
+            assert str(failure.value).startswith(
+                f"Cannot reach the Ethereum node at http://127.0.0.1:{server.server_port}/… ("
+            )
+            _clean(str(failure.value))
+    finally:
+        server.shutdown()
+        server.server_close()
