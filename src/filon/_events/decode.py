@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from eth_typing import HexStr
 from eth_utils.address import to_checksum_address
@@ -71,6 +71,12 @@ def _id(topic: str) -> int:
     if len(topic) != 66:
         raise ValueError(f"{topic} is not a 32-byte topic")
     return int(topic, 16)
+
+
+# A lot's and a mine's id topics, typed as such without a call to the NewType per log (an index sync decodes
+# thousands: `LotId(...)` is a Python call).
+_lot_id = cast(Callable[[str], LotId], _id)
+_mine_id = cast(Callable[[str], MineId], _id)
 
 
 def _uint(word: bytes) -> int:
@@ -146,7 +152,7 @@ Where = tuple[int, int, bytes]
 
 
 def _transfer(where: Where, topics: Sequence[str], data: bytes) -> TokenTransfer:
-    return TokenTransfer(*where, _address(topics[1]), _address(topics[2]), LotId(_id(topics[3])))
+    return TokenTransfer(*where, _address(topics[1]), _address(topics[2]), _lot_id(topics[3]))
 
 
 def _declared(where: Where, topics: Sequence[str], data: bytes) -> LotDeclared:
@@ -154,8 +160,8 @@ def _declared(where: Where, topics: Sequence[str], data: bytes) -> LotDeclared:
     _head(data, 5)  # a declaration a block holds hundreds of: its fixed words read directly
     return LotDeclared(
         *where,
-        LotId(_id(topics[1])),
-        MineId(_id(topics[2])),
+        _lot_id(topics[1]),
+        _mine_id(topics[2]),
         int.from_bytes(data[0:32], "big"),
         int.from_bytes(data[32:64], "big"),
         data[64:96],
@@ -168,7 +174,7 @@ def _produced(where: Where, topics: Sequence[str], data: bytes) -> LotProduced:
     """`(uint8 form, uint256 fineGold, uint256 grossMass, uint256[] parents, bytes32 root, string uri)`."""
     return LotProduced(
         *where,
-        LotId(_id(topics[1])),
+        _lot_id(topics[1]),
         Form(_small(_word(data, 0), 8)),
         _uint(_word(data, 1)),
         _uint(_word(data, 2)),
@@ -181,18 +187,18 @@ def _produced(where: Where, topics: Sequence[str], data: bytes) -> LotProduced:
 def _passport(where: Where, topics: Sequence[str], data: bytes) -> PassportVersionRecorded:
     """`(uint256 version, bytes32 root, string uri)`."""
     return PassportVersionRecorded(
-        *where, LotId(_id(topics[1])), _uint(_word(data, 0)), _word(data, 1), _string(data, 2)
+        *where, _lot_id(topics[1]), _uint(_word(data, 0)), _word(data, 1), _string(data, 2)
     )
 
 
 def _serial(where: Where, topics: Sequence[str], data: bytes) -> SerialAssigned:
     """`(string serial)` after the indexed lot id and refiner."""
-    return SerialAssigned(*where, LotId(_id(topics[1])), _address(topics[2]), _string(data, 0))
+    return SerialAssigned(*where, _lot_id(topics[1]), _address(topics[2]), _string(data, 0))
 
 
 def _relayed(where: Where, topics: Sequence[str], data: bytes) -> DeclarationRelayed:
     return DeclarationRelayed(
-        *where, LotId(_id(topics[1])), _address(topics[2]), _address(topics[3]), _uint(_word(data, 0))
+        *where, _lot_id(topics[1]), _address(topics[2]), _address(topics[3]), _uint(_word(data, 0))
     )
 
 
@@ -201,7 +207,7 @@ def _cancelled(where: Where, topics: Sequence[str], data: bytes) -> DeclarationC
 
 
 def _approval(where: Where, topics: Sequence[str], data: bytes) -> Approval:
-    return Approval(*where, _address(topics[1]), _address(topics[2]), LotId(_id(topics[3])))
+    return Approval(*where, _address(topics[1]), _address(topics[2]), _lot_id(topics[3]))
 
 
 def _approval_for_all(where: Where, topics: Sequence[str], data: bytes) -> ApprovalForAll:
@@ -237,7 +243,7 @@ def _mine_registered(where: Where, topics: Sequence[str], data: bytes) -> MineRe
     passport)`."""
     return MineRegistered(
         *where,
-        MineId(_id(topics[1])),
+        _mine_id(topics[1]),
         _address(topics[2]),
         _country(_fixed(_word(data, 0), 2)),
         _word(data, 1),
@@ -249,19 +255,19 @@ def _mine_registered(where: Where, topics: Sequence[str], data: bytes) -> MineRe
 
 
 def _permit(where: Where, topics: Sequence[str], data: bytes) -> MinePermitUpdated:
-    return MinePermitUpdated(*where, MineId(_id(topics[1])), _word(data, 0), _uint(_word(data, 1)))
+    return MinePermitUpdated(*where, _mine_id(topics[1]), _word(data, 0), _uint(_word(data, 1)))
 
 
 def _capacity(where: Where, topics: Sequence[str], data: bytes) -> MineCapacityUpdated:
-    return MineCapacityUpdated(*where, MineId(_id(topics[1])), _uint(_word(data, 0)))
+    return MineCapacityUpdated(*where, _mine_id(topics[1]), _uint(_word(data, 0)))
 
 
 def _mine_passport(where: Where, topics: Sequence[str], data: bytes) -> MinePassportUpdated:
-    return MinePassportUpdated(*where, MineId(_id(topics[1])), _word(data, 0))
+    return MinePassportUpdated(*where, _mine_id(topics[1]), _word(data, 0))
 
 
 def _status(where: Where, topics: Sequence[str], data: bytes) -> MineStatusChanged:
-    return MineStatusChanged(*where, MineId(_id(topics[1])), MineStatus(_uint(_word(data, 0))))
+    return MineStatusChanged(*where, _mine_id(topics[1]), MineStatus(_uint(_word(data, 0))))
 
 
 def _role_granted(where: Where, topics: Sequence[str], data: bytes) -> RoleChanged:
@@ -279,13 +285,11 @@ def _key(where: Where, topics: Sequence[str], data: bytes) -> EncryptionKeyPubli
 
 
 def _granted(where: Where, topics: Sequence[str], data: bytes) -> AccessGranted:
-    return AccessGranted(
-        *where, LotId(_id(topics[1])), _address(topics[2]), _address(topics[3]), _word(data, 0)
-    )
+    return AccessGranted(*where, _lot_id(topics[1]), _address(topics[2]), _address(topics[3]), _word(data, 0))
 
 
 def _access_revoked(where: Where, topics: Sequence[str], data: bytes) -> AccessRevoked:
-    return AccessRevoked(*where, LotId(_id(topics[1])), _address(topics[2]), _address(topics[3]))
+    return AccessRevoked(*where, _lot_id(topics[1]), _address(topics[2]), _address(topics[3]))
 
 
 def _anchored(where: Where, topics: Sequence[str], data: bytes) -> AttestationAnchored:
