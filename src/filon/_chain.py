@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
@@ -157,9 +158,8 @@ class _RawProvider(HTTPProvider):
     def decode_rpc_response(raw_response: bytes) -> RPCResponse:
         try:
             return cast(RPCResponse, orjson.loads(raw_response))
-        except (
-            orjson.JSONDecodeError
-        ):  # what orjson refuses (an integer over 64 bits), web3's parser reads or explains
+        except orjson.JSONDecodeError:
+            # What orjson refuses (an integer over 64 bits), web3's parser reads or explains.
             return HTTPProvider.decode_rpc_response(raw_response)
 
 
@@ -326,6 +326,8 @@ class Chain:
             timeout = {"timeout": self._request_timeout}
             provider = _RawProvider(self.url, request_kwargs=timeout, session=session)
             self._local.provider = provider
+            # Its connections close with the thread (a sync step's reading threads end with the step).
+            weakref.finalize(threading.current_thread(), session.close)
         return provider
 
     # ------------------------------------------------------------------ ABI

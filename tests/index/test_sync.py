@@ -3,7 +3,10 @@ the same database, confirmations, and a database that belongs to another deploym
 
 from __future__ import annotations
 
+import gc
+
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 import filon
@@ -149,3 +152,33 @@ def test_open_index_validates_its_settings(world: World, sqlite_url: str) -> Non
         filon.InvalidInput, match=r"^The index keeps its data in SQLite or PostgreSQL, not 'mysql'$"
     ):
         world.index("mysql://localhost/filon")
+
+
+def test_a_step_runs_with_the_cyclic_collector_paused_and_leaves_it_as_it_was(
+    world: World, sqlite_url: str
+) -> None:
+    """A step's thousands of short-lived containers would trigger full collections of the whole process:
+    the collector pauses for the step, and is as it was after it (on, or off if the caller had turned it
+    off)."""
+    declare(world, 2)
+    seen: list[tuple[str, bool]] = []
+    with world.index(sqlite_url) as index:
+        event.listen(
+            index.engine,
+            "before_cursor_execute",
+            lambda *args: seen.append((str(args[2]).split()[0].upper(), gc.isenabled())),
+        )
+        assert gc.isenabled()
+        index.sync()
+        assert gc.isenabled()
+        inserts = [enabled for verb, enabled in seen if verb == "INSERT"]
+        assert inserts and not any(inserts)  # the step's writes
+        assert seen[0] == ("SELECT", True)  # the check for a reorg, before any step
+
+        declare(world, 1)
+        gc.disable()
+        try:
+            assert index.sync().events > 0
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
