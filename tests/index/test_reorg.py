@@ -4,6 +4,9 @@ fork and read the new branch, ending equal to the chain."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 import filon
@@ -190,3 +193,38 @@ def test_a_reorg_takes_back_a_serial_number(world: World, sqlite_url: str) -> No
         assert index.search("RAM-OLD-1").lots == []
         assert_rows_exactly_up_to(index, world, fork + 1)
         assert_index_matches_chain(index, world.client(), roles.everyone())
+
+
+def test_a_reorg_between_the_parts_of_one_step(world: World, sqlite_url: str) -> None:
+    """A step reads its blocks in two parts at once; the chain reorganises after the first part read its
+    logs and headers and before the second reads anything. Nothing of the step is stored; the sync reads
+    the new branch instead."""
+    with world.index(sqlite_url) as index:
+        index.sync()
+        fork = head(world.url)
+        snapshot = rpc(world.url, "evm_snapshot")
+        old = _branch(world, 6, branch="a")
+        new: list[filon.LotId] = []
+        reorganised = threading.Event()
+        sync = index._sync
+        read = sync._read
+
+        def first_part_then_reorg(chain: Any, first: int, last: int, end: int) -> Any:
+            if first == fork + 1 and not reorganised.is_set():
+                found = read(chain, first, last, end)
+                assert rpc(world.url, "evm_revert", snapshot) is True
+                new.extend(_branch(world, 6, branch="b"))
+                reorganised.set()
+                return found
+            assert reorganised.wait(60)
+            return read(chain, first, last, end)
+
+        sync._read = first_part_then_reorg  # type: ignore[method-assign]
+        report = index.sync()
+
+        assert reorganised.is_set()
+        assert (report.from_block, report.to_block, report.rewound_to) == (fork + 1, fork + 6, None)
+        assert not any(index.has_lot(lot) for lot in set(old) - set(new))
+        assert all(index.has_lot(lot) for lot in new)
+        assert_rows_exactly_up_to(index, world, fork + 6)
+        assert_index_matches_chain(index, world.client(), world.roles.everyone())

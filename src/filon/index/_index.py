@@ -117,7 +117,8 @@ class Index:
         return self._database.url
 
     def close(self) -> None:
-        """Closes the database connections."""
+        """Closes the database connections and stops the sync's reading threads."""
+        self._sync.close()
         self.engine.dispose()
 
     def __enter__(self) -> Index:

@@ -95,6 +95,7 @@ class ChainSync:
         self._database = database
         self._deployment = deployment
         self._chain = chain
+        self._pool: ThreadPoolExecutor | None = None
 
     def last_block(self) -> int:
         """The last block the index has read (the deployment block - 1 before the first sync)."""
@@ -219,15 +220,19 @@ class ChainSync:
         before = self._headers(chain, [end]).get(end)
         logs: list[Log] = []
         headers: Headers = {}
-        with ThreadPoolExecutor(max_workers=_PARTS, thread_name_prefix="filon-index-read") as readers:
-            # Each part's logs, then the headers of their blocks: the node works on the parts at once.
-            parts = [
-                readers.submit(self._read, chain, first, last, end) for first, last in _parts(start, end)
-            ]
-            for part in parts:
-                found, known = part.result()
-                logs.extend(found)
-                headers.update(known)
+        # Each part's logs, then the headers of their blocks and of `end`, on the reading threads: the node
+        # works on the parts at once.
+        readers = self._readers
+        parts = [readers.submit(self._read, chain, first, last, end) for first, last in _parts(start, end)]
+        for part in parts:
+            found, known = part.result()
+            logs.extend(found)
+            headers.update(known)
+            # `end` read with the part's blocks is still `before`: they are of the same chain as the others.
+            if known.get(end) != before:
+                for rest in parts:
+                    rest.cancel()
+                return None
         # `end` (and the anchor) read again after every part: see below.
         headers.update(self._headers(chain, [end] + ([anchor.number] if anchor is not None else [])))
         # A block's hash commits to its parent's: `end` unchanged across the read means the whole range is,
@@ -263,10 +268,24 @@ class ChainSync:
         return Counter(event.block_number for event in events)
 
     def _read(self, chain: Chain, first: int, last: int, end: int) -> tuple[list[Log], Headers]:
-        """The logs of blocks `first`..`last`, and the headers of their blocks but the step's `end` (read once
-        every part is read)."""
+        """The logs of blocks `first`..`last`, and the headers of their blocks and of the step's `end`, read
+        in one batch after the logs (a log's block and `end` read together are of one chain)."""
         logs = chain.logs(self._deployment.address, [], from_block=first, to_block=last)
-        return logs, self._headers(chain, sorted({log["blockNumber"] for log in logs} - {end}))
+        return logs, self._headers(chain, sorted({log["blockNumber"] for log in logs} | {end}))
+
+    @property
+    def _readers(self) -> ThreadPoolExecutor:
+        """The threads that read a step's parts, kept from step to step (and their connections to the node
+        with them: see `Chain._raw`)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=_PARTS, thread_name_prefix="filon-index-read")
+        return self._pool
+
+    def close(self) -> None:
+        """Stops the reading threads (a later sync starts new ones)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
     def _store(session: Session, state: SyncState, rows: _rows.Rows, headers: Headers, end: int) -> None:
