@@ -353,3 +353,21 @@ def assert_index_matches_chain(index: Index, client: filon.Client, accounts: Ite
     for account in accounts:
         assert index.lots_of(account) == client.lots_of(account), account
         assert index.role_of(account) == client.role_of(account), account
+
+
+def registered_mine_row(block_number: int, operator: str, permit_expiry: int) -> MineEventRow:
+    """Mine 1's registration (active, a 1 kg capacity) as the sync writes it: for rows written by hand."""
+    return MineEventRow(
+        block_number=block_number,
+        log_index=0,
+        mine_id=1,
+        kind="registered",
+        operator=operator,
+        country="PE",
+        status=int(filon.MineStatus.ACTIVE),
+        permit_expiry=permit_expiry,
+        capacity_mg=1_000_000,
+        permit_hash=PERMIT_HASH,
+        location_hash=LOCATION_HASH,
+        passport_hash=bytes(32),
+    )

@@ -227,6 +227,19 @@ def _passport(mine: int, fine: int, batch: str) -> filon.Passport:
     )
 
 
+def _delivered(world: World, store: filon.DocumentStore, batch: str, grade: float) -> LotId:
+    """An ore lot of mine 1 (10 g of fine gold, with a passport) the miner carries to the plant, whose two
+    samples the plant then assays at `grade` g/t."""
+    roles = world.roles
+    miner = world.client(roles.miner, store=store)
+    lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, batch))
+    miner.transfer(lot, roles.plant.address)
+    world.client(roles.plant, store=store).record_assay(
+        lot, filon.LabAssay("SGS Lima", grade), filon.LabAssay("ALS Lima", grade), moisture_pct=0
+    )
+    return lot
+
+
 def test_receipts_in_the_index_the_flags_of_a_provenance_and_a_plants_dashboard(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
@@ -428,21 +441,11 @@ def test_a_receipt_counts_only_from_a_holder_other_than_the_lots_issuer(
 def test_a_lots_flags_read_a_bounded_history_of_its_mine(
     world: World, sqlite_url: str, tmp_path: Path
 ) -> None:
-    roles = world.roles
     store = filon.DocumentStore(tmp_path / "store")
-    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
     rules = FlagRules(grade_history=5, history_window=5)
 
     def deliver(count: int) -> list[LotId]:
-        lots = []
-        for _ in range(count):
-            lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, f"ore-{len(lots)}"))
-            miner.transfer(lot, roles.plant.address)
-            plant.record_assay(
-                lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
-            )
-            lots.append(lot)
-        return lots
+        return [_delivered(world, store, f"ore-{i}", 10) for i in range(count)]
 
     first = deliver(7)
     with world.index(sqlite_url) as index:
@@ -466,15 +469,8 @@ def test_a_split_or_merge_that_keeps_the_ore_is_no_campaign(
 ) -> None:
     roles = world.roles
     store = filon.DocumentStore(tmp_path / "store")
-    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
-    ore = []
-    for batch in ("a", "b"):
-        lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, batch))
-        miner.transfer(lot, roles.plant.address)
-        plant.record_assay(
-            lot, filon.LabAssay("SGS Lima", 10), filon.LabAssay("ALS Lima", 10), moisture_pct=0
-        )
-        ore.append(lot)
+    plant = world.client(roles.plant, store=store)
+    ore = [_delivered(world, store, batch, 10) for batch in ("a", "b")]
     # 20 g of ore gold by assay merged into ore of 10 g: a 50 % "recovery", but nothing was processed.
     (merged,) = plant.transform(ore, [filon.LotOutput(filon.Form.ORE, 10_000, 2 * TONNE_MG)], b"\3" * 32)
     with world.index(sqlite_url) as index:
@@ -489,12 +485,8 @@ def test_a_split_or_merge_that_keeps_the_ore_is_no_campaign(
 def test_a_kept_lot_page_shows_a_receipt_resolved_after_it_was_kept(
     world: World, sqlite_url: str, tmp_path: Path
 ) -> None:
-    roles = world.roles
     store = filon.DocumentStore(tmp_path / "store")
-    miner, plant = world.client(roles.miner, store=store), world.client(roles.plant, store=store)
-    lot = miner.declare_lot_with_passport(MineId(1), _passport(1, 10_000, "ore"))
-    miner.transfer(lot, roles.plant.address)
-    plant.record_assay(lot, filon.LabAssay("SGS Lima", 12), filon.LabAssay("ALS Lima", 12), moisture_pct=0)
+    lot = _delivered(world, store, "ore", 12)
     os.utime(store.path, ns=(10**18, 10**18))  # long unchanged: the store's mark is trusted, pages are kept
     with world.index(sqlite_url) as index:
         index.sync()

@@ -13,9 +13,9 @@ import filon
 from filon.index import LotFacts, open_index
 from filon.index._database import insert_rows
 from filon.index._facts import derive, facts
-from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow, MineEventRow
+from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow
 
-from .helpers import LOCATION_HASH, PERMIT_HASH, World, first_half, second_half
+from .helpers import World, first_half, registered_mine_row, second_half
 
 
 def _stored_and_computed(session: Session, ids: list[int]) -> tuple[dict[int, LotFacts], dict[int, LotFacts]]:
@@ -85,22 +85,7 @@ def test_a_step_declaring_after_the_permit_expired(
     }
     with open_index(world.deployment, database_url=sqlite_url) as index, Session(index.engine) as session:
         session.add(IndexedBlock(number=at, hash=b"\x01" * 32, timestamp=expiry - 10))
-        session.add(
-            MineEventRow(
-                block_number=at,
-                log_index=0,
-                mine_id=1,
-                kind="registered",
-                operator=miner,
-                country="PE",
-                status=int(filon.MineStatus.ACTIVE),
-                permit_expiry=expiry,
-                capacity_mg=1_000_000,
-                permit_hash=PERMIT_HASH,
-                location_hash=LOCATION_HASH,
-                passport_hash=bytes(32),
-            )
-        )
+        session.add(registered_mine_row(at, miner, expiry))
         session.flush()
         insert_rows(session, LotRow, [lot])
         session.add(IndexedBlock(number=at + 1, hash=b"\x02" * 32, timestamp=expiry + after))

@@ -13,15 +13,15 @@ import filon
 from filon._attestations import AttestationRequest
 from filon.index import FlagRules, Index, RedFlag, lot_flags, mine_flags, open_index
 from filon.index._flags import credentials_about
-from filon.index._models import IndexedBlock, LotRow, MineEventRow, PassportRow, TransferRow
+from filon.index._models import IndexedBlock, LotRow, PassportRow, TransferRow
 from filon.passport import Document, DocumentType, Facility, Party, Quantity
 
 from .helpers import (
     DAY,
-    LOCATION_HASH,
     PERMIT_HASH,
     World,
     block_time,
+    registered_mine_row,
     root,
     rpc,
     utc_date,
@@ -420,20 +420,7 @@ def test_a_lot_declared_after_its_mine_permit_expired(
             [
                 IndexedBlock(number=at, hash=b"\x01" * 32, timestamp=expiry - 10 * DAY),
                 IndexedBlock(number=at + 1, hash=b"\x02" * 32, timestamp=declared),
-                MineEventRow(
-                    block_number=at,
-                    log_index=0,
-                    mine_id=1,
-                    kind="registered",
-                    operator=miner,
-                    country="PE",
-                    status=int(filon.MineStatus.ACTIVE),
-                    permit_expiry=expiry,
-                    capacity_mg=1_000_000,
-                    permit_hash=PERMIT_HASH,
-                    location_hash=LOCATION_HASH,
-                    passport_hash=bytes(32),
-                ),
+                registered_mine_row(at, miner, expiry),
                 TransferRow(
                     block_number=at + 1,
                     log_index=0,

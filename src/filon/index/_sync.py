@@ -43,7 +43,8 @@ _MAX_REWINDS_PER_SYNC = 3
 _PARTS = 2
 
 _LAST_BLOCK = select(SyncState.last_block).where(SyncState.id == 1)
-# The newest stored block at or below a height (see `ChainSync._anchor`), and at or below the last block read.
+# The newest stored block at or below a height: what the blocks after it must build on (every block with rows
+# is stored, and so is the end of every step); and the newest at or below the last block read.
 _ANCHOR = (
     select(IndexedBlock.number, IndexedBlock.hash)
     .where(IndexedBlock.number <= bindparam("at_most"))
@@ -166,17 +167,6 @@ class ChainSync:
                 found[number] = (bytes.fromhex(block["hash"][2:]), int(block["timestamp"], 16))
         return found
 
-    @staticmethod
-    def _anchor(session: Session, at_most: int) -> IndexedBlock | None:
-        """The newest stored block at or below `at_most` (None before the first step): what the blocks after
-        it must build on. Every block with rows is stored, and so is the end of every step."""
-        return session.scalar(
-            select(IndexedBlock)
-            .where(IndexedBlock.number <= at_most)
-            .order_by(IndexedBlock.number.desc())
-            .limit(1)
-        )
-
     def _rewind_if_reorged(self, chain: Chain) -> int | None:
         with self._database.connection() as connection:  # read before every sync: no session
             stored = connection.execute(_LAST_ANCHOR).one_or_none()
@@ -207,7 +197,7 @@ class ChainSync:
             session.execute(delete(IndexedBlock).where(IndexedBlock.number > block))
             state = session.get(SyncState, 1)
             assert state is not None
-            anchor = self._anchor(session, block)
+            anchor = session.execute(_ANCHOR, {"at_most": block}).one_or_none()
             standing = anchor.number if anchor is not None else self._deployment.deployment_block - 1
             state.last_block = min(state.last_block, standing)
             state.generation = new_generation()
