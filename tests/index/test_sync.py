@@ -6,11 +6,15 @@ from __future__ import annotations
 import gc
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import filon
 from filon.index import IndexMismatch, IndexReadOnly, SyncReport, open_index
+from filon.index._database import insert_rows
+from filon.index._models import IndexedBlock
 
 from .helpers import (
     World,
@@ -182,3 +186,33 @@ def test_a_step_runs_with_the_cyclic_collector_paused_and_leaves_it_as_it_was(
             assert not gc.isenabled()
         finally:
             gc.enable()
+
+
+def test_a_step_inserts_many_rows_per_statement_and_loses_none(world: World, database_url: str) -> None:
+    """`insert_rows` sends SQLite 100 rows a statement (the last statement the rest), PostgreSQL one
+    executemany; every row arrives as given, and a refused row is the IntegrityError a step catches."""
+    blocks = [{"number": n, "hash": n.to_bytes(32, "big"), "timestamp": 1_000 + n} for n in range(250)]
+    sent: list[tuple[str, bool, int]] = []
+
+    def count(_conn: object, _cursor: object, sql: str, parameters: object, _ctx: object, many: bool) -> None:
+        assert isinstance(parameters, list | tuple)
+        sent.append((sql.split(" VALUES ")[0], many, sql.count("(?, ?, ?)")))
+
+    with world.index(database_url) as index, Session(index.engine) as session:
+        event.listen(index.engine, "before_cursor_execute", count)
+        insert_rows(session, IndexedBlock, blocks)
+        event.remove(index.engine, "before_cursor_execute", count)
+        stored = session.execute(select(IndexedBlock.number, IndexedBlock.hash, IndexedBlock.timestamp))
+        assert [row._asdict() for row in stored.all()] == blocks
+        session.rollback()
+
+        with pytest.raises(IntegrityError):
+            insert_rows(session, IndexedBlock, [*blocks[:150], blocks[7]])
+        session.rollback()
+        assert session.scalar(select(func.count()).select_from(IndexedBlock)) == 0
+
+    statement = "INSERT INTO blocks (number, hash, timestamp)"
+    if database_url.startswith("sqlite"):
+        assert sent == [(statement, True, 100), (statement, False, 50)]
+    else:
+        assert sent == [(statement, True, 0)]

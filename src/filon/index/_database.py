@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -268,7 +269,8 @@ def rows_in(session: Session, query: Any, column: Any, values: Sequence[int]) ->
 
 
 def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[str, Any]]) -> None:
-    """Inserts rows of `model` (each with the same columns) in one executemany, straight to the driver.
+    """Inserts rows of `model` (each with the same columns) straight to the driver: on SQLite, up to
+    `_ROWS_PER_INSERT` rows per INSERT; on PostgreSQL, one executemany (psycopg pipelines it).
 
     Every column holds a value each driver takes as it is (int, str, bytes or None), and SQLAlchemy's
     per-row parameter processing and ORM objects cost more than the database's own work.
@@ -282,9 +284,31 @@ def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[st
     )
     if order is None:
         connection.exec_driver_sql(sql, list(values))
-    else:
-        row_values = itemgetter(*order)  # a tuple per row: every table has several columns
-        connection.exec_driver_sql(sql, [row_values(row) for row in values])
+        return
+    row_values = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+    per = max(1, min(_ROWS_PER_INSERT, _PARAMETERS_PER_INSERT // len(order)))
+    full = len(values) - len(values) % per
+    if full:
+        chunks = [
+            tuple(chain.from_iterable(map(row_values, values[at : at + per]))) for at in range(0, full, per)
+        ]
+        connection.exec_driver_sql(_rows_of(sql, per), chunks)
+    if full < len(values):
+        rest = tuple(chain.from_iterable(map(row_values, values[full:])))
+        connection.exec_driver_sql(_rows_of(sql, len(values) - full), rest)
+
+
+# Rows one INSERT carries on a driver with positional parameters (SQLite): 100 rows to a statement inserted a
+# sync step's 8,200 rows in 30 % less time than an executemany of one row each (sqlite3 resets, binds and
+# steps a statement per row); 400 took longer again. At most 999 parameters: SQLite's oldest limit.
+_ROWS_PER_INSERT = 100
+_PARAMETERS_PER_INSERT = 999
+
+
+def _rows_of(sql: str, count: int) -> str:
+    """A one-row `INSERT ... VALUES (?, ...)` made to insert `count` rows."""
+    head, _, row = sql.rpartition(" VALUES ")
+    return f"{head} VALUES {', '.join([row] * count)}"
 
 
 _INSERTS: dict[tuple[tuple[str, str, str], str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
