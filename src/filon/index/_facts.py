@@ -104,30 +104,43 @@ def derive(session: Session, rows: Rows, timestamps: Mapping[int, int]) -> int:
 
 
 def _store(session: Session, found: Iterable[LotFacts]) -> None:
-    facts_rows: list[dict[str, Any]] = []
+    produced: list[dict[str, Any]] = []
+    # A lot no transformation produced has no loss: its row leaves those columns out (NULL) rather than bind
+    # six None, each of which sqlite3 looks up in its adapter registry (see `_database._BOUND_AS`).
+    declared: list[dict[str, Any]] = []
     origins: list[dict[str, Any]] = []
     for fact in found:
-        facts_rows.append(
-            {
-                "lot_id": fact.lot_id,
-                "block_number": fact.block_number,
-                "produced_by": fact.produced_by,
-                "fine_in_mg": fact.fine_in_mg,
-                "fine_out_mg": fact.fine_out_mg,
-                "loss": fact.loss,
-                "lowest_loss": fact.lowest_loss,
-                "highest_loss": fact.highest_loss,
-                "declared_late": fact.declared_late,
-                "late_below": fact.late_below,
-            }
-        )
+        if fact.produced_by is None:
+            declared.append(
+                {
+                    "lot_id": fact.lot_id,
+                    "block_number": fact.block_number,
+                    "declared_late": fact.declared_late,
+                    "late_below": fact.late_below,
+                }
+            )
+        else:
+            produced.append(
+                {
+                    "lot_id": fact.lot_id,
+                    "block_number": fact.block_number,
+                    "produced_by": fact.produced_by,
+                    "fine_in_mg": fact.fine_in_mg,
+                    "fine_out_mg": fact.fine_out_mg,
+                    "loss": fact.loss,
+                    "lowest_loss": fact.lowest_loss,
+                    "highest_loss": fact.highest_loss,
+                    "declared_late": fact.declared_late,
+                    "late_below": fact.late_below,
+                }
+            )
         origins.extend(
             {"lot_id": fact.lot_id, "mine_id": mine, "block_number": fact.block_number}
             for mine in sorted(fact.origins)
         )
-    insert_rows(session, LotFactsRow, facts_rows)
-    if origins:
-        insert_rows(session, LotOriginRow, origins)
+    insert_rows(session, LotFactsRow, declared)
+    insert_rows(session, LotFactsRow, produced)
+    insert_rows(session, LotOriginRow, origins)
 
 
 def facts(session: Session, lot_ids: Collection[int]) -> dict[int, LotFacts]:
