@@ -10,11 +10,13 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from web3 import Web3
 
 import filon
+from filon._events import EventDecodeError
 from filon.index import IndexMismatch, IndexReadOnly, SyncReport, open_index
 from filon.index._database import insert_rows
-from filon.index._models import IndexedBlock
+from filon.index._models import IndexedBlock, LotRow, MineEventRow, ParticipantRow
 
 from .helpers import (
     World,
@@ -216,3 +218,25 @@ def test_a_step_inserts_many_rows_per_statement_and_loses_none(world: World, dat
         assert sent == [(statement, True, 100), (statement, False, 50)]
     else:
         assert sent == [(statement, True, 0)]
+
+
+def test_a_log_it_cannot_decode_stops_the_sync_with_nothing_of_its_step_stored(
+    world: World, sqlite_url: str
+) -> None:
+    """A log with a Filón event's topic but not its layout: the contract never writes one, so its code is
+    replaced by one that does (a Transfer with none of its indexed arguments) after a declaration. The step
+    had written its first part (the registrations) already; the error rolls it back."""
+    declare(world, 1)
+    address = world.deployment.address
+    transfer = Web3.keccak(text="Transfer(address,address,uint256)").hex().removeprefix("0x")
+    rpc(world.url, "anvil_setCode", address, f"0x7f{transfer}60006000a100")  # LOG1(topic) from 0, size 0
+    rpc(world.url, "eth_sendTransaction", {"from": world.roles.outsider.address, "to": address})
+    bad = head(world.url)
+
+    with world.index(sqlite_url) as index, Session(index.engine) as session:
+        with pytest.raises(EventDecodeError, match=rf"^A Transfer log in block {bad} \(index 0\) cannot be"):
+            index.sync()
+
+        assert index.last_block == world.deployment.deployment_block - 1
+        for table in (ParticipantRow, MineEventRow, LotRow):  # the first part's, the second part's
+            assert session.scalar(select(func.count()).select_from(table)) == 0

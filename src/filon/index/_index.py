@@ -571,7 +571,7 @@ def open_index(
         confirmations: How many blocks behind the head the sync stops (0 follows the head; a reorg deeper
             than this is still caught, by the stored block hashes).
         blocks_per_step: Blocks per step: one database transaction, its logs read in two `eth_getLogs` sent
-            at once.
+            at once (each part written as it arrives).
         max_log_range: The most blocks one `eth_getLogs` may span, for nodes that cap it.
         request_timeout: Seconds to wait for any single RPC response.
         pool_size: Database connections kept open for the threads that read and sync.
