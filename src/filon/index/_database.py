@@ -166,8 +166,10 @@ def open_database(deployment: Deployment, database_url: str, pool: PoolSettings 
     sized = {}
     if parsed.database not in (None, "", ":memory:"):  # an in-memory SQLite database has one connection
         sized = {"pool_size": pool.size, "max_overflow": pool.overflow, "pool_timeout": pool.timeout}
-    engine = create_engine(url, pool_pre_ping=True, **sized)
-    if parsed.drivername.startswith("sqlite"):
+    sqlite = parsed.drivername.startswith("sqlite")
+    # A server can drop a pooled connection; an SQLite file cannot (a SELECT 1 at every checkout for nothing).
+    engine = create_engine(url, pool_pre_ping=not sqlite, **sized)
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         with engine.begin() as connection:

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Row, bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,11 @@ _MAX_REWINDS_PER_SYNC = 3
 _PARTS = 2
 
 _LAST_BLOCK = select(SyncState.last_block).where(SyncState.id == 1)
+# The last block, read at the start of a step's transaction: on PostgreSQL it locks the row, so that two syncs
+# of one database take turns; and written at its end. (Statements, not the ORM's `SyncState`: a step reads and
+# writes one number.)
+_LOCKED_LAST_BLOCK = _LAST_BLOCK.with_for_update()
+_SET_LAST_BLOCK = update(SyncState).where(SyncState.id == 1).values(last_block=bindparam("last_block"))
 # The newest stored block at or below a height: what the blocks after it must build on (every block with rows
 # is stored, and so is the end of every step); and the newest at or below the last block read.
 _ANCHOR = (
@@ -219,13 +224,10 @@ class ChainSync:
         parts = [readers.submit(self._read, chain, first, last, end) for first, last in _parts(start, end)]
         try:
             with self._database.session() as session, session.begin():
-                # Locks the row on PostgreSQL, so that two syncs of one database take turns.
-                state = session.get(SyncState, 1, with_for_update=True)
-                assert state is not None
-                if state.last_block != start - 1:  # another sync stored these blocks first
-                    return Counter()
+                if session.execute(_LOCKED_LAST_BLOCK).scalar_one() != start - 1:
+                    return Counter()  # another sync stored these blocks first
                 stored = self._store_parts(session, chain, parts, end, before, anchor)
-                state.last_block = end
+                session.execute(_SET_LAST_BLOCK, {"last_block": end})
         except _ChainChanged:  # the transaction is rolled back: nothing of the step is stored
             return None
         except (IntegrityError, IndexDatabaseError) as exc:
