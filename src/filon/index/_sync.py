@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,7 @@ from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon._events import EventDecodeError
 from filon.index import _facts, _rows
-from filon.index._database import Database, IndexDatabaseError, insert_rows
+from filon.index._database import Database, IndexDatabaseError, insert_rows, prebuilt
 from filon.index._models import BLOCK_TABLES, IndexedBlock, SyncState, new_generation
 
 logger = logging.getLogger("filon.index")
@@ -108,7 +108,7 @@ class ChainSync:
     def last_block(self) -> int:
         """The last block the index has read (the deployment block - 1 before the first sync)."""
         with self._database.connection() as connection:  # read a few times a step: no session
-            return int(connection.execute(_LAST_BLOCK).scalar_one())
+            return int(prebuilt(connection, _LAST_BLOCK).scalar_one())
 
     def run(
         self,
@@ -176,7 +176,7 @@ class ChainSync:
 
     def _rewind_if_reorged(self, chain: Chain) -> int | None:
         with self._database.connection() as connection:  # read before every sync: no session
-            stored = connection.execute(_LAST_ANCHOR).one_or_none()
+            stored = prebuilt(connection, _LAST_ANCHOR).one_or_none()
         if stored is None:  # nothing indexed yet
             return None
         if self._headers(chain, [stored.number]).get(stored.number, (b"", 0))[0] == stored.hash:
@@ -213,7 +213,7 @@ class ChainSync:
         """Stores the events of blocks `start`..`end` in one transaction; returns how many, by block. None if
         the chain changed meanwhile (nothing stored), nothing if another sync stored them first."""
         with self._database.connection() as connection:
-            anchor = connection.execute(_ANCHOR, {"at_most": start - 1}).one_or_none()
+            anchor = prebuilt(connection, _ANCHOR, {"at_most": start - 1}).one_or_none()
         before = self._headers(chain, [end]).get(end)
         if before is None:
             return None
@@ -224,10 +224,10 @@ class ChainSync:
         parts = [readers.submit(self._read, chain, first, last, end) for first, last in _parts(start, end)]
         try:
             with self._database.session() as session, session.begin():
-                if session.execute(_LOCKED_LAST_BLOCK).scalar_one() != start - 1:
+                if prebuilt(session.connection(), _LOCKED_LAST_BLOCK).scalar_one() != start - 1:
                     return Counter()  # another sync stored these blocks first
                 stored = self._store_parts(session, chain, parts, end, before, anchor)
-                session.execute(_SET_LAST_BLOCK, {"last_block": end})
+                prebuilt(session.connection(), _SET_LAST_BLOCK, {"last_block": end})
         except _ChainChanged:  # the transaction is rolled back: nothing of the step is stored
             return None
         except (IntegrityError, IndexDatabaseError) as exc:
@@ -248,7 +248,7 @@ class ChainSync:
         parts: Sequence[Future[tuple[list[Log], Headers]]],
         end: int,
         before: tuple[bytes, int],
-        anchor: Row[int, bytes] | None,
+        anchor: Row[Any] | None,
     ) -> Counter[int]:
         """Writes the parts' rows in `session`'s transaction, each as it arrives, then their blocks and the
         facts of their lots; how many events, by block.
