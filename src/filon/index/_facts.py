@@ -16,12 +16,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from filon.index._database import insert_rows, rows_in
+from filon.index._database import insert_rows, insert_tuples, rows_in
 from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow, MineEventRow, ParentRow
 from filon.index._rows import Rows
 
@@ -67,6 +68,8 @@ class Birth(NamedTuple):
 _BIRTH: Any = select(
     LotRow.id, LotRow.block_number, LotRow.log_index, LotRow.mine_id, LotRow.fine_gold_mg
 ).order_by(LotRow.block_number, LotRow.log_index)
+# The same columns of a lot's row as the sync builds it (`_rows`: in the table's order).
+_BIRTH_VALUES = itemgetter(*(tuple(LotRow.__table__.columns.keys()).index(name) for name in Birth._fields))
 
 
 def derive(session: Session, rows: Rows, timestamps: Mapping[int, int]) -> int:
@@ -80,13 +83,10 @@ def derive(session: Session, rows: Rows, timestamps: Mapping[int, int]) -> int:
     Returns:
         How many lots it derived facts for.
     """
-    born = [
-        Birth(row["id"], row["block_number"], row["log_index"], row["mine_id"], row["fine_gold_mg"])
-        for row in rows.get(LotRow, ())
-    ]
+    born = [Birth._make(_BIRTH_VALUES(row)) for row in rows.get(LotRow, ())]
     if not born:
         return 0
-    edges = [(row["child_id"], row["parent_id"], row["position"]) for row in rows.get(ParentRow, ())]
+    edges = [row[:3] for row in rows.get(ParentRow, ())]  # (child_id, parent_id, position)
     inputs = _inputs(edges)
     fine = {lot.id: lot.fine_gold_mg for lot in born}
     outputs: dict[int, dict[int, int]] = {}
@@ -104,11 +104,11 @@ def derive(session: Session, rows: Rows, timestamps: Mapping[int, int]) -> int:
 
 
 def _store(session: Session, found: Iterable[LotFacts]) -> None:
-    produced: list[dict[str, Any]] = []
+    produced: list[tuple[Any, ...]] = []
     # A lot no transformation produced has no loss: its row leaves those columns out (NULL) rather than bind
     # six None, each of which sqlite3 looks up in its adapter registry (see `_database._BOUND_AS`).
     declared: list[dict[str, Any]] = []
-    origins: list[dict[str, Any]] = []
+    origins: list[tuple[int, int, int]] = []
     for fact in found:
         if fact.produced_by is None:
             declared.append(
@@ -121,26 +121,23 @@ def _store(session: Session, found: Iterable[LotFacts]) -> None:
             )
         else:
             produced.append(
-                {
-                    "lot_id": fact.lot_id,
-                    "block_number": fact.block_number,
-                    "produced_by": fact.produced_by,
-                    "fine_in_mg": fact.fine_in_mg,
-                    "fine_out_mg": fact.fine_out_mg,
-                    "loss": fact.loss,
-                    "lowest_loss": fact.lowest_loss,
-                    "highest_loss": fact.highest_loss,
-                    "declared_late": fact.declared_late,
-                    "late_below": fact.late_below,
-                }
+                (
+                    fact.lot_id,
+                    fact.block_number,
+                    fact.produced_by,
+                    fact.fine_in_mg,
+                    fact.fine_out_mg,
+                    fact.loss,
+                    fact.lowest_loss,
+                    fact.highest_loss,
+                    fact.declared_late,
+                    fact.late_below,
+                )
             )
-        origins.extend(
-            {"lot_id": fact.lot_id, "mine_id": mine, "block_number": fact.block_number}
-            for mine in sorted(fact.origins)
-        )
+        origins.extend((fact.lot_id, mine, fact.block_number) for mine in sorted(fact.origins))
     insert_rows(session, LotFactsRow, declared)
-    insert_rows(session, LotFactsRow, produced)
-    insert_rows(session, LotOriginRow, origins)
+    insert_tuples(session, LotFactsRow, produced)
+    insert_tuples(session, LotOriginRow, origins)
 
 
 def facts(session: Session, lot_ids: Collection[int]) -> dict[int, LotFacts]:

@@ -29,7 +29,7 @@ from filon._deployment import Deployment
 from filon._errors import FilonError
 from filon._events import EventDecodeError
 from filon.index import _facts, _rows
-from filon.index._database import Database, IndexDatabaseError, insert_rows, prebuilt
+from filon.index._database import Database, IndexDatabaseError, insert_tuples, prebuilt
 from filon.index._models import BLOCK_TABLES, IndexedBlock, SyncState, new_generation
 
 logger = logging.getLogger("filon.index")
@@ -279,7 +279,7 @@ class ChainSync:
             # New rows, not merges (a SELECT each): nothing after the last step is stored, even after a
             # rewind.
             for model, values in _rows.rows(events).items():
-                insert_rows(session, model, values)
+                insert_tuples(session, model, values)
                 rows[model].extend(values)
             stored.update(event.block_number for event in events)
         # `end` and the anchor read again after every part. A block's hash commits to its parent's: `end`
@@ -293,11 +293,7 @@ class ChainSync:
             raise _ChainChanged
         if undecodable is not None:
             raise undecodable
-        blocks = [
-            {"number": number, "hash": block_hash, "timestamp": timestamp}
-            for number, (block_hash, timestamp) in headers.items()
-        ]
-        insert_rows(session, IndexedBlock, blocks)
+        insert_tuples(session, IndexedBlock, [(number, *header) for number, header in headers.items()])
         # What the new lots' births settle for good, read by every page: derived here, once per lot, from the
         # whole step's rows (a transformation's inputs are mostly among them).
         _facts.derive(session, rows, {number: timestamp for number, (_, timestamp) in headers.items()})
