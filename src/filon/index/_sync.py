@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from filon import _events
 from filon._chain import Chain, Log
 from filon._deployment import Deployment
-from filon._errors import FilonError
+from filon._errors import FilonError, RpcError
 from filon._events import EventDecodeError
 from filon.index import _facts, _rows
 from filon.index._database import Database, IndexDatabaseError, insert_tuples, prebuilt
@@ -134,14 +134,17 @@ class ChainSync:
         first = self.last_block() + 1
         stored: Counter[int] = Counter()  # events stored, by block: a rewind mid-way takes some back
         for _ in range(_MAX_REWINDS_PER_SYNC + 1):
-            target = chain.block_number() - confirmations
+            head, newest = self._latest(chain)
+            target = head - confirmations
             if to_block is not None:
                 target = min(target, to_block)
             changed = False
             while (start := self.last_block() + 1) <= target:
                 end = min(start + blocks_per_step - 1, target)
                 with _collector_paused():
-                    step_events = self._step(chain, start, end)
+                    # A step that ends at the head (every sync's last, when it follows the head) has its
+                    # end's header already, read before its logs as a step needs: one request less.
+                    step_events = self._step(chain, start, end, newest if end == head else None)
                 if step_events is None:
                     changed = True
                     break
@@ -161,6 +164,16 @@ class ChainSync:
         return SyncReport(
             from_block=first, to_block=self.last_block(), events=stored.total(), rewound_to=rewound
         )
+
+    @staticmethod
+    def _latest(chain: Chain) -> tuple[int, tuple[bytes, int]]:
+        """The number of the chain's newest block, and its (hash, timestamp)."""
+        (block,) = chain.batch([("eth_getBlockByNumber", ["latest", False])])
+        if isinstance(block, FilonError):
+            raise block
+        if block is None:
+            raise RpcError(f"The Ethereum node at {chain.shown_url} has no latest block")
+        return int(block["number"], 16), (bytes.fromhex(block["hash"][2:]), int(block["timestamp"], 16))
 
     @staticmethod
     def _headers(chain: Chain, numbers: Sequence[int]) -> Headers:
@@ -209,12 +222,16 @@ class ChainSync:
             state.last_block = min(state.last_block, standing)
             state.generation = new_generation()
 
-    def _step(self, chain: Chain, start: int, end: int) -> Counter[int] | None:
+    def _step(
+        self, chain: Chain, start: int, end: int, before: tuple[bytes, int] | None = None
+    ) -> Counter[int] | None:
         """Stores the events of blocks `start`..`end` in one transaction; returns how many, by block. None if
-        the chain changed meanwhile (nothing stored), nothing if another sync stored them first."""
+        the chain changed meanwhile (nothing stored), nothing if another sync stored them first. `before` is
+        `end`'s header if it was read already (it is read here otherwise, before any log)."""
         with self._database.connection() as connection:
             anchor = prebuilt(connection, _ANCHOR, {"at_most": start - 1}).one_or_none()
-        before = self._headers(chain, [end]).get(end)
+        if before is None:
+            before = self._headers(chain, [end]).get(end)
         if before is None:
             return None
         # Each part's logs, then the headers of their blocks and of `end`, on the reading threads: the node
