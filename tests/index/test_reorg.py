@@ -209,15 +209,15 @@ def test_a_reorg_between_the_parts_of_one_step(world: World, sqlite_url: str) ->
         sync = index._sync
         read = sync._read
 
-        def first_part_then_reorg(chain: Any, first: int, last: int, end: int) -> Any:
+        def first_part_then_reorg(chain: Any, first: int, last: int, also: Any) -> Any:
             if first == fork + 1 and not reorganised.is_set():
-                found = read(chain, first, last, end)
+                found = read(chain, first, last, also)
                 assert rpc(world.url, "evm_revert", snapshot) is True
                 new.extend(_branch(world, 6, branch="b"))
                 reorganised.set()
                 return found
             assert reorganised.wait(60)
-            return read(chain, first, last, end)
+            return read(chain, first, last, also)
 
         sync._read = first_part_then_reorg  # type: ignore[method-assign]
         report = index.sync()

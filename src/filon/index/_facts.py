@@ -134,7 +134,7 @@ def _store(session: Session, found: Iterable[LotFacts]) -> None:
                     fact.late_below,
                 )
             )
-        origins.extend((fact.lot_id, mine, fact.block_number) for mine in sorted(fact.origins))
+        origins.extend((fact.lot_id, mine, fact.block_number) for mine in fact.origins)
     insert_rows(session, LotFactsRow, declared)
     insert_tuples(session, LotFactsRow, produced)
     insert_tuples(session, LotOriginRow, origins)

@@ -27,7 +27,6 @@ from filon import _events
 from filon._chain import Chain, Log
 from filon._deployment import Deployment
 from filon._errors import FilonError, RpcError
-from filon._events import EventDecodeError
 from filon.index import _facts, _rows
 from filon.index._database import Database, IndexDatabaseError, insert_tuples, prebuilt
 from filon.index._models import BLOCK_TABLES, IndexedBlock, SyncState, new_generation
@@ -238,7 +237,8 @@ class ChainSync:
         # works on the parts at once, and this thread writes each part while the next ones are read. (So the
         # transaction, and on PostgreSQL the lock on the sync's row, is open during those reads.)
         readers = self._readers
-        parts = [readers.submit(self._read, chain, first, last, end) for first, last in _parts(start, end)]
+        also = [end] if anchor is None else [end, anchor.number]
+        parts = [readers.submit(self._read, chain, first, last, also) for first, last in _parts(start, end)]
         try:
             with self._database.session() as session, session.begin():
                 if prebuilt(session.connection(), _LOCKED_LAST_BLOCK).scalar_one() != start - 1:
@@ -267,8 +267,9 @@ class ChainSync:
         before: tuple[bytes, int],
         anchor: Row[Any] | None,
     ) -> Counter[int]:
-        """Writes the parts' rows in `session`'s transaction, each as it arrives, then their blocks and the
-        facts of their lots; how many events, by block.
+        """Writes the parts' rows in `session`'s transaction, each as it arrives and once its headers show it
+        is of the chain indexed so far, then their blocks and the facts of their lots; how many events, by
+        block.
 
         Raises:
             _ChainChanged: A block of the step changed while it was read: the transaction must not commit.
@@ -276,51 +277,40 @@ class ChainSync:
         stored: Counter[int] = Counter()
         headers: Headers = {}
         rows: _rows.Rows = defaultdict(list)
-        undecodable: EventDecodeError | None = None
         for part in parts:
             logs, known = part.result()
-            # `end` read with the part's blocks is still `before`: they are of the same chain as the others;
-            # and each log is of its block then.
+            # Read with the part's blocks, after its logs: `end`, still `before` (a block's hash commits to
+            # its parent's, so the whole range is unchanged), and the anchor, still the block stored (so the
+            # range continues the branch already indexed: a reorg between two steps of one sync would
+            # otherwise stack the new branch on the old one's rows). And each log is of its block then.
             if known.get(end) != before:
+                raise _ChainChanged
+            if anchor is not None and known.pop(anchor.number, (b"", 0))[0] != anchor.hash:
                 raise _ChainChanged
             for log in logs:
                 header = known.get(log["blockNumber"])
                 if header is None or header[0] != log["blockHash"]:
                     raise _ChainChanged
             headers.update(known)
-            try:
-                events = _events.decode_all(logs)
-            except EventDecodeError as exc:  # raised once the rest of the step shows the chain is unchanged
-                undecodable = exc
-                break
+            # Decoded once the headers show the logs are the chain's: an error then is not a reorg's.
+            events = _events.decode_all(logs)
             # New rows, not merges (a SELECT each): nothing after the last step is stored, even after a
             # rewind.
             for model, values in _rows.rows(events).items():
                 insert_tuples(session, model, values)
                 rows[model].extend(values)
             stored.update(event.block_number for event in events)
-        # `end` and the anchor read again after every part. A block's hash commits to its parent's: `end`
-        # unchanged across the reads means the whole range is, and the anchor unchanged means the range
-        # continues the branch already indexed (a reorg between two steps of one sync would otherwise stack
-        # the new branch on the old one's rows).
-        again = self._headers(chain, [end] + ([anchor.number] if anchor is not None else []))
-        if again.get(end) != before:
-            raise _ChainChanged
-        if anchor is not None and again.get(anchor.number, (b"", 0))[0] != anchor.hash:
-            raise _ChainChanged
-        if undecodable is not None:
-            raise undecodable
         insert_tuples(session, IndexedBlock, [(number, *header) for number, header in headers.items()])
         # What the new lots' births settle for good, read by every page: derived here, once per lot, from the
         # whole step's rows (a transformation's inputs are mostly among them).
         _facts.derive(session, rows, {number: timestamp for number, (_, timestamp) in headers.items()})
         return stored
 
-    def _read(self, chain: Chain, first: int, last: int, end: int) -> tuple[list[Log], Headers]:
-        """The logs of blocks `first`..`last`, and the headers of their blocks and of the step's `end`, read
-        in one batch after the logs (a log's block and `end` read together are of one chain)."""
+    def _read(self, chain: Chain, first: int, last: int, also: Sequence[int]) -> tuple[list[Log], Headers]:
+        """The logs of blocks `first`..`last`, and the headers of their blocks and of blocks `also` (the
+        step's end and anchor), read in one batch after the logs (blocks read together are of one chain)."""
         logs = chain.logs(self._deployment.address, [], from_block=first, to_block=last)
-        return logs, self._headers(chain, sorted({log["blockNumber"] for log in logs} | {end}))
+        return logs, self._headers(chain, sorted({log["blockNumber"] for log in logs}.union(also)))
 
     @property
     def _readers(self) -> ThreadPoolExecutor:
