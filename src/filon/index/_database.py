@@ -302,15 +302,14 @@ def insert_rows(session: Session, model: type[Base], values: Sequence[Mapping[st
     if values:
         connection = session.connection()
         statement = _insert_statement(connection.dialect, model.__tablename__, tuple(values[0]))
-        order = statement.order or statement.columns
+        order = statement.order
         named = itemgetter(*order) if len(order) > 1 else lambda row: (row[order[0]],)
         _insert(connection, statement, list(map(named, values)))
 
 
 def insert_tuples(session: Session, model: type[Base], rows: Sequence[tuple[Any, ...]]) -> None:
     """Inserts rows of `model` given as tuples of every column's value in the table's order, straight to
-    the driver: on SQLite, up to `_ROWS_PER_INSERT` rows per INSERT; on PostgreSQL, one executemany (psycopg
-    pipelines it).
+    the driver, up to `_ROWS_PER_INSERT` rows per INSERT (and psycopg pipelines the INSERTs).
 
     Every column holds a value each driver takes as it is (int, str, bytes, bool or None), and SQLAlchemy's
     per-row parameter processing and ORM objects cost more than the database's own work. (A sync step's
@@ -323,16 +322,10 @@ def insert_tuples(session: Session, model: type[Base], rows: Sequence[tuple[Any,
 
 
 def _insert(connection: Connection, statement: _Insert, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Sends `rows`, tuples in the order of the statement's parameters (of its columns, for a driver with
-    named parameters)."""
-    width = len(statement.columns)
+    """Sends `rows`, tuples in the order of the statement's parameters."""
+    width = len(statement.order)
     if sum(map(len, rows)) != width * len(rows):
         raise ValueError(f"Each row inserted into {statement.table} must hold {width} values")
-    if statement.order is None:
-        connection.exec_driver_sql(
-            statement.sql, [dict(zip(statement.columns, row, strict=True)) for row in rows]
-        )
-        return
     flat = list(chain.from_iterable(rows))
     for at, convert in statement.conversions:
         column = flat[at::width]
@@ -351,9 +344,9 @@ def _insert(connection: Connection, statement: _Insert, rows: Sequence[tuple[Any
         connection.exec_driver_sql(_rows_of(statement.sql, len(rows) - full), tuple(flat[full * width :]))
 
 
-# Rows one INSERT carries on a driver with positional parameters (SQLite): 100 rows to a statement inserted a
-# sync step's 8,200 rows in 30 % less time than an executemany of one row each (sqlite3 resets, binds and
-# steps a statement per row); 400 took longer again. At most 999 parameters: SQLite's oldest limit.
+# Rows one INSERT carries: on SQLite, 100 rows to a statement inserted a sync step's 8,200 rows in 30 % less
+# time than an executemany of one row each (sqlite3 resets, binds and steps a statement per row); 400 took
+# longer again. At most 999 parameters: SQLite's oldest limit.
 _ROWS_PER_INSERT = 100
 _PARAMETERS_PER_INSERT = 999
 
@@ -371,14 +364,12 @@ def _rows_of(sql: str, count: int) -> str:
 
 
 class _Insert(NamedTuple):
-    """An insert into a table: its SQL for one driver, the columns it was asked for, the columns of its
-    positional parameters in order (the table's; None for a driver with named parameters, such as psycopg's
-    %(name)s), and the positions whose values are converted first (`_BOUND_AS`)."""
+    """An insert into a table: its SQL for one driver, with positional parameters, the columns of its
+    parameters in order (the table's), and the positions whose values are converted first (`_BOUND_AS`)."""
 
     table: str
     sql: str
-    columns: tuple[str, ...]
-    order: tuple[str, ...] | None
+    order: tuple[str, ...]
     conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
@@ -386,18 +377,22 @@ _INSERTS: dict[tuple[str, str, str, str, tuple[str, ...]], _Insert] = {}
 
 
 def _insert_statement(dialect: Dialect, table: str, columns: tuple[str, ...]) -> _Insert:
-    """The insert of `columns` into `table` for the dialect's driver: compiled once per process, not at
-    every sync step of every index (a millisecond each)."""
+    """The insert of `columns` into `table` for the dialect's driver, with positional parameters (psycopg's
+    %s rather than its %(name)s: many rows to a statement): compiled once per process, not at every sync step
+    of every index (a millisecond each)."""
     key = (dialect.name, dialect.driver, dialect.paramstyle, table, columns)
     found = _INSERTS.get(key)
     if found is None:
         model = Base.metadata.tables[table]
-        statement = insert(model).compile(dialect=dialect, column_keys=list(columns))
-        order = tuple(statement.positiontup) if statement.positiontup is not None else None
+        positional = dialect if dialect.positional else cast(Any, type(dialect))(paramstyle="format")
+        statement = insert(model).compile(dialect=positional, column_keys=list(columns))
+        assert statement.positiontup is not None
+        order = tuple(statement.positiontup)
+        converted = _BOUND_AS if dialect.name == "sqlite" else {}
         conversions = tuple(
-            (at, _BOUND_AS[type(model.c[name].type)])
-            for at, name in enumerate(order or ())
-            if type(model.c[name].type) in _BOUND_AS
+            (at, converted[type(model.c[name].type)])
+            for at, name in enumerate(order)
+            if type(model.c[name].type) in converted
         )
-        found = _INSERTS[key] = _Insert(table, statement.string, columns, order, conversions)
+        found = _INSERTS[key] = _Insert(table, statement.string, order, conversions)
     return found
