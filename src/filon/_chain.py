@@ -314,7 +314,8 @@ class Chain:
 
     def _raw(self) -> _RawProvider:
         """This thread's provider for the raw reads (`logs`, `batch`): answers parsed by orjson and read in
-        one call (`_WholeBody`); what web3 formats keeps its own provider. One per thread, as web3 keeps its
+        one call (`_WholeBody`), the environment's proxies, CA bundle and .netrc read when it is made; what
+        web3 formats keeps its own provider. One per thread, as web3 keeps its
         sessions: an index sync step's two reading threads read at once (one session shared by them made a
         from-scratch sync slower: 257 ms against 240, median of 20 paired syncs). A thread's session goes
         with the `Chain` or the thread."""
@@ -323,6 +324,14 @@ class Chain:
             session = requests.Session()
             session.mount("http://", _WholeBody())
             session.mount("https://", _WholeBody())
+            # requests looks the proxies, the CA bundle and .netrc up in the environment at every request,
+            # scanning every variable: a third of a raw read's CPU (0.7 of 2.3 ms here). Looked up once, for
+            # this session, as requests would.
+            found = session.merge_environment_settings(self.url, {}, None, None, None)
+            session.proxies.update(found["proxies"])
+            session.verify = found["verify"]
+            session.auth = requests.utils.get_netrc_auth(self.url)
+            session.trust_env = False
             timeout = {"timeout": self._request_timeout}
             provider = _RawProvider(self.url, request_kwargs=timeout, session=session)
             self._local.provider = provider

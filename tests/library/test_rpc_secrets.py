@@ -4,6 +4,7 @@ or a proxy in front of it answers (429, 404, a TLS failure, garbage), no message
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,3 +172,29 @@ def test_an_answer_cut_mid_body_is_an_unreachable_node_without_secrets(world: Wo
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("bypassed", [False, True], ids=["through the proxy", "NO_PROXY"])
+def test_the_raw_reads_use_the_proxy_the_environment_names(
+    world: World, monkeypatch: pytest.MonkeyPatch, bypassed: bool
+) -> None:
+    """The raw reads' session takes the environment's proxy settings, as requests does: a proxy nobody
+    answers on makes the node unreachable, unless NO_PROXY names the node's host."""
+    with socket.socket() as closed:  # a port nothing listens on once the socket is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with monkeypatch.context() as environment:  # undone before the chain's snapshot is reverted
+        for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            environment.delenv(name, raising=False)
+        environment.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+        if bypassed:
+            environment.setenv("NO_PROXY", "127.0.0.1")
+        chain = Chain(world.url)
+        read = lambda: chain.batch([("eth_getBlockByNumber", ["0x0", False])])  # noqa: E731
+        if bypassed:
+            assert read()[0]["number"] == "0x0"
+        else:
+            with pytest.raises(
+                filon.RpcUnavailable, match=r"^Cannot reach the Ethereum node at http://127\.0\.0\.1:"
+            ):
+                read()
