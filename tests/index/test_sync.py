@@ -4,9 +4,10 @@ the same database, confirmations, and a database that belongs to another deploym
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,7 +17,8 @@ import filon
 from filon._events import EventDecodeError
 from filon.index import IndexMismatch, IndexReadOnly, SyncReport, open_index
 from filon.index._database import insert_rows, insert_tuples
-from filon.index._models import IndexedBlock, LotRow, MineEventRow, ParticipantRow
+from filon.index._models import IndexedBlock, LotRow, MineEventRow, ParticipantRow, SyncState
+from filon.index._sync import _parts
 
 from .helpers import (
     World,
@@ -203,10 +205,23 @@ def test_a_step_inserts_many_rows_per_statement_and_loses_none(world: World, dat
 
     with world.index(database_url) as index, Session(index.engine) as session:
         event.listen(index.engine, "before_cursor_execute", count)
-        insert_rows(session, IndexedBlock, blocks)
-        event.remove(index.engine, "before_cursor_execute", count)
+        try:
+            insert_rows(session, IndexedBlock, blocks)
+        finally:
+            event.remove(index.engine, "before_cursor_execute", count)
         stored = session.execute(select(IndexedBlock.number, IndexedBlock.hash, IndexedBlock.timestamp))
         assert [row._asdict() for row in stored.all()] == blocks
+        session.rollback()
+
+        # 13 columns: 76 rows a statement (999 parameters at most), hashes None or bytes, as tuples.
+        changes = [
+            (1, n, bytes([n]) * 32, 1, "permit", None, None, None, 9, None, b"\x07" * 32, None, None)
+            for n in range(80)
+        ]
+        insert_tuples(session, MineEventRow, changes)
+        columns = [column.name for column in MineEventRow.__table__.columns]
+        stored = session.execute(select(*(getattr(MineEventRow, name) for name in columns)))
+        assert [tuple(row) for row in stored.all()] == changes
         session.rollback()
 
         with pytest.raises(IntegrityError):
@@ -233,10 +248,54 @@ def test_a_log_it_cannot_decode_stops_the_sync_with_nothing_of_its_step_stored(
     rpc(world.url, "eth_sendTransaction", {"from": world.roles.outsider.address, "to": address})
     bad = head(world.url)
 
+    start, end = world.deployment.deployment_block, bad
+    assert _parts(start, end)[1][0] <= bad - 1  # the declaration and the bad log: in the second part
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        sent.append(sql.split(" (")[0])
+
     with world.index(sqlite_url) as index, Session(index.engine) as session:
-        with pytest.raises(EventDecodeError, match=rf"^A Transfer log in block {bad} \(index 0\) cannot be"):
-            index.sync()
+        event.listen(index.engine, "before_cursor_execute", record)
+        try:
+            with pytest.raises(
+                EventDecodeError, match=rf"^A Transfer log in block {bad} \(index 0\) cannot be"
+            ):
+                index.sync()
+        finally:
+            event.remove(index.engine, "before_cursor_execute", record)
+
+        assert "INSERT INTO participants" in sent  # the first part's rows, written before the error
 
         assert index.last_block == world.deployment.deployment_block - 1
         for table in (ParticipantRow, MineEventRow, LotRow):  # the first part's, the second part's
             assert session.scalar(select(func.count()).select_from(table)) == 0
+
+
+def test_a_step_another_sync_overtook_meanwhile_stores_nothing(world: World, sqlite_url: str) -> None:
+    """Two syncs of one SQLite file: the step reads the last block without a lock (SQLite locks at the first
+    write), and another sync commits further while the step reads its blocks (done here by hand: the other's
+    last block moves on). The step must see it as it commits, store nothing and leave the other's last block:
+    written unconditionally, its own would take the index back."""
+    with world.index(sqlite_url) as index:
+        index.sync()
+        for _ in range(4):
+            rpc(world.url, "evm_mine")  # blocks without events: the step writes nothing before its end
+        tip = head(world.url)
+        sync = index._sync
+        read = sync._read
+
+        def overtaken(chain: Any, first: int, last: int, also: Any) -> Any:
+            found = read(chain, first, last, also)
+            if last == tip:  # the second part
+                for _ in range(3):
+                    rpc(world.url, "evm_mine")
+                with index.engine.begin() as other:
+                    other.execute(update(SyncState).values(last_block=tip + 3))
+            return found
+
+        sync._read = overtaken  # type: ignore[method-assign]
+        report = index.sync()
+
+        assert (report.to_block, report.events) == (tip + 3, 0)
+        assert index.last_block == tip + 3

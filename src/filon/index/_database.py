@@ -284,10 +284,17 @@ def prebuilt(
     found = _PREBUILT.get(key)
     if found is None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        if compiled.post_compile_params or compiled.literal_execute_params or compiled.escaped_bind_names:
+            raise ValueError(f"{compiled.string!r} is completed only when executed: it cannot be prebuilt")
         order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
         found = _PREBUILT[key] = (compiled.string, order, dict(compiled.params))
     sql, order, defaults = found
-    values = defaults | dict(parameters or {})
+    given = dict(parameters or {})
+    if given.keys() - defaults.keys() or any(
+        defaults[name] is None for name in defaults.keys() - given.keys()
+    ):
+        raise ValueError(f"{sql!r} takes {sorted(defaults)}, given {sorted(given)}")
+    values = defaults | given
     if order is None:
         return connection.exec_driver_sql(sql, values)
     return connection.exec_driver_sql(sql, tuple(values[name] for name in order))
@@ -324,7 +331,7 @@ def insert_tuples(session: Session, model: type[Base], rows: Sequence[tuple[Any,
 def _insert(connection: Connection, statement: _Insert, rows: Sequence[tuple[Any, ...]]) -> None:
     """Sends `rows`, tuples in the order of the statement's parameters."""
     width = len(statement.order)
-    if sum(map(len, rows)) != width * len(rows):
+    if set(map(len, rows)) != {width}:
         raise ValueError(f"Each row inserted into {statement.table} must hold {width} values")
     flat = list(chain.from_iterable(rows))
     for at, convert in statement.conversions:

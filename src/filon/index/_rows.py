@@ -2,10 +2,9 @@
 
 The sync stores `rows(events)`: one row per fact, as `_models` describes, as a tuple of its values in its
 table's column order (the sync inserts them in bulk: building an ORM object per row took a third of its
-time, and a dict per row more than the tuple). A lot's history is
-read back by turning its rows into the same records again (`lot_events`) and handing them to
-`filon._events.lot_history`, the function `Client.history` uses, so that the index and the client tell a
-lot's story with one builder.
+time, and a dict per row more than the tuple). A lot's history is read back by turning its rows into the
+same records again (`lot_events`) and handing them to `filon._events.lot_history`, the function
+`Client.history` uses, so that the index and the client tell a lot's story with one builder.
 """
 
 from __future__ import annotations
@@ -59,11 +58,13 @@ Rows = dict[type[Base], list[Values]]
 
 
 def rows(events: Sequence[ChainEvent]) -> Rows:
-    """The rows of one step's events, by table, each table's in the order of the events.
+    """The rows of a part of a sync step's events (whole blocks), by table, each table's in the order of the
+    events.
 
     A lot's mint, its birth and, for a declaration a plant relayed, its `DeclarationRelayed` share a
-    transaction, hence a step: the step alone says who issued each lot it creates. Events the index keeps
-    no row of (approvals, relays and cancellations of declarations, keys and grants) give none.
+    transaction, hence a block: the events of whole blocks alone say who issued each lot they create.
+    Events the index keeps no row of (approvals, relays and cancellations of declarations, keys and grants)
+    give none.
     """
     declared_by = _events.issuers(events)
     minted = {

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,10 +45,15 @@ _PARTS = 2
 
 _LAST_BLOCK = select(SyncState.last_block).where(SyncState.id == 1)
 # The last block, read at the start of a step's transaction: on PostgreSQL it locks the row, so that two syncs
-# of one database take turns; and written at its end. (Statements, not the ORM's `SyncState`: a step reads and
-# writes one number.)
+# of one database take turns; and written at its end, only if it is still the one the step started from
+# (SQLite takes its write lock at the first write, not at that read: another process's step may have
+# committed meanwhile). Statements, not the ORM's `SyncState`: a step reads and writes one number.
 _LOCKED_LAST_BLOCK = _LAST_BLOCK.with_for_update()
-_SET_LAST_BLOCK = update(SyncState).where(SyncState.id == 1).values(last_block=bindparam("last_block"))
+_SET_LAST_BLOCK = (
+    update(SyncState)
+    .where(SyncState.id == 1, SyncState.last_block == bindparam("was"))
+    .values(last_block=bindparam("last_block"))
+)
 # The newest stored block at or below a height: what the blocks after it must build on (every block with rows
 # is stored, and so is the end of every step); and the newest at or below the last block read.
 _ANCHOR = (
@@ -138,12 +143,15 @@ class ChainSync:
             if to_block is not None:
                 target = min(target, to_block)
             changed = False
+            fresh: tuple[bytes, int] | None = newest
             while (start := self.last_block() + 1) <= target:
                 end = min(start + blocks_per_step - 1, target)
                 with _collector_paused():
-                    # A step that ends at the head (every sync's last, when it follows the head) has its
-                    # end's header already, read before its logs as a step needs: one request less.
-                    step_events = self._step(chain, start, end, newest if end == head else None)
+                    # A first step that ends at the head (every sync's only one, when it follows the head)
+                    # has its end's header already, read before its logs as a step needs: one request less.
+                    # A later step reads it anew: the tip may have changed meanwhile.
+                    step_events = self._step(chain, start, end, fresh if end == head else None)
+                fresh = None
                 if step_events is None:
                     changed = True
                     break
@@ -233,20 +241,26 @@ class ChainSync:
             before = self._headers(chain, [end]).get(end)
         if before is None:
             return None
-        # Each part's logs, then the headers of their blocks and of `end`, on the reading threads: the node
-        # works on the parts at once, and this thread writes each part while the next ones are read. (So the
-        # transaction, and on PostgreSQL the lock on the sync's row, is open during those reads.)
+        # Each part's logs, then the headers of their blocks, of `end` and of the anchor, on the reading
+        # threads: the node works on the parts at once. The transaction starts once the first part is read,
+        # and this thread writes it while the next is read (so the transaction, and the database's locks,
+        # last over the rest of the reads).
         readers = self._readers
         also = [end] if anchor is None else [end, anchor.number]
         parts = [readers.submit(self._read, chain, first, last, also) for first, last in _parts(start, end)]
         try:
+            wait(parts[:1])
             with self._database.session() as session, session.begin():
                 if prebuilt(session.connection(), _LOCKED_LAST_BLOCK).scalar_one() != start - 1:
                     return Counter()  # another sync stored these blocks first
-                stored = self._store_parts(session, chain, parts, end, before, anchor)
-                prebuilt(session.connection(), _SET_LAST_BLOCK, {"last_block": end})
+                stored = self._store_parts(session, parts, end, before, anchor)
+                moved = prebuilt(session.connection(), _SET_LAST_BLOCK, {"last_block": end, "was": start - 1})
+                if moved.rowcount != 1:
+                    raise _StoredMeanwhile
         except _ChainChanged:  # the transaction is rolled back: nothing of the step is stored
             return None
+        except _StoredMeanwhile:  # rolled back too: another sync stored these blocks first
+            return Counter()
         except (IntegrityError, IndexDatabaseError) as exc:
             if self.last_block() >= end:  # another sync won the race for these blocks
                 return Counter()
@@ -258,10 +272,9 @@ class ChainSync:
                 part.cancel()
         return stored
 
+    @staticmethod
     def _store_parts(
-        self,
         session: Session,
-        chain: Chain,
         parts: Sequence[Future[tuple[list[Log], Headers]]],
         end: int,
         before: tuple[bytes, int],
@@ -329,6 +342,10 @@ class ChainSync:
 
 class _ChainChanged(Exception):
     """A block of a step changed while the step was read: nothing of it may be stored."""
+
+
+class _StoredMeanwhile(Exception):
+    """Another sync stored a step's blocks while the step was read: nothing of it may be stored."""
 
 
 def _parts(start: int, end: int) -> list[tuple[int, int]]:
