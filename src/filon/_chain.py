@@ -315,10 +315,9 @@ class Chain:
     def _raw(self) -> _RawProvider:
         """This thread's provider for the raw reads (`logs`, `batch`): answers parsed by orjson and read in
         one call (`_WholeBody`), the environment's proxies, CA bundle and .netrc read when it is made; what
-        web3 formats keeps its own provider. One per thread, as web3 keeps its
-        sessions: an index sync step's two reading threads read at once (one session shared by them made a
-        from-scratch sync slower: 257 ms against 240, median of 20 paired syncs). A thread's session goes
-        with the `Chain` or the thread."""
+        web3 formats keeps its own provider. One per thread, as web3 keeps its sessions: an index sync step's
+        two reading threads read at once (one session shared by them made a from-scratch sync slower: 257 ms
+        against 240, median of 20 paired syncs). A thread's session goes with the `Chain` or the thread."""
         provider: _RawProvider | None = getattr(self._local, "provider", None)
         if provider is None:
             session = requests.Session()

@@ -278,7 +278,7 @@ def prebuilt(
 ) -> CursorResult[Any]:
     """Runs one of the sync's module-level statements (plain columns in, plain values out), compiled once
     per process and driver rather than once per engine (SQLAlchemy's cache is the engine's): a from-scratch
-    sync into a new index compiled its five in 5 ms."""
+    sync into a new index spent 5.8 ms compiling its five."""
     dialect = connection.dialect
     key = (dialect.name, dialect.driver, dialect.paramstyle, statement)
     found = _PREBUILT.get(key)
