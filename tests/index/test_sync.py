@@ -299,3 +299,5 @@ def test_a_step_another_sync_overtook_meanwhile_stores_nothing(world: World, sql
 
         assert (report.to_block, report.events) == (tip + 3, 0)
         assert index.last_block == tip + 3
+        with Session(index.engine) as session:  # not even the step's end block
+            assert session.scalar(select(func.max(IndexedBlock.number))) <= tip - 4
