@@ -13,7 +13,7 @@ import filon
 from filon.index import LotFacts, open_index
 from filon.index._database import insert_rows
 from filon.index._facts import derive, facts
-from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow
+from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow, column_names
 
 from .helpers import World, first_half, registered_mine_row, second_half
 
@@ -90,7 +90,7 @@ def test_a_step_declaring_after_the_permit_expired(
         insert_rows(session, LotRow, [lot])
         session.add(IndexedBlock(number=at + 1, hash=b"\x02" * 32, timestamp=expiry + after))
 
-        row = tuple(lot[column.name] for column in LotRow.__table__.columns)  # as the sync builds it
+        row = tuple(lot[name] for name in column_names(LotRow))  # as the sync builds it
         assert derive(session, {LotRow: [row]}, {at + 1: expiry + after}) == 1
         session.commit()
 

@@ -17,7 +17,14 @@ import filon
 from filon._events import EventDecodeError
 from filon.index import IndexMismatch, IndexReadOnly, SyncReport, open_index
 from filon.index._database import insert_rows, insert_tuples
-from filon.index._models import IndexedBlock, LotRow, MineEventRow, ParticipantRow, SyncState
+from filon.index._models import (
+    IndexedBlock,
+    LotRow,
+    MineEventRow,
+    ParticipantRow,
+    SyncState,
+    column_names,
+)
 from filon.index._sync import _parts
 
 from .helpers import (
@@ -219,8 +226,9 @@ def test_a_step_inserts_many_rows_per_statement_and_loses_none(world: World, dat
             for n in range(80)
         ]
         insert_tuples(session, MineEventRow, changes)
-        columns = [column.name for column in MineEventRow.__table__.columns]
-        stored = session.execute(select(*(getattr(MineEventRow, name) for name in columns)))
+        stored = session.execute(
+            select(*(getattr(MineEventRow, name) for name in column_names(MineEventRow)))
+        )
         assert [tuple(row) for row in stored.all()] == changes
         session.rollback()
 

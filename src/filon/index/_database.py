@@ -28,7 +28,7 @@ from sqlalchemy.types import TypeEngine
 
 from filon._deployment import Deployment
 from filon._errors import FilonError, InvalidInput
-from filon.index._models import Base, SyncState
+from filon.index._models import Base, SyncState, column_names
 
 # The PostgreSQL advisory lock that makes processes opening one index database migrate it one at a time.
 _OPEN_LOCK = 0x66696C6F6E_6978  # "filon" "ix"
@@ -324,8 +324,8 @@ def insert_tuples(session: Session, model: type[Base], rows: Sequence[tuple[Any,
     """
     if rows:
         connection = session.connection()
-        columns = tuple(model.__table__.columns.keys())
-        _insert(connection, _insert_statement(connection.dialect, model.__tablename__, columns), rows)
+        statement = _insert_statement(connection.dialect, model.__tablename__, column_names(model))
+        _insert(connection, statement, rows)
 
 
 def _insert(connection: Connection, statement: _Insert, rows: Sequence[tuple[Any, ...]]) -> None:

@@ -23,7 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from filon.index._database import insert_rows, insert_tuples, rows_in
-from filon.index._models import IndexedBlock, LotFactsRow, LotOriginRow, LotRow, MineEventRow, ParentRow
+from filon.index._models import (
+    IndexedBlock,
+    LotFactsRow,
+    LotOriginRow,
+    LotRow,
+    MineEventRow,
+    ParentRow,
+    column_names,
+)
 from filon.index._rows import Rows
 
 
@@ -69,7 +77,7 @@ _BIRTH: Any = select(
     LotRow.id, LotRow.block_number, LotRow.log_index, LotRow.mine_id, LotRow.fine_gold_mg
 ).order_by(LotRow.block_number, LotRow.log_index)
 # The same columns of a lot's row as the sync builds it (`_rows`: in the table's order).
-_BIRTH_VALUES = itemgetter(*(tuple(LotRow.__table__.columns.keys()).index(name) for name in Birth._fields))
+_BIRTH_VALUES = itemgetter(*map(column_names(LotRow).index, Birth._fields))
 
 
 def derive(session: Session, rows: Rows, timestamps: Mapping[int, int]) -> int:

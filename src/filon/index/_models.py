@@ -336,3 +336,9 @@ class ReceiptRow(Base):
     counter_g_t: Mapped[float | None] = mapped_column(Float)
     umpire_lab: Mapped[str | None] = mapped_column(Text)
     umpire_g_t: Mapped[float | None] = mapped_column(Float)
+
+
+def column_names(model: type[Base]) -> tuple[str, ...]:
+    """The names of `model`'s columns in its table's order: the order of a row's values as the sync builds
+    and inserts it (`_rows`, `_database.insert_tuples`)."""
+    return tuple(model.__table__.columns.keys())

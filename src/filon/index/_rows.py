@@ -48,6 +48,7 @@ from filon.index._models import (
     RegisterSnapshotRow,
     SerialRow,
     TransferRow,
+    column_names,
 )
 
 Values = tuple[Any, ...]
@@ -199,7 +200,7 @@ def _mine_row(event: MineEvent) -> Values:
     return tuple(row[name] for name in _MINE_COLUMNS)
 
 
-_MINE_COLUMNS = tuple(MineEventRow.__table__.columns.keys())
+_MINE_COLUMNS = column_names(MineEventRow)
 
 
 def _participant(event: ParticipantRegistered | ParticipantRemoved, role: int | None) -> Values:
