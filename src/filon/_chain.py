@@ -247,12 +247,40 @@ def scrub(text: str, url: str) -> str:
     return text
 
 
+def _system_error(exc: BaseException) -> str | None:
+    """The words of the system (or of http.client) for what cut the connection ("connection refused",
+    "connection reset by peer", "remote end closed connection without response"): the first OSError among what
+    requests and urllib3 wrap, other than their own. They hold it in `args` (a ProtocolError's
+    ("Connection aborted.", ConnectionResetError(104, ...))), in `reason` (a MaxRetryError's) or as the
+    exception they were raised from."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and not type(current).__module__.startswith(("requests", "urllib3")):
+            if current.errno is not None and current.strerror:
+                return current.strerror
+            if current.args and isinstance(current.args[0], str) and current.args[0]:
+                # No errno: http.client's RemoteDisconnected ("Remote end closed connection without
+                # response": the node closed the connection unanswered), a socket's "timed out".
+                return current.args[0]
+        pending.extend(current.args)
+        pending.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
+    return None
+
+
 def _transport_reason(exc: BaseException, url: str) -> str:
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     if isinstance(status, int):  # requests' HTTPError: the node (or a proxy) answered with an HTTP error
         reason = getattr(response, "reason", "") or ""
         return scrub(f"HTTP {status} {reason}".strip(), url)
+    system = _system_error(exc)
+    if system is not None:
+        return scrub(system.strip().lower(), url)
     text = str(exc)
     errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
     if errno:
