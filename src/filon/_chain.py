@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any, TypedDict, cast
-from urllib.parse import unquote, urlsplit
 
 import orjson
 import requests
@@ -36,6 +35,7 @@ from web3.types import RPCEndpoint, RPCResponse, TxParams
 
 from filon import _artifact
 from filon._errors import FilonError, InvalidInput, RpcError, RpcUnavailable, decode_revert
+from filon._transport import scrub, shown_url, transport_reason
 
 Topic = HexStr | Sequence[HexStr] | None
 
@@ -72,19 +72,6 @@ def _abi_type(param: dict[str, Any]) -> str:
         inner = ",".join(_abi_type(component) for component in param["components"])
         return f"({inner}){kind[len('tuple') :]}"
     return kind
-
-
-def shown_url(url: str) -> str:
-    """`url` as it may appear in messages: scheme, host and port only.
-
-    Hosted RPC URLs often carry an API key in their path, query or user part; it is never shown.
-    """
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
-        return "the configured RPC URL"
-    port = f":{parts.port}" if parts.port else ""
-    hidden = "/…" if parts.path.strip("/") or parts.query or parts.username else ""
-    return f"{parts.scheme}://{parts.hostname}{port}{hidden}"
 
 
 @cache
@@ -231,65 +218,6 @@ def _revert_data(exc: ContractLogicError) -> bytes:
     return b""
 
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>)\]]+")
-
-
-def scrub(text: str, url: str) -> str:
-    """`text` (a message from web3, requests or the node) with every URL cut down to what `shown_url`
-    shows, and the secret parts of `url` (user, password, path, query) removed wherever they appear."""
-    text = _URL.sub(lambda match: shown_url(match.group(0)), text)
-    parts = urlsplit(url)
-    secrets = [parts.username, parts.password, parts.query, *parts.query.split("&")]
-    secrets += [unquote(value) for value in secrets if value]
-    secrets += [segment for segment in parts.path.split("/") if len(segment) >= 4]
-    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        text = text.replace(secret, "…")
-    return text
-
-
-def _system_error(exc: BaseException) -> str | None:
-    """The words of the system (or of http.client) for what cut the connection ("connection refused",
-    "connection reset by peer", "remote end closed connection without response"): the first OSError among what
-    requests and urllib3 wrap, other than their own. They hold it in `args` (a ProtocolError's
-    ("Connection aborted.", ConnectionResetError(104, ...))), in `reason` (a MaxRetryError's) or as the
-    exception they were raised from."""
-    seen: set[int] = set()
-    pending: list[object] = [exc]
-    while pending:
-        current = pending.pop(0)
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, OSError) and not type(current).__module__.startswith(("requests", "urllib3")):
-            if current.errno is not None and current.strerror:
-                return current.strerror
-            if current.args and isinstance(current.args[0], str) and current.args[0]:
-                # No errno: http.client's RemoteDisconnected ("Remote end closed connection without
-                # response": the node closed the connection unanswered), a socket's "timed out".
-                return current.args[0]
-        pending.extend(current.args)
-        pending.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
-    return None
-
-
-def _transport_reason(exc: BaseException, url: str) -> str:
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    if isinstance(status, int):  # requests' HTTPError: the node (or a proxy) answered with an HTTP error
-        reason = getattr(response, "reason", "") or ""
-        return scrub(f"HTTP {status} {reason}".strip(), url)
-    system = _system_error(exc)
-    if system is not None:
-        return scrub(system.strip().lower(), url)
-    text = str(exc)
-    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
-    if errno:
-        return scrub(errno.group(1).strip().lower(), url)
-    if "timed out" in text.lower():
-        return "timed out"
-    return scrub(text.splitlines()[0][:200], url) if text else type(exc).__name__
-
-
 class Chain:
     """A node reached over HTTP JSON-RPC, and the FilonLots ABI to talk to it.
 
@@ -325,7 +253,7 @@ class Chain:
             raise decode_revert(_revert_data(exc), self.w3.codec) from None
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             raise RpcUnavailable(
-                f"Cannot reach the Ethereum node at {self.shown_url} ({_transport_reason(exc, self.url)}).",
+                f"Cannot reach the Ethereum node at {self.shown_url} ({transport_reason(exc, self.url)}).",
                 url=self.shown_url,
             ) from None
         except Web3RPCError as exc:

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 import httpx2
 from eth_account.signers.local import LocalAccount
 
-from filon._chain import scrub, shown_url
 from filon._deployment import Deployment
 from filon._errors import AccountRequired, FilonError, InvalidInput
 from filon._offline import DeclarationDomain
+from filon._transport import scrub, shown_url, system_words
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, InvalidCid
 from filon.passport._upload import sign_upload
 
@@ -296,7 +296,11 @@ class RemoteStore(DocumentStore):
         try:
             yield
         except (httpx2.HTTPError, httpx2.InvalidURL, OSError) as error:
-            reason = "timed out" if isinstance(error, httpx2.TimeoutException) else str(error) or "no answer"
+            reason = (
+                "timed out"
+                if isinstance(error, httpx2.TimeoutException)
+                else system_words(error) or str(error) or "no answer"
+            )
             raise StoreUnavailable(
                 f"Cannot reach the document store at {self.shown_url} to {what} "
                 f"({scrub(reason.splitlines()[0][:_DETAIL_CHARS], self.url)}).",
