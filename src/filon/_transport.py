@@ -74,6 +74,8 @@ def system_words(exc: BaseException) -> str | None:
 
 
 def transport_reason(exc: BaseException, url: str) -> str:
+    """Why requests could not get an answer from `url`, in a few words for a message: the HTTP status a node
+    or proxy answered with, else `system_words`, else the first line of the error, secrets cut."""
     response = getattr(exc, "response", None)
     status = getattr(response, "status_code", None)
     if isinstance(status, int):  # requests' HTTPError: the node (or a proxy) answered with an HTTP error
