@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import filon
+from filon._chain import Chain
 
 from .helpers import FAR_FUTURE, Filon, World, keystore, one_error, usage_error, write_passport
 
@@ -78,6 +79,7 @@ def cutting_node() -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    server.shutdown(socket.SHUT_RDWR)  # wakes its accept()
     server.close()
     thread.join(timeout=5)
 
@@ -86,21 +88,26 @@ def test_a_cut_connection_is_named_in_words(
     cutting_node: str, world: World, keys: dict[str, Path], tmp_path: Path, filon_cli: Filon
 ) -> None:
     """requests wraps a cut connection as ("Connection aborted.", ConnectionResetError(104, ...)) or
-    ("Connection aborted.", RemoteDisconnected(...)): the message gives the words inside, through web3's
-    requests and the index's own raw reads alike. Which of the two a client sees depends on when the RST
-    lands (measured: either, on both paths, whether the node resets or closes)."""
+    ("Connection aborted.", RemoteDisconnected(...)): the CLI's line gives the words inside, and so does the
+    index's raw read (the CLI's commands all fail at web3's first request, the chain id). Which of the two a
+    client sees depends on when the RST lands (measured: either, on both paths)."""
     url = cutting_node
     manifest = world.deployment.save(tmp_path / "deployment.json")
     sync = (
         "index", "sync", "--rpc", url, "--deployment", str(manifest),
         "--database", f"sqlite:///{tmp_path / 'index.db'}",
     )  # fmt: skip
+    either = {
+        f"Cannot reach the Ethereum node at {url} (connection reset by peer).",
+        f"Cannot reach the Ethereum node at {url} (remote end closed connection without response).",
+    }
 
     for command in (("lot", "show", "1", "--rpc", url), sync):
-        assert one_error(filon_cli(*command)) in {
-            f"Cannot reach the Ethereum node at {url} (connection reset by peer).",
-            f"Cannot reach the Ethereum node at {url} (remote end closed connection without response).",
-        }
+        assert one_error(filon_cli(*command)) in either
+    chain = Chain(url)
+    with pytest.raises(filon.RpcUnavailable) as raw, chain.translated():
+        chain.batch([("eth_blockNumber", [])])
+    assert str(raw.value) in either
 
 
 def test_missing_rpc_and_missing_deployment(keys: dict[str, Path], tmp_path: Path, filon_cli: Filon) -> None:

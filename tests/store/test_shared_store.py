@@ -3,6 +3,7 @@ from its own folder, and parties each with their own cache folder, as on their o
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -24,7 +25,7 @@ from starlette.routing import Route
 from web3 import HTTPProvider, Web3
 
 import filon
-from filon.passport import DocumentStore, cid_for_sha256, sign_upload
+from filon.passport import DocumentStore, RemoteStore, cid_for_sha256, sign_upload
 from filon.passport._remote import RAW_BLOCK
 from servers import FILON, ExplorerProcess, serve_app
 
@@ -217,6 +218,28 @@ def test_bytes_altered_by_the_server_are_detected_and_never_used(
         f"{altering_gateway} served bytes for {package} that hash to sha256 "
     )
     assert not (tmp_path / "buyer" / "store").exists()  # nothing it served was cached
+
+
+def test_a_store_that_fails_a_fetch_is_quoted_once(tmp_path: Path) -> None:
+    """A 502 with its detail in gzipped JSON: the message gives the status and the detail, read from the
+    streamed answer, once (not wrapped again as a connection failure)."""
+    detail = json.dumps({"detail": "upstream IPFS node down"}).encode()
+
+    def failing(request: Request) -> Response:
+        return Response(
+            gzip.compress(detail), status_code=502, headers={"content-encoding": "gzip"},
+            media_type="application/json",
+        )  # fmt: skip
+
+    cid = _cid(b"a permit nobody can fetch")
+    app = Starlette(routes=[Route("/ipfs/{cid}", failing, methods=["GET", "HEAD"])])
+    with serve_app(app) as url, pytest.raises(filon.StoreUnavailable) as failed:
+        RemoteStore(url, tmp_path / "cache").get(cid)
+
+    assert str(failed.value) == (
+        f"The document store at {url} failed to fetch {cid}: HTTP 502 (upstream IPFS node down)."
+    )
+    assert not (tmp_path / "cache").exists()  # nothing was cached
 
 
 def test_an_interrupted_upload_is_completed_by_store_sync_and_a_restart_loses_nothing(

@@ -25,7 +25,7 @@ from eth_account.signers.local import LocalAccount
 from filon._deployment import Deployment
 from filon._errors import AccountRequired, FilonError, InvalidInput
 from filon._offline import DeclarationDomain
-from filon._transport import scrub, shown_url, system_words
+from filon._transport import scrub, short, shown_url, system_words
 from filon.passport._store import DocumentCorrupted, DocumentNotFound, DocumentStore, InvalidCid
 from filon.passport._upload import sign_upload
 
@@ -57,6 +57,7 @@ MAX_DOCUMENT_BYTES = 100 * 2**20
 _PENDING = ".pending"
 _PRIVATE = ".private"
 _CHUNK = 256 * 1024
+_ERROR_PAGE_BYTES = 64 * 1024
 _DETAIL_CHARS = 200
 
 
@@ -295,6 +296,8 @@ class RemoteStore(DocumentStore):
     def _translated(self, what: str) -> Iterator[None]:
         try:
             yield
+        except FilonError:  # already said (StoreUnavailable is an OSError too)
+            raise
         except (httpx2.HTTPError, httpx2.InvalidURL, OSError) as error:
             reason = (
                 "timed out"
@@ -303,7 +306,7 @@ class RemoteStore(DocumentStore):
             )
             raise StoreUnavailable(
                 f"Cannot reach the document store at {self.shown_url} to {what} "
-                f"({scrub(reason.splitlines()[0][:_DETAIL_CHARS], self.url)}).",
+                f"({short(scrub(reason, self.url))}).",
                 url=self.shown_url,
             ) from None
 
@@ -318,6 +321,19 @@ class RemoteStore(DocumentStore):
             text = response.text if response.headers.get("content-type", "").startswith("text/plain") else ""
         text = " ".join(text.split())[:_DETAIL_CHARS]
         return scrub(text, self.url) or response.reason_phrase
+
+    @staticmethod
+    def _error_page(response: httpx2.Response) -> httpx2.Response:
+        """A streamed answer's status, type and first 64 KiB, read (all an error page's detail needs, and no
+        more of whatever a broken server sends)."""
+        page = bytearray()
+        for chunk in response.iter_bytes(_ERROR_PAGE_BYTES):
+            page += chunk
+            if len(page) >= _ERROR_PAGE_BYTES:
+                break
+        # Only its type: the bytes are decoded already (a Content-Encoding kept would decode them again).
+        kind = {"content-type": response.headers.get("content-type", "")}
+        return httpx2.Response(response.status_code, headers=kind, content=bytes(page[:_ERROR_PAGE_BYTES]))
 
     def _unavailable(self, response: httpx2.Response, what: str) -> StoreUnavailable:
         return StoreUnavailable(
@@ -337,7 +353,7 @@ class RemoteStore(DocumentStore):
                 if response.status_code == 404:
                     raise DocumentNotFound(cid)
                 if response.status_code != 200:
-                    raise self._unavailable(response, what)
+                    raise self._unavailable(self._error_page(response), what)
                 chunks: list[bytes] = []
                 total = 0
                 for chunk in response.iter_bytes(_CHUNK):
