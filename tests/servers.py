@@ -455,6 +455,31 @@ def serve_app(app: ASGIApp, *, timeout: float = 60.0) -> Iterator[str]:
         sock.close()
 
 
+@contextlib.contextmanager
+def serve_socket(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that hands each connection to `handle` (closing it after), in a background
+    thread; yields its port. For "nodes" that misbehave below HTTP: a reset, a cut answer, not HTTP at all."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:  # shut down: the test is over
+                return
+            with connection:
+                handle(connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        server.shutdown(socket.SHUT_RDWR)  # wakes its accept()
+        server.close()
+        thread.join(timeout=5)
+
+
 # --- filon explorer serve ----------------------------------------------------------------------------------
 
 FILON = Path(sys.executable).parent / "filon"

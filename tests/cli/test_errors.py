@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import struct
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 import filon
 from filon._chain import Chain
+from servers import serve_socket
 
 from .helpers import FAR_FUTURE, Filon, World, keystore, one_error, usage_error, write_passport
 
@@ -60,28 +60,17 @@ def test_unreachable_rpc(keys: dict[str, Path], filon_cli: Filon) -> None:
     assert error == "Cannot reach the Ethereum node at http://127.0.0.1:9 (connection refused)."
 
 
+def _reset(connection: socket.socket) -> None:
+    """Reads the request and cuts the connection unanswered (an RST), as a node killed mid-request does."""
+    connection.recv(65536)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
 @pytest.fixture
 def cutting_node() -> Iterator[str]:
-    """The URL of a "node" that accepts each connection, reads and cuts it unanswered (an RST), as a node
-    killed mid-request does."""
-    server = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:  # the server closed: the test is over
-                return
-            connection.recv(65536)
-            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            connection.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    server.shutdown(socket.SHUT_RDWR)  # wakes its accept()
-    server.close()
-    thread.join(timeout=5)
+    """The URL of a "node" that resets every connection."""
+    with serve_socket(_reset) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_a_cut_connection_is_named_in_words(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 
 import filon
 from filon._chain import Chain
+from servers import serve_socket
 
 Behaviour = Callable[[socket.socket], None]
 
@@ -52,29 +52,9 @@ def _silent(connection: socket.socket) -> None:
 
 @pytest.fixture
 def node() -> Iterator[Callable[[Behaviour], int]]:
-    """Starts "nodes" on free ports: each accepts connections and handles each with a behaviour."""
-    servers: list[socket.socket] = []
-
-    def start(behaviour: Behaviour) -> int:
-        server = socket.create_server(("127.0.0.1", 0))
-        servers.append(server)
-
-        def serve() -> None:
-            while True:
-                try:
-                    connection, _ = server.accept()
-                except OSError:  # shut down: the test is over
-                    return
-                with connection:
-                    behaviour(connection)
-
-        threading.Thread(target=serve, daemon=True).start()
-        return int(server.getsockname()[1])
-
-    yield start
-    for server in servers:
-        server.shutdown(socket.SHUT_RDWR)  # wakes its accept()
-        server.close()
+    """Starts "nodes" on free ports, each handling every connection with a behaviour; stops them after."""
+    with contextlib.ExitStack() as servers:
+        yield lambda behaviour: servers.enter_context(serve_socket(behaviour))
 
 
 def _both_paths(url: str, timeout: float = 30.0) -> list[str]:
