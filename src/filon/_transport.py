@@ -79,16 +79,15 @@ def system_words(exc: BaseException) -> str | None:
 
 def _words_of(error: BaseException) -> str | None:
     """The words of one of the system's errors (socket, TLS, http.client), None for any other."""
-    if type(error).__module__.startswith(("requests", "urllib3", "httpx", "httpcore", "filon")):
-        if type(error).__name__ == "InvalidChunkLength":  # urllib3's, an IncompleteRead of 0 bytes
-            return "the answer's chunked encoding is broken"
-        if not isinstance(error, http.client.IncompleteRead):
-            return None
-    if isinstance(error, http.client.IncompleteRead):
+    if type(error).__name__ == "InvalidChunkLength":  # urllib3's, an IncompleteRead of 0 bytes
+        return "the answer's chunked encoding is broken"
+    if isinstance(error, http.client.IncompleteRead):  # http.client's, or urllib3's subclass
         # urllib3's keeps a count in `partial`, http.client's the bytes themselves.
         read = error.partial if isinstance(error.partial, int) else len(error.partial)
         more = f", {error.expected} more expected" if error.expected is not None else ""
         return f"the answer was cut off after {read} bytes{more}"
+    if type(error).__module__.startswith(("requests", "urllib3", "httpx", "httpcore", "filon")):
+        return None  # their own errors (some are OSErrors): the system's is inside
     if isinstance(error, TimeoutError):  # a socket's, or a TLS handshake's ("_ssl.c:989: The handshake ...")
         return "timed out"
     if isinstance(error, ssl.SSLError):

@@ -58,7 +58,6 @@ _PENDING = ".pending"
 _PRIVATE = ".private"
 _CHUNK = 256 * 1024
 _ERROR_PAGE_BYTES = 64 * 1024
-_DETAIL_CHARS = 200
 
 
 class StoreUnavailable(FilonError, ConnectionError):
@@ -319,21 +318,16 @@ class RemoteStore(DocumentStore):
             text = None
         if not isinstance(text, str):
             text = response.text if response.headers.get("content-type", "").startswith("text/plain") else ""
-        text = " ".join(text.split())[:_DETAIL_CHARS]
-        return scrub(text, self.url) or response.reason_phrase
+        return short(scrub(" ".join(text.split()), self.url)) or response.reason_phrase
 
     @staticmethod
     def _error_page(response: httpx2.Response) -> httpx2.Response:
         """A streamed answer's status, type and first 64 KiB, read (all an error page's detail needs, and no
         more of whatever a broken server sends)."""
-        page = bytearray()
-        for chunk in response.iter_bytes(_ERROR_PAGE_BYTES):
-            page += chunk
-            if len(page) >= _ERROR_PAGE_BYTES:
-                break
+        page = next(response.iter_bytes(_ERROR_PAGE_BYTES), b"")  # chunks of that size, but the last
         # Only its type: the bytes are decoded already (a Content-Encoding kept would decode them again).
         kind = {"content-type": response.headers.get("content-type", "")}
-        return httpx2.Response(response.status_code, headers=kind, content=bytes(page[:_ERROR_PAGE_BYTES]))
+        return httpx2.Response(response.status_code, headers=kind, content=page)
 
     def _unavailable(self, response: httpx2.Response, what: str) -> StoreUnavailable:
         return StoreUnavailable(
